@@ -1,0 +1,71 @@
+import type { ProtocolError } from '../errors';
+import type { ProtocolLimits } from './limits';
+
+/** Which end of the connection this state machine plays (RFC 6455 §5.1: who masks). */
+export type Role = 'server' | 'client';
+
+/**
+ * UTF-8 encoding and decoding, injected so the core stays free of Node: the transport passes a
+ * Buffer-based codec (faster on small strings); the default uses TextEncoder/TextDecoder.
+ */
+export interface TextCodec {
+  byteLength(text: string): number;
+  /** Writes `text` as UTF-8 at `offset`; returns the number of bytes written. */
+  encodeInto(text: string, target: Uint8Array, offset: number): number;
+  /** Decodes bytes already known to be valid UTF-8. */
+  decode(bytes: Uint8Array): string;
+}
+
+/** Writes 4 mask-key bytes at `offset` (RFC 6455 §5.3: unpredictable, from a strong source). */
+export type MaskSource = (target: Uint8Array, offset: number) => void;
+
+export interface ProtocolOptions extends ProtocolLimits {
+  role: Role;
+  /** Answer pings with pongs automatically (RFC 6455 §5.5.2). Default true. */
+  autoPong?: boolean;
+  /** Allocates output buffers; the transport passes Buffer.allocUnsafe (pooled). */
+  alloc?: (size: number) => Uint8Array;
+  textCodec?: TextCodec;
+  /** Client side only; default: crypto-random keys from a pooled buffer. */
+  maskSource?: MaskSource;
+}
+
+export type ProtocolState = 'open' | 'closing' | 'closed';
+
+/** How a connection ended, as reported to the application. */
+export interface CloseInfo {
+  /** The peer's close code; 1005 if its close frame had none; 1006 if the TCP connection dropped
+   *  without a closing handshake; our own code when we failed the connection. */
+  code: number;
+  reason: string;
+  /** True only when both close frames were exchanged and then the transport closed. */
+  wasClean: boolean;
+}
+
+/**
+ * What the protocol core tells its transport. Events may be called re-entrantly from inside
+ * `receive()`; the core re-checks its state after each one.
+ */
+export interface ProtocolEvents {
+  /** Bytes to put on the wire, in order. Ownership passes: the core never touches them again. */
+  write(bytes: Uint8Array): void;
+  onText(text: string): void;
+  /** A view the receiver may keep (it is not reused by the core). */
+  onBinary(data: Uint8Array): void;
+  /** After the automatic pong (when enabled) has been written. */
+  onPing(payload: Uint8Array): void;
+  onPong(payload: Uint8Array): void;
+  /** A valid close frame arrived (code 1005 if it carried none); no more messages follow. */
+  onCloseFrame(code: number, reason: string): void;
+  /** Advice: we sent a close frame; arm the close timer that destroys the transport if it is
+   *  still open when the timer fires (RFC 6455 §7.1.1 leaves the wait to us). */
+  armCloseTimer(): void;
+  /** Advice: flush what was written and close the TCP connection (RFC 6455 §7.1.1: the server
+   *  closes first once the closing handshake is done; either side after a failure). */
+  endTransport(): void;
+  /** The peer broke the protocol. The core has already written a close frame carrying
+   *  `error.closeCode` (when the state allowed it) and advised `endTransport`. */
+  onProtocolError(error: ProtocolError): void;
+  /** Final event, exactly once, after `transportClosed()`. */
+  onClosed(info: CloseInfo): void;
+}
