@@ -1,0 +1,32 @@
+import { DEFAULT_PROTOCOL_LIMITS } from '../protocol/limits';
+import type { HeartbeatOptions } from '../transport/heartbeat';
+
+/** Per-connection settings shared by the server and the client. Units are in the names. */
+export interface ConnectionOptions {
+  /** Largest incoming message after reassembly; larger closes with 1009. Default 32 MiB. */
+  maxMessageBytes: number;
+  /** Most frames one incoming message may use; more closes with 1008. Default 131,072. */
+  maxFragments: number;
+  /** How long to wait for the peer's close frame / TCP close before destroying the socket. Default 5,000. */
+  closeTimeoutMs: number;
+  /** Outgoing bytes (ours plus Node's) past which `backpressure` applies. Default 16 MiB. */
+  maxBufferedBytes: number;
+  /** What happens when `maxBufferedBytes` is exceeded: close with 1008, or drop the message (reported on `errors$`). Default 'close'. */
+  backpressure: 'close' | 'drop';
+  /** Messages kept for `messages$` while nobody is subscribed; past this the socket is paused. Default 1 MiB. */
+  backlogBytes: number;
+  /** Answer pings automatically. Default true. */
+  autoPong: boolean;
+  /** Off by default: ping after `intervalMs` of silence, terminate (1006) after `timeoutMs` without an answer. */
+  heartbeat: HeartbeatOptions | undefined;
+}
+
+export const DEFAULT_CONNECTION_OPTIONS: Readonly<ConnectionOptions> = Object.freeze({
+  ...DEFAULT_PROTOCOL_LIMITS,
+  closeTimeoutMs: 5_000,
+  maxBufferedBytes: 16 * 1024 * 1024,
+  backpressure: 'close',
+  backlogBytes: 1024 * 1024,
+  autoPong: true,
+  heartbeat: undefined,
+});

@@ -1,0 +1,529 @@
+import { Observable, Subject, filter, firstValueFrom, throwError, timeout, type Observer, type Subscriber } from 'rxjs';
+import { ConnectionClosedError, RxwsError, TimeoutError, UsageError, type ProtocolError } from '../errors';
+import { CloseCode, isValidWireCloseCode } from '../protocol/close-code';
+import { Opcode } from '../protocol/opcode';
+import type { CloseInfo } from '../protocol/protocol-types';
+import { SocketTransport, type TransportListener } from '../transport/socket-transport';
+import type { Socket } from 'node:net';
+import { sameBytes } from '../transport/same-bytes';
+import type { ConnectionOptions } from './connection-options';
+import type { CloseMessage, Message, MessageType, OutgoingMessage } from './message';
+import { toBytes } from './to-bytes';
+import type { UpgradeRequest, UpgradeResponse } from './upgrade-request';
+
+export interface SendOptions {
+  /** Split the message into frames of at most this many payload bytes (RFC 6455 §5.4). */
+  fragmentBytes?: number;
+}
+
+export interface PingResult {
+  /** The pong's payload (equal to what we sent). */
+  data: Uint8Array;
+  rttMs: number;
+}
+
+export interface WaitOptions {
+  /** Reject with a TimeoutError after this long. Default: wait until the connection closes. */
+  timeoutMs?: number;
+}
+
+/** Everything a Connection is made from; built by the server and the client, not by users. */
+export interface ConnectionInit<TData> {
+  socket: Socket;
+  role: 'server' | 'client';
+  options: ConnectionOptions;
+  request: UpgradeRequest;
+  response: UpgradeResponse | undefined;
+  protocol: string | undefined;
+  data: TData;
+  /** Bytes that arrived after the handshake head, already WebSocket frames. */
+  head: Uint8Array;
+}
+
+interface PendingPing {
+  payload: Uint8Array;
+  startedAt: number;
+  resolve: (result: PingResult) => void;
+  reject: (error: unknown) => void;
+  timer: ReturnType<typeof setTimeout> | undefined;
+}
+
+/**
+ * One WebSocket connection, either side, as RxJS: `messages$` (hot; ends with a `close` event and
+ * completes), `sink` (an Observer of outgoing messages), and promise helpers for the one-off
+ * operations. Messages that arrive while nobody subscribes wait in a bounded backlog; when it is
+ * full the socket is paused, so nothing is ever dropped.
+ */
+export class Connection<TData = unknown> implements TransportListener {
+  readonly messages$: Observable<Message>;
+  readonly sink: Observer<OutgoingMessage>;
+  /** The handshake as this side saw it (on the client: the request it sent). */
+  readonly request: UpgradeRequest;
+  /** On the client: the server's 101 response. Undefined on the server. */
+  readonly response: UpgradeResponse | undefined;
+  /** The negotiated subprotocol, if any. */
+  readonly protocol: string | undefined;
+  /** Per-connection user data, set by the server's accept hook (or by you). */
+  data: TData;
+
+  private readonly transport: SocketTransport;
+  private readonly options: ConnectionOptions;
+  private subscribers: Subscriber<Message>[] = [];
+  private backlog: Message[] | undefined;
+  private backlogBytes = 0;
+  private pausedForBacklog = false;
+  private closeMessage: CloseMessage | undefined;
+  private closeWaiters: Array<(close: CloseMessage) => void> | undefined;
+  private pings: PendingPing[] | undefined;
+  private errorSubject: Subject<RxwsError> | undefined;
+  private drainSubject: Subject<void> | undefined;
+  private streaming = false;
+  private streamQueue: Array<() => void> | undefined;
+
+  constructor(init: ConnectionInit<TData>) {
+    this.request = init.request;
+    this.response = init.response;
+    this.protocol = init.protocol;
+    this.data = init.data;
+    this.options = init.options;
+    this.transport = new SocketTransport(
+      init.socket,
+      {
+        role: init.role,
+        maxMessageBytes: init.options.maxMessageBytes,
+        maxFragments: init.options.maxFragments,
+        closeTimeoutMs: init.options.closeTimeoutMs,
+        autoPong: init.options.autoPong,
+        heartbeat: init.options.heartbeat,
+      },
+      this,
+    );
+    this.messages$ = new Observable<Message>((subscriber) => this.subscribe(subscriber));
+    this.sink = {
+      next: (message: OutgoingMessage) => {
+        this.trySend(message);
+      },
+      error: (error: unknown) => {
+        // Called by RxJS, so it must not throw: an unusable code becomes 1011.
+        const code = closeCodeOf(error);
+        if (this.state === 'open') this.transport.protocol.close(code, code === CloseCode.InternalError ? 'internal error' : '');
+        this.transport.flush();
+      },
+      complete: () => {
+        if (this.state === 'open') this.transport.protocol.close(CloseCode.Normal, '');
+        this.transport.flush();
+      },
+    };
+    if (init.head.length > 0) this.transport.receive(init.head);
+  }
+
+  /** 'open' until a close frame is sent or received, 'closing' until the socket closes, then 'closed'. */
+  get state(): 'open' | 'closing' | 'closed' {
+    return this.closeMessage !== undefined ? 'closed' : this.transport.protocol.state === 'open' ? 'open' : 'closing';
+  }
+
+  get remoteAddress(): string | undefined {
+    return this.request.remoteAddress;
+  }
+
+  /** Outgoing bytes not yet handed to the kernel. */
+  get bufferedAmount(): number {
+    return this.transport.bufferedAmount;
+  }
+
+  /** Emits when the socket's write buffer has drained. */
+  get drain$(): Observable<void> {
+    return (this.drainSubject ??= new Subject<void>()).asObservable();
+  }
+
+  /** Non-fatal reports: dropped sends, protocol errors with their detail. Hot; completes on close. */
+  get errors$(): Observable<RxwsError> {
+    return (this.errorSubject ??= new Subject<RxwsError>()).asObservable();
+  }
+
+  /** Emits the close event once the connection has closed, then completes (replayed to late subscribers). */
+  get closed$(): Observable<CloseMessage> {
+    return new Observable<CloseMessage>((subscriber) => {
+      let active = true;
+      this.whenClosed((close) => {
+        if (!active) return;
+        subscriber.next(close);
+        subscriber.complete();
+      });
+      return () => {
+        active = false;
+      };
+    });
+  }
+
+  /**
+   * Sends one message; resolves when its bytes have been handed to the kernel. Sending on a
+   * connection that is closing or closed is a usage error and throws at once.
+   */
+  send(message: OutgoingMessage, options?: SendOptions): Promise<void> {
+    this.assertOpen();
+    if (this.streaming) {
+      return new Promise((resolve, reject) => {
+        this.enqueueAfterStream(() => {
+          if (this.state !== 'open') return reject(closedError(this.closeMessage));
+          this.writeMessage(message, options?.fragmentBytes);
+          this.transport.whenFlushed().then(resolve, reject);
+        });
+      });
+    }
+    if (!this.checkBackpressure()) return Promise.reject(closedError(this.closeMessage, 'dropped by backpressure policy'));
+    this.writeMessage(message, options?.fragmentBytes);
+    return this.transport.whenFlushed();
+  }
+
+  /**
+   * Streams one message from an Observable of chunks: each chunk becomes a frame, and the message
+   * ends when the Observable completes (RFC 6455 §5.4). Other sends wait until it is done; control
+   * frames (pings, pongs) may still interleave. If the source errors, the connection closes 1011.
+   */
+  sendStream(chunks: Observable<string | Uint8Array>, options?: { binary?: boolean }): Promise<void> {
+    this.assertOpen();
+    const start = (): Promise<void> =>
+      new Promise<void>((resolve, reject) => {
+        this.streaming = true;
+        let first = true;
+        const opcode = options?.binary === true ? Opcode.Binary : Opcode.Text;
+        const finish = (error?: unknown) => {
+          this.streaming = false;
+          this.runStreamQueue();
+          if (error !== undefined) reject(error);
+          else this.transport.whenFlushed().then(resolve, reject);
+        };
+        chunks.subscribe({
+          next: (chunk) => {
+            if (this.transport.protocol.state !== 'open') return;
+            const bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
+            this.transport.protocol.sendFrame(first ? opcode : Opcode.Continuation, bytes, false);
+            first = false;
+          },
+          error: (error: unknown) => {
+            if (this.transport.protocol.state === 'open') this.transport.protocol.fail(CloseCode.InternalError, 'internal error');
+            finish(error);
+          },
+          complete: () => {
+            if (this.transport.protocol.state !== 'open') return finish(closedError(this.closeMessage));
+            this.transport.protocol.sendFrame(first ? opcode : Opcode.Continuation, EMPTY, true);
+            finish();
+          },
+        });
+      });
+    if (!this.streaming) return start();
+    return new Promise((resolve, reject) => this.enqueueAfterStream(() => start().then(resolve, reject)));
+  }
+
+  /** Pings the peer; resolves with the matching pong and the round-trip time. */
+  ping(payload: string | Uint8Array = EMPTY, options: WaitOptions = {}): Promise<PingResult> {
+    this.assertOpen();
+    const bytes = typeof payload === 'string' ? Buffer.from(payload, 'utf8') : payload;
+    if (bytes.length > 125) throw new UsageError('ping_too_long', 'a ping payload is at most 125 bytes');
+    return new Promise<PingResult>((resolve, reject) => {
+      const pending: PendingPing = { payload: Uint8Array.from(bytes), startedAt: performance.now(), resolve, reject, timer: undefined };
+      if (options.timeoutMs !== undefined) {
+        const timeoutMs = options.timeoutMs;
+        pending.timer = setTimeout(() => {
+          this.removePing(pending);
+          reject(new TimeoutError(`no pong within ${timeoutMs} ms`, timeoutMs));
+        }, timeoutMs);
+      }
+      (this.pings ??= []).push(pending);
+      this.transport.protocol.ping(bytes);
+      this.transport.flush();
+    });
+  }
+
+  /**
+   * Resolves with the first message of the given type (or matching the predicate); a filtered
+   * `firstValueFrom` with a timeout. Rejects with TimeoutError, or ConnectionClosedError if the
+   * connection closes first. Messages it skips still reach other subscribers.
+   */
+  waitForMessage<T extends MessageType>(type: T, options?: WaitOptions): Promise<Extract<Message, { type: T }>>;
+  waitForMessage(predicate: (message: Message) => boolean, options?: WaitOptions): Promise<Message>;
+  waitForMessage(which: MessageType | ((message: Message) => boolean), options: WaitOptions = {}): Promise<Message> {
+    const matches = typeof which === 'function' ? which : (message: Message) => message.type === which;
+    // firstValueFrom unsubscribes synchronously on the first match, so a backlog being replayed to
+    // it stops there and the rest waits for the next subscriber.
+    let source = this.messages$.pipe(filter((message) => message.type === 'close' || matches(message)));
+    if (options.timeoutMs !== undefined) {
+      const timeoutMs = options.timeoutMs;
+      source = source.pipe(
+        timeout({ first: timeoutMs, with: () => throwError(() => new TimeoutError(`no matching message within ${timeoutMs} ms`, timeoutMs)) }),
+      );
+    }
+    return firstValueFrom(source).then((message) => {
+      if (message.type === 'close' && !matches(message)) throw closedError(message);
+      return message;
+    });
+  }
+
+  /**
+   * Starts the closing handshake (RFC 6455 §7.1.2) and resolves with the close event once the
+   * connection has closed. Invalid codes or a reason over 123 bytes throw a UsageError.
+   */
+  close(code: number = CloseCode.Normal, reason = ''): Promise<CloseMessage> {
+    if (this.transport.protocol.state === 'open') {
+      this.transport.protocol.close(code, reason);
+      this.transport.flush();
+    }
+    return new Promise((resolve) => this.whenClosed(resolve));
+  }
+
+  /** Destroys the socket at once, without a closing handshake (reported as 1006). */
+  terminate(): void {
+    this.transport.terminate();
+  }
+
+  /** Fails the connection from our side with a code (1008 policy, 1011 internal error...). */
+  fail(code: number, reason = ''): void {
+    if (this.transport.protocol.state === 'open') {
+      this.transport.protocol.fail(code, reason);
+      this.transport.flush();
+    }
+  }
+
+  /** Stops reading from the socket (TCP backpressure) until `resume()`. */
+  pause(): void {
+    this.transport.pause();
+  }
+
+  resume(): void {
+    if (!this.pausedForBacklog) this.transport.resume();
+  }
+
+  /** Sends a frame encoded once for many receivers (broadcast). Returns false if it was dropped. */
+  sendEncoded(frame: Uint8Array): boolean {
+    if (this.transport.protocol.state !== 'open' || this.streaming) {
+      if (this.state === 'open' && this.streaming) {
+        this.enqueueAfterStream(() => this.sendEncoded(frame));
+        return true;
+      }
+      return false;
+    }
+    if (!this.checkBackpressure()) return false;
+    this.transport.protocol.sendPreEncoded(frame);
+    return true;
+  }
+
+  // TransportListener --------------------------------------------------------------------------
+
+  onText(text: string): void {
+    this.deliver({ type: 'text', data: text }, text.length);
+  }
+
+  onBinary(data: Uint8Array): void {
+    this.deliver({ type: 'binary', data }, data.length);
+  }
+
+  onPong(data: Uint8Array): void {
+    const pings = this.pings;
+    if (pings !== undefined) {
+      const index = pings.findIndex((p) => sameBytes(p.payload, data));
+      if (index >= 0) {
+        const [pending] = pings.splice(index, 1);
+        if (pending!.timer !== undefined) clearTimeout(pending!.timer);
+        pending!.resolve({ data, rttMs: performance.now() - pending!.startedAt });
+      }
+    }
+    this.deliver({ type: 'pong', data }, data.length);
+  }
+
+  onProtocolError(error: ProtocolError): void {
+    this.report(error);
+  }
+
+  onDrain(): void {
+    this.drainSubject?.next();
+  }
+
+  onClosed(info: CloseInfo): void {
+    const close: CloseMessage = { type: 'close', code: info.code, reason: info.reason, wasClean: info.wasClean };
+    this.closeMessage = close;
+    const pings = this.pings;
+    this.pings = undefined;
+    if (pings !== undefined) {
+      for (const p of pings) {
+        if (p.timer !== undefined) clearTimeout(p.timer);
+        p.reject(closedError(close));
+      }
+    }
+    const queue = this.streamQueue;
+    this.streamQueue = undefined;
+    if (queue !== undefined) queue.forEach((run) => run());
+    const subscribers = this.subscribers;
+    this.subscribers = [];
+    if (subscribers.length === 0) {
+      (this.backlog ??= []).push(close);
+    } else {
+      for (const s of subscribers) s.next(close);
+      for (const s of subscribers) s.complete();
+    }
+    const waiters = this.closeWaiters;
+    this.closeWaiters = undefined;
+    if (waiters !== undefined) waiters.forEach((w) => w(close));
+    this.errorSubject?.complete();
+    this.drainSubject?.complete();
+  }
+
+  // Internals ----------------------------------------------------------------------------------
+
+  private subscribe(subscriber: Subscriber<Message>): () => void {
+    // Replay the backlog first. Replaying can trigger reads (resume) that add to a new backlog,
+    // hence the loop.
+    let backlog = this.backlog;
+    while (backlog !== undefined) {
+      this.backlog = undefined;
+      this.backlogBytes = 0;
+      let i = 0;
+      while (i < backlog.length && !subscriber.closed) subscriber.next(backlog[i++]!);
+      if (i < backlog.length) {
+        // The subscriber left early (waitForMessage): the rest waits for the next one.
+        this.backlog = backlog.slice(i).concat(this.backlog ?? []);
+        this.backlogBytes = this.backlog.reduce((n, m) => n + sizeOf(m), 0);
+        return noop;
+      }
+      if (backlog[backlog.length - 1]!.type === 'close') {
+        subscriber.complete();
+        return noop;
+      }
+      backlog = this.backlog;
+    }
+    if (this.pausedForBacklog) {
+      this.pausedForBacklog = false;
+      if (this.closeMessage === undefined) this.transport.resume();
+    }
+    if (this.closeMessage !== undefined) {
+      if (!subscriber.closed) {
+        subscriber.next(this.closeMessage);
+        subscriber.complete();
+      }
+      return noop;
+    }
+    if (subscriber.closed) return noop;
+    this.subscribers.push(subscriber);
+    return () => {
+      const index = this.subscribers.indexOf(subscriber);
+      if (index >= 0) this.subscribers.splice(index, 1);
+    };
+  }
+
+  private deliver(message: Message, size: number): void {
+    const subscribers = this.subscribers;
+    if (subscribers.length === 1) {
+      subscribers[0]!.next(message);
+    } else if (subscribers.length === 0) {
+      (this.backlog ??= []).push(message);
+      this.backlogBytes += size;
+      if (this.backlogBytes >= this.options.backlogBytes && !this.pausedForBacklog) {
+        this.pausedForBacklog = true;
+        this.transport.pause();
+      }
+    } else {
+      for (const s of subscribers.slice()) s.next(message);
+    }
+  }
+
+  private trySend(message: OutgoingMessage): void {
+    if (this.transport.protocol.state !== 'open') {
+      this.report(new RxwsError('send_after_close', 'message dropped: the connection is closing or closed'));
+      return;
+    }
+    if (this.streaming) {
+      this.enqueueAfterStream(() => this.trySend(message));
+      return;
+    }
+    if (!this.checkBackpressure()) return;
+    this.writeMessage(message, undefined);
+  }
+
+  private writeMessage(message: OutgoingMessage, fragmentBytes: number | undefined): void {
+    const protocol = this.transport.protocol;
+    if (typeof message === 'string') {
+      if (fragmentBytes === undefined) return protocol.sendText(message);
+      return this.writeFragmented(Opcode.Text, Buffer.from(message, 'utf8'), fragmentBytes);
+    }
+    const bytes = toBytes(message);
+    if (fragmentBytes === undefined) return protocol.sendBinary(bytes);
+    this.writeFragmented(Opcode.Binary, bytes, fragmentBytes);
+  }
+
+  private writeFragmented(opcode: number, bytes: Uint8Array, fragmentBytes: number): void {
+    if (!Number.isInteger(fragmentBytes) || fragmentBytes < 1) {
+      throw new UsageError('bad_option', 'fragmentBytes must be a positive integer');
+    }
+    const protocol = this.transport.protocol;
+    if (bytes.length <= fragmentBytes) return protocol.sendFrame(opcode as 1 | 2, bytes, true);
+    for (let offset = 0; offset < bytes.length; offset += fragmentBytes) {
+      const end = Math.min(offset + fragmentBytes, bytes.length);
+      protocol.sendFrame(offset === 0 ? (opcode as 1 | 2) : Opcode.Continuation, bytes.subarray(offset, end), end === bytes.length);
+    }
+  }
+
+  /** Applies the outbound cap (RELIABILITY 39): false when the message must not be written. */
+  private checkBackpressure(): boolean {
+    if (this.transport.bufferedAmount <= this.options.maxBufferedBytes) return true;
+    if (this.options.backpressure === 'drop') {
+      this.report(new RxwsError('backpressure_drop', 'message dropped: the peer is not reading fast enough'));
+      return false;
+    }
+    this.report(new RxwsError('backpressure_close', 'closing: the peer is not reading fast enough'));
+    this.transport.protocol.fail(CloseCode.PolicyViolation, 'send buffer full');
+    return false;
+  }
+
+  private enqueueAfterStream(run: () => void): void {
+    (this.streamQueue ??= []).push(run);
+  }
+
+  private runStreamQueue(): void {
+    while (!this.streaming && this.streamQueue !== undefined && this.streamQueue.length > 0) {
+      this.streamQueue.shift()!();
+    }
+  }
+
+  private removePing(pending: PendingPing): void {
+    const index = this.pings?.indexOf(pending) ?? -1;
+    if (index >= 0) this.pings!.splice(index, 1);
+  }
+
+  private whenClosed(callback: (close: CloseMessage) => void): void {
+    if (this.closeMessage !== undefined) callback(this.closeMessage);
+    else (this.closeWaiters ??= []).push(callback);
+  }
+
+  private assertOpen(): void {
+    if (this.transport.protocol.state !== 'open') {
+      throw new UsageError('send_after_close', 'the connection is closing or closed');
+    }
+  }
+
+  private report(error: RxwsError): void {
+    this.errorSubject?.next(error);
+  }
+}
+
+const EMPTY = new Uint8Array(0);
+
+function noop(): void {}
+
+function sizeOf(message: Message): number {
+  return message.type === 'close' ? 0 : message.data.length;
+}
+
+/** The close code carried by an error passed to `sink.error()`: its `closeCode`, else 1011. */
+function closeCodeOf(error: unknown): number {
+  const code = (error as { closeCode?: unknown } | null)?.closeCode;
+  return typeof code === 'number' && isValidWireCloseCode(code) ? code : CloseCode.InternalError;
+}
+
+function closedError(close: CloseMessage | undefined, what = 'the connection closed'): ConnectionClosedError {
+  return new ConnectionClosedError(
+    close === undefined ? what : `${what} (${close.code})`,
+    close?.code ?? CloseCode.Abnormal,
+    close?.reason ?? '',
+    close?.wasClean ?? false,
+  );
+}

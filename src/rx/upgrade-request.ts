@@ -1,0 +1,29 @@
+import type { HttpHeaders } from '../errors';
+
+/** The opening handshake as one side saw it: what the accept hook and `conn.request` show. */
+export interface UpgradeRequest {
+  readonly method: string;
+  /** The raw request target, e.g. `/chat?room=1`. */
+  readonly url: string;
+  /** The path without the query string; routes match on it exactly. */
+  readonly path: string;
+  /** The query string without the `?` (empty when there is none). */
+  readonly query: string;
+  /** The Host header as sent (lower-cased), if any. */
+  readonly host: string | undefined;
+  readonly headers: HttpHeaders;
+  readonly origin: string | undefined;
+  /** Subprotocols the client offered, in its order of preference. */
+  readonly protocols: readonly string[];
+  readonly remoteAddress: string | undefined;
+  readonly remotePort: number | undefined;
+  /** True over TLS. */
+  readonly secure: boolean;
+}
+
+/** The server's answer to a client's upgrade, as the client saw it. */
+export interface UpgradeResponse {
+  readonly status: number;
+  readonly headers: HttpHeaders;
+  readonly protocol: string | undefined;
+}

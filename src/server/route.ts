@@ -1,0 +1,114 @@
+import { Observable, Subject, type Subscription } from 'rxjs';
+import { RxwsError } from '../errors';
+import { encodeFrame } from '../protocol/frame-serializer';
+import { Opcode } from '../protocol/opcode';
+import type { Connection } from '../rx/connection';
+import type { ConnectionOptions } from '../rx/connection-options';
+import type { OutgoingMessage } from '../rx/message';
+import { toBytes } from '../rx/to-bytes';
+import type { AcceptHook } from './accept';
+import type { RouteKey } from './router';
+
+/** A route: where it sits in the host/path table, how it accepts, and its connection settings. */
+export interface RouteOptions<TData = unknown> extends RouteKey, Partial<ConnectionOptions> {
+  /** Decides each handshake: accept (with extra headers, subprotocol, data) or reject. */
+  accept?: AcceptHook<TData>;
+  /** Subprotocols this route speaks; the first one the client offered that is listed here is chosen. */
+  protocols?: readonly string[];
+  /** Allowed Origin header values, or a test; others get 403 (RELIABILITY 22). Default: any origin. */
+  allowOrigins?: readonly string[] | ((origin: string | undefined) => boolean);
+  /** Open connections allowed on this route; the next handshake gets 503. Default: no cap. */
+  maxConnections?: number;
+  /**
+   * Called for each new connection. If it returns an Observable, the route subscribes to it until
+   * the connection closes; if that Observable errors (or `handle` throws) the connection closes
+   * with 1011 and the error is reported on `server.errors$`, and the server lives on.
+   */
+  handle?: (connection: Connection<TData>) => Observable<unknown> | void;
+}
+
+/**
+ * One route of a server. `connections$` is hot: it emits each connection once its handshake
+ * succeeded. `connections` is the live set of open connections, kept by the library.
+ */
+export class Route<TData = unknown> {
+  readonly connections$: Observable<Connection<TData>>;
+  private readonly subject = new Subject<Connection<TData>>();
+  private readonly live = new Set<Connection<TData>>();
+
+  constructor(
+    readonly options: Readonly<RouteOptions<TData>>,
+    /** Connection settings after merging the server's defaults with this route's overrides. */
+    readonly connectionOptions: Readonly<ConnectionOptions>,
+    private readonly reportError: (error: RxwsError) => void,
+  ) {
+    this.connections$ = this.subject.asObservable();
+  }
+
+  /** The open connections of this route (a live view: do not mutate). */
+  get connections(): ReadonlySet<Connection<TData>> {
+    return this.live;
+  }
+
+  /** True when a cap is set and reached. */
+  get full(): boolean {
+    return this.options.maxConnections !== undefined && this.live.size >= this.options.maxConnections;
+  }
+
+  /**
+   * Sends one message to every open connection of the route. The frame is encoded once and the
+   * same bytes are written to every socket, each under its own backpressure policy. Returns how
+   * many connections it was written to. Bound, so `subscribe(route.broadcast)` works.
+   */
+  readonly broadcast = (message: OutgoingMessage): number => {
+    if (this.live.size === 0) return 0;
+    const frame = encodeBroadcastFrame(message);
+    let sent = 0;
+    for (const connection of this.live) if (connection.sendEncoded(frame)) sent++;
+    return sent;
+  };
+
+  /** Called by the server when a handshake on this route succeeded. */
+  add(connection: Connection<TData>): void {
+    this.live.add(connection);
+    let handling: Subscription | undefined;
+    connection.closed$.subscribe(() => {
+      this.live.delete(connection);
+      handling?.unsubscribe();
+    });
+    const handle = this.options.handle;
+    if (handle !== undefined) {
+      try {
+        const work = handle(connection);
+        if (work !== undefined && connection.state !== 'closed') {
+          handling = work.subscribe({ error: (error: unknown) => this.handlerFailed(connection, error) });
+        }
+      } catch (error) {
+        this.handlerFailed(connection, error);
+      }
+    }
+    this.subject.next(connection);
+  }
+
+  /** Completes `connections$` (server shutdown). */
+  complete(): void {
+    this.subject.complete();
+  }
+
+  private handlerFailed(connection: Connection<TData>, error: unknown): void {
+    connection.fail(1011, 'internal error');
+    this.reportError(new HandlerError(error));
+  }
+}
+
+/** A route's `handle` threw or its Observable errored; the connection was closed with 1011. */
+export class HandlerError extends RxwsError {
+  constructor(override readonly cause: unknown) {
+    super('handler_error', 'a connection handler failed; the connection was closed with 1011');
+  }
+}
+
+function encodeBroadcastFrame(message: OutgoingMessage): Uint8Array {
+  if (typeof message === 'string') return encodeFrame(Opcode.Text, Buffer.from(message, 'utf8'), { alloc: Buffer.allocUnsafe });
+  return encodeFrame(Opcode.Binary, toBytes(message), { alloc: Buffer.allocUnsafe });
+}

@@ -1,0 +1,381 @@
+import * as net from 'node:net';
+import * as tls from 'node:tls';
+import type { IncomingMessage, Server as HttpServer } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { Observable, Subject } from 'rxjs';
+import { RxwsError, UsageError, type HttpHeaders } from '../errors';
+import { buildAcceptResponse, buildRejectResponse, validateUpgradeRequest, type UpgradeRequestInfo } from '../handshake/server-handshake';
+import { HttpHeadParser, type HttpRequestHead } from '../handshake/http-head-parser';
+import { Connection } from '../rx/connection';
+import { DEFAULT_CONNECTION_OPTIONS, type ConnectionOptions } from '../rx/connection-options';
+import type { UpgradeRequest } from '../rx/upgrade-request';
+import { CONNECTION_OPTION_RULES, validateOptions, type OptionRules } from '../rx/validate-options';
+import { computeAcceptKey } from '../transport/accept-key';
+import { replyAndClose } from '../transport/reply';
+import { isRejection, runAcceptHook, type AcceptDecision } from './accept';
+import { Route, type RouteOptions } from './route';
+import { Router } from './router';
+
+/** Server settings. Units are in the names; every one is checked when the server is made. */
+export interface ServerOptions extends ConnectionOptions {
+  /** Port for `listen()`; 0 picks a free one. Default 0. */
+  port: number;
+  /** Address for `listen()`. Default: all interfaces (Node's default). */
+  host: string | undefined;
+  /** Listen with TLS (wss://) using these Node `tls` options (key, cert, ...). */
+  tls: tls.TlsOptions | undefined;
+  /** Attach to this http/https server instead of listening: its `upgrade` requests are ours. */
+  server: HttpServer | undefined;
+  /** Time allowed from TCP accept to the 101 (slowloris guard). Default 10,000. */
+  handshakeTimeoutMs: number;
+  /** Largest request head (request line and headers); larger gets 431. Default 16,384. */
+  maxHeaderBytes: number;
+  /** Most request headers; more gets 431. Default 100. */
+  maxHeaderCount: number;
+  /** Open connections allowed on the whole server; the next handshake gets 503. Default: no cap. */
+  maxConnections: number | undefined;
+}
+
+export const DEFAULT_SERVER_OPTIONS: Readonly<ServerOptions> = Object.freeze({
+  ...DEFAULT_CONNECTION_OPTIONS,
+  port: 0,
+  host: undefined,
+  tls: undefined,
+  server: undefined,
+  handshakeTimeoutMs: 10_000,
+  maxHeaderBytes: 16_384,
+  maxHeaderCount: 100,
+  maxConnections: undefined,
+});
+
+const isObject = (what: string) => (value: unknown) => (typeof value === 'object' && value !== null ? undefined : `must be ${what}`);
+
+const SERVER_OPTION_RULES: OptionRules<ServerOptions> = {
+  ...CONNECTION_OPTION_RULES,
+  port: { kind: 'int', min: 0, max: 65535 },
+  host: { kind: 'check', test: (v) => (typeof v === 'string' ? undefined : 'must be a string') },
+  tls: { kind: 'check', test: isObject('an object of tls options') },
+  server: { kind: 'check', test: (v) => (typeof (v as HttpServer | null)?.on === 'function' ? undefined : 'must be an http or https server') },
+  handshakeTimeoutMs: { kind: 'int', min: 1, max: 2_147_483_647 },
+  maxHeaderBytes: { kind: 'int', min: 256, max: 1024 * 1024 },
+  maxHeaderCount: { kind: 'int', min: 1, max: 10_000 },
+  maxConnections: { kind: 'int', min: 0, max: Number.MAX_SAFE_INTEGER },
+};
+
+const ROUTE_ONLY_RULES = {
+  host: { kind: 'check', test: (v: unknown) => (typeof v === 'string' ? undefined : 'must be a string') },
+  path: { kind: 'check', test: (v: unknown) => (typeof v === 'string' && v.startsWith('/') ? undefined : 'must be a string starting with /') },
+  defaultHost: { kind: 'bool' },
+  defaultPath: { kind: 'bool' },
+  accept: { kind: 'check', test: (v: unknown) => (typeof v === 'function' ? undefined : 'must be a function') },
+  handle: { kind: 'check', test: (v: unknown) => (typeof v === 'function' ? undefined : 'must be a function') },
+  protocols: { kind: 'check', test: (v: unknown) => (Array.isArray(v) && v.every((p) => typeof p === 'string') ? undefined : 'must be an array of strings') },
+  allowOrigins: {
+    kind: 'check',
+    test: (v: unknown) => (typeof v === 'function' || (Array.isArray(v) && v.every((o) => typeof o === 'string')) ? undefined : 'must be an array of strings or a function'),
+  },
+  maxConnections: { kind: 'int', min: 0, max: Number.MAX_SAFE_INTEGER },
+} as const;
+
+export interface ServerCloseOptions {
+  /** Close code sent to every open connection. Default 1001 (going away). */
+  code?: number;
+  reason?: string;
+  /** How long to wait for closing handshakes before terminating the rest. Default: `closeTimeoutMs`. */
+  timeoutMs?: number;
+}
+
+/** A request whose handshake is under way. */
+interface Handshake {
+  socket: net.Socket;
+  secure: boolean;
+  timer: ReturnType<typeof setTimeout>;
+  /** True when we read the head ourselves (listen mode): plain HTTP requests get 426 there. */
+  standalone: boolean;
+}
+
+function ignoreError(): void {
+  // 'close' follows; an aborted handshake needs no report.
+}
+
+/**
+ * A WebSocket server: listen on a port (plain or TLS), attach to an http(s) server, or be driven
+ * by `handleUpgrade`. Routes by host and path decide who handles a request.
+ */
+export class WebSocketServer {
+  readonly options: Readonly<ServerOptions>;
+  /** Every route's new connections, merged. Hot; completes when the server has closed. */
+  readonly connections$: Observable<Connection<unknown>>;
+  /** Failures that are not a peer's fault: accept hooks that threw, handlers that failed. Hot. */
+  readonly errors$: Observable<RxwsError>;
+
+  private readonly router = new Router<Route<any>>();
+  private readonly connectionSubject = new Subject<Connection<unknown>>();
+  private readonly errorSubject = new Subject<RxwsError>();
+  private readonly open = new Set<Connection<any>>();
+  private readonly handshakes = new Set<Handshake>();
+  private listener: net.Server | undefined;
+  private closing: Promise<void> | undefined;
+  private readonly onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => this.handleUpgrade(request, socket, head);
+
+  constructor(options?: Partial<ServerOptions>) {
+    this.options = validateOptions('server', options, DEFAULT_SERVER_OPTIONS, SERVER_OPTION_RULES);
+    this.connections$ = this.connectionSubject.asObservable();
+    this.errors$ = this.errorSubject.asObservable();
+    if (this.options.server !== undefined) this.options.server.on('upgrade', this.onUpgrade);
+  }
+
+  /** Registers a route (RegisterHandler in the original). Conflicting routes throw a UsageError. */
+  route<TData = unknown>(options: RouteOptions<TData>): Route<TData> {
+    const { host, path, defaultHost, defaultPath, accept, handle, protocols, allowOrigins, maxConnections, ...overrides } = options;
+    validateOptions('route', { host, path, defaultHost, defaultPath, accept, handle, protocols, allowOrigins, maxConnections }, {} as never, ROUTE_ONLY_RULES as never);
+    const connectionOptions = validateOptions<ConnectionOptions>('route', overrides, this.options, CONNECTION_OPTION_RULES);
+    const route = new Route<TData>(options, connectionOptions, (error) => this.errorSubject.next(error));
+    this.router.add(route, options);
+    return route;
+  }
+
+  /** Starts listening (not in attach mode); resolves with the bound address once bound. */
+  listen(): Promise<net.AddressInfo> {
+    if (this.options.server !== undefined) throw new UsageError('attached', 'this server is attached to an http server: listen on that one');
+    if (this.listener !== undefined) throw new UsageError('already_listening', 'listen() was already called');
+    if (this.closing !== undefined) throw new UsageError('closed', 'the server is closed');
+    const secure = this.options.tls !== undefined;
+    const onSocket = (socket: net.Socket) => this.acceptSocket(socket, secure);
+    const listener = secure ? tls.createServer(this.options.tls!, onSocket) : net.createServer({ noDelay: true }, onSocket);
+    if (secure) listener.on('tlsClientError', ignoreError);
+    this.listener = listener;
+    return new Promise((resolve, rejectListen) => {
+      listener.once('error', rejectListen);
+      listener.listen(this.options.port, this.options.host, () => {
+        listener.off('error', rejectListen);
+        resolve(listener.address() as net.AddressInfo);
+      });
+    });
+  }
+
+  /** The bound address after `listen()`. */
+  get address(): net.AddressInfo | undefined {
+    const address = this.listener?.address();
+    return typeof address === 'object' && address !== null ? address : undefined;
+  }
+
+  /** Open connections across every route. */
+  get connections(): ReadonlySet<Connection<any>> {
+    return this.open;
+  }
+
+  /**
+   * Handles an upgrade request whose head an http server has already parsed: for frameworks that
+   * own the HTTP server (call it from their `upgrade` event).
+   */
+  handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const tcp = socket as net.Socket;
+    tcp.on('error', ignoreError);
+    if (this.closing !== undefined) return replyAndClose(tcp, buildRejectResponse(503, {}, 'server is shutting down'));
+    const handshake = this.startHandshake(tcp, (tcp as Partial<tls.TLSSocket>).encrypted === true, false);
+    tcp.pause();
+    this.upgrade(handshake, request.method ?? '', request.url ?? '', `${request.httpVersion}`, request.headers as HttpHeaders, head);
+  }
+
+  /**
+   * Graceful shutdown: stop accepting (handshakes in flight get 503), send 1001 to every open
+   * connection, wait up to the timeout for the closing handshakes, terminate the rest, complete
+   * every `connections$`, and resolve.
+   */
+  close(options: ServerCloseOptions = {}): Promise<void> {
+    this.closing ??= this.shutdown(options);
+    return this.closing;
+  }
+
+  // Handshake ----------------------------------------------------------------------------------
+
+  private startHandshake(socket: net.Socket, secure: boolean, standalone: boolean): Handshake {
+    const handshake: Handshake = {
+      socket,
+      secure,
+      standalone,
+      timer: setTimeout(() => this.abortHandshake(handshake), this.options.handshakeTimeoutMs),
+    };
+    this.handshakes.add(handshake);
+    socket.once('close', () => this.endHandshake(handshake));
+    return handshake;
+  }
+
+  private endHandshake(handshake: Handshake): void {
+    clearTimeout(handshake.timer);
+    this.handshakes.delete(handshake);
+  }
+
+  /** RELIABILITY 27: a handshake that is not done in time is dropped without a reply. */
+  private abortHandshake(handshake: Handshake): void {
+    this.endHandshake(handshake);
+    handshake.socket.destroy();
+  }
+
+  private refuse(handshake: Handshake, status: number, message: string, headers: Record<string, string> = {}): void {
+    this.endHandshake(handshake);
+    replyAndClose(handshake.socket, buildRejectResponse(status, headers, message));
+  }
+
+  /** Listen mode: read and parse the request head ourselves, bounded in size and time. */
+  private acceptSocket(socket: net.Socket, secure: boolean): void {
+    socket.on('error', ignoreError);
+    if (this.closing !== undefined) {
+      socket.destroy();
+      return;
+    }
+    const handshake = this.startHandshake(socket, secure, true);
+    const parser = HttpHeadParser.request({ maxHeaderBytes: this.options.maxHeaderBytes, maxHeaderCount: this.options.maxHeaderCount });
+    const onData = (chunk: Buffer) => {
+      const result = parser.push(chunk);
+      if (result.kind === 'incomplete') return;
+      socket.off('data', onData);
+      socket.pause();
+      if (result.kind === 'error') return this.refuse(handshake, result.status, result.message);
+      const head: HttpRequestHead = result.head;
+      this.upgrade(handshake, head.method, head.target, head.httpVersion, head.headers, result.rest);
+    };
+    socket.on('data', onData);
+  }
+
+  /** Validation, routing, origin and capacity checks, then the accept hook. */
+  private upgrade(handshake: Handshake, method: string, target: string, httpVersion: string, headers: HttpHeaders, rest: Uint8Array): void {
+    if (this.closing !== undefined) return this.refuse(handshake, 503, 'server is shutting down');
+    if (handshake.standalone && headers['upgrade'] === undefined) {
+      return this.refuse(handshake, 426, 'this is a websocket server', { upgrade: 'websocket' });
+    }
+    const validation = validateUpgradeRequest(method, target, headers, httpVersion);
+    if (!validation.ok) return this.refuse(handshake, validation.status, validation.message, validation.headers);
+    const info = validation.info;
+    const route = this.router.match(info.host, info.path);
+    if (route === undefined) return this.refuse(handshake, 404, 'no websocket route here');
+    if (!originAllowed(route.options.allowOrigins, info.origin)) return this.refuse(handshake, 403, 'origin not allowed');
+    if (this.full(route)) return this.refuse(handshake, 503, 'too many connections');
+    const request = upgradeRequest(handshake, method, target, headers, info);
+    const hook = route.options.accept;
+    if (hook === undefined) return this.complete(handshake, route, request, info, undefined, rest);
+    runAcceptHook(
+      hook,
+      request,
+      (decision) => this.complete(handshake, route, request, info, decision, rest),
+      (error) => {
+        this.errorSubject.next(new AcceptHookError(error));
+        if (!handshake.socket.destroyed) this.refuse(handshake, 500, 'internal server error');
+      },
+    );
+  }
+
+  /** The accept hook has decided: write the 101 and open the connection, or refuse. */
+  private complete(handshake: Handshake, route: Route<any>, request: UpgradeRequest, info: UpgradeRequestInfo, decision: AcceptDecision<unknown>, rest: Uint8Array): void {
+    const socket = handshake.socket;
+    if (socket.destroyed || !this.handshakes.has(handshake)) return this.endHandshake(handshake);
+    if (this.closing !== undefined) return this.refuse(handshake, 503, 'server is shutting down');
+    if (isRejection(decision)) return this.refuseWith(handshake, decision.status, decision.headers, decision.body);
+    if (decision === false) return this.refuse(handshake, 403, 'forbidden');
+    const acceptance = typeof decision === 'object' && decision !== null ? decision : {};
+    let protocol = acceptance.protocol;
+    if (protocol === undefined) {
+      const supported = route.options.protocols;
+      if (supported !== undefined) protocol = info.protocols.find((offered) => supported.includes(offered));
+    } else if (!info.protocols.includes(protocol)) {
+      this.errorSubject.next(new UsageError('bad_protocol', `the accept hook chose subprotocol '${protocol}', which the client did not offer`));
+      return this.refuse(handshake, 500, 'internal server error');
+    }
+    if (this.full(route)) return this.refuse(handshake, 503, 'too many connections');
+    let response: string;
+    try {
+      response = buildAcceptResponse({ accept: computeAcceptKey(info.key), protocol, headers: acceptance.headers });
+    } catch (error) {
+      this.errorSubject.next(error instanceof RxwsError ? error : new AcceptHookError(error));
+      return this.refuse(handshake, 500, 'internal server error');
+    }
+    this.endHandshake(handshake);
+    socket.write(response);
+    const connection = new Connection<unknown>({
+      socket,
+      role: 'server',
+      options: route.connectionOptions,
+      request,
+      response: undefined,
+      protocol,
+      data: acceptance.data,
+      head: rest,
+    });
+    socket.resume();
+    this.open.add(connection);
+    connection.closed$.subscribe(() => this.open.delete(connection));
+    route.add(connection);
+    this.connectionSubject.next(connection);
+  }
+
+  private refuseWith(handshake: Handshake, status: number, headers: Record<string, string | number | string[]>, body: string): void {
+    let response: string;
+    try {
+      response = buildRejectResponse(status, headers, body);
+    } catch (error) {
+      this.errorSubject.next(error instanceof RxwsError ? error : new AcceptHookError(error));
+      response = buildRejectResponse(500, {}, 'internal server error');
+    }
+    this.endHandshake(handshake);
+    replyAndClose(handshake.socket, response);
+  }
+
+  private full(route: Route<any>): boolean {
+    const cap = this.options.maxConnections;
+    return route.full || (cap !== undefined && this.open.size >= cap);
+  }
+
+  // Shutdown -----------------------------------------------------------------------------------
+
+  private async shutdown(options: ServerCloseOptions): Promise<void> {
+    const listener = this.listener;
+    const stopped = listener === undefined ? Promise.resolve() : new Promise<void>((resolve) => listener.close(() => resolve()));
+    this.options.server?.off('upgrade', this.onUpgrade);
+    for (const handshake of [...this.handshakes]) this.refuse(handshake, 503, 'server is shutting down');
+    const code = options.code ?? 1001;
+    const reason = options.reason ?? 'server shutting down';
+    const timeoutMs = options.timeoutMs ?? this.options.closeTimeoutMs;
+    const open = [...this.open];
+    const closed = Promise.all(open.map((connection) => connection.close(code, reason)));
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timedOut = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
+    await Promise.race([closed, timedOut]);
+    clearTimeout(timer);
+    for (const connection of open) if (connection.state !== 'closed') connection.terminate();
+    await closed;
+    for (const route of this.router.routes()) route.complete();
+    this.connectionSubject.complete();
+    await stopped;
+    this.errorSubject.complete();
+  }
+}
+
+/** An accept hook threw, rejected or errored; the handshake was answered with 500. */
+export class AcceptHookError extends RxwsError {
+  constructor(override readonly cause: unknown) {
+    super('accept_hook_error', 'an accept hook failed; the handshake was answered with 500');
+  }
+}
+
+function originAllowed(rule: RouteOptions['allowOrigins'], origin: string | undefined): boolean {
+  if (rule === undefined) return true;
+  if (typeof rule === 'function') return rule(origin);
+  return origin !== undefined && rule.includes(origin);
+}
+
+function upgradeRequest(handshake: Handshake, method: string, url: string, headers: HttpHeaders, info: UpgradeRequestInfo): UpgradeRequest {
+  return {
+    method,
+    url,
+    path: info.path,
+    query: info.query,
+    host: info.host,
+    headers,
+    origin: info.origin,
+    protocols: info.protocols,
+    remoteAddress: handshake.socket.remoteAddress,
+    remotePort: handshake.socket.remotePort,
+    secure: handshake.secure,
+  };
+}

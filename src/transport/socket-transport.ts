@@ -1,0 +1,295 @@
+import type { Socket } from 'node:net';
+import type { ProtocolError } from '../errors';
+import type { ProtocolLimits } from '../protocol/limits';
+import { ProtocolConnection } from '../protocol/protocol-connection';
+import type { CloseInfo, ProtocolEvents, Role } from '../protocol/protocol-types';
+import { Heartbeat, type HeartbeatOptions } from './heartbeat';
+import { nodeTextCodec } from './node-text-codec';
+
+export interface TransportOptions extends ProtocolLimits {
+  role: Role;
+  closeTimeoutMs: number;
+  autoPong: boolean;
+  heartbeat: HeartbeatOptions | undefined;
+}
+
+/** What the transport reports upward, to the RxJS connection. */
+export interface TransportListener {
+  onText(text: string): void;
+  onBinary(data: Uint8Array): void;
+  onPong(data: Uint8Array): void;
+  onProtocolError(error: ProtocolError): void;
+  onClosed(info: CloseInfo): void;
+  onDrain(): void;
+}
+
+/** Frames at least this large are written by reference instead of being copied into a batch. */
+const COPY_LIMIT = 16 * 1024;
+
+const kTransport = Symbol('rxws.transport');
+type TaggedSocket = Socket & { [kTransport]?: SocketTransport };
+
+// Socket listeners are shared functions that find their transport through the socket, instead of
+// five closures per connection: idle connections are the memory that adds up.
+function onSocketData(this: TaggedSocket, chunk: Buffer): void {
+  this[kTransport]?.receive(chunk);
+}
+function onSocketClose(this: TaggedSocket): void {
+  this[kTransport]?.socketClosed();
+}
+function onSocketDrain(this: TaggedSocket): void {
+  this[kTransport]?.drained();
+}
+function onSocketError(this: TaggedSocket): void {
+  // 'close' always follows 'error'; the close event reports 1006. Without a listener Node would
+  // throw the error (ECONNRESET from a peer is routine), so this one must exist.
+}
+function flushTick(transport: SocketTransport): void {
+  transport.flush();
+}
+
+/**
+ * Binds one protocol state machine to one socket: feeds it bytes, batches what it writes into as
+ * few socket writes as possible (the replies produced while handling one read go out in one
+ * write), arms the timers it asks for, and pauses the socket when the reader above falls behind.
+ */
+export class SocketTransport implements ProtocolEvents {
+  readonly protocol: ProtocolConnection;
+  private pending: Uint8Array[] = [];
+  private pendingBytes = 0;
+  private pendingLarge = false;
+  private inRead = false;
+  private flushScheduled = false;
+  private flushWaiters: Array<() => void> | undefined;
+  private closeTimer: ReturnType<typeof setTimeout> | undefined;
+  private heartbeat: Heartbeat | undefined;
+  private done = false;
+
+  constructor(
+    readonly socket: Socket,
+    private readonly options: TransportOptions,
+    private readonly listener: TransportListener,
+  ) {
+    this.protocol = new ProtocolConnection(
+      {
+        role: options.role,
+        maxMessageBytes: options.maxMessageBytes,
+        maxFragments: options.maxFragments,
+        autoPong: options.autoPong,
+        alloc: Buffer.allocUnsafe,
+        textCodec: nodeTextCodec,
+      },
+      this,
+    );
+    const tagged = socket as TaggedSocket;
+    tagged[kTransport] = this;
+    socket.setNoDelay(true);
+    socket.on('data', onSocketData);
+    socket.on('close', onSocketClose);
+    socket.on('drain', onSocketDrain);
+    socket.on('error', onSocketError);
+    if (options.heartbeat !== undefined) {
+      this.heartbeat = new Heartbeat(options.heartbeat, {
+        sendPing: (payload) => {
+          if (this.protocol.state === 'open') this.protocol.ping(payload);
+        },
+        terminate: () => this.terminate(),
+      });
+    }
+    if (socket.destroyed) process.nextTick(() => this.socketClosed());
+  }
+
+  /** Bytes waiting in our batch plus bytes Node has not yet handed to the kernel. */
+  get bufferedAmount(): number {
+    return this.pendingBytes + this.socket.writableLength;
+  }
+
+  get closed(): boolean {
+    return this.done;
+  }
+
+  /** Feeds bytes from the socket (or bytes that arrived with the handshake) to the protocol. */
+  receive(chunk: Uint8Array): void {
+    if (this.heartbeat !== undefined) this.heartbeat.traffic();
+    this.inRead = true;
+    try {
+      this.protocol.receive(chunk);
+    } catch (error) {
+      // Only our own bug can land here (the protocol never throws for peer input and user
+      // callbacks run inside RxJS, which catches them): fail the connection rather than the process.
+      this.failInternal(error);
+    } finally {
+      this.inRead = false;
+    }
+    this.flush();
+  }
+
+  /** Stops reading: the socket (TCP backpressure) and the protocol (mid-chunk). */
+  pause(): void {
+    this.protocol.pause();
+    this.socket.pause();
+  }
+
+  resume(): void {
+    this.socket.resume();
+    this.inRead = true;
+    try {
+      this.protocol.resume();
+    } finally {
+      this.inRead = false;
+    }
+    this.flush();
+  }
+
+  terminate(): void {
+    this.socket.destroy();
+  }
+
+  /** Resolves once everything written so far has been handed to the kernel. */
+  whenFlushed(): Promise<void> {
+    if (this.done) return Promise.resolve();
+    if (this.pending.length === 0 && this.socket.writableLength === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      (this.flushWaiters ??= []).push(resolve);
+      this.scheduleFlush();
+    });
+  }
+
+  // ProtocolEvents ---------------------------------------------------------------------------
+
+  write(bytes: Uint8Array): void {
+    if (this.done || this.socket.destroyed) return;
+    this.pending.push(bytes);
+    this.pendingBytes += bytes.length;
+    if (bytes.length >= COPY_LIMIT) this.pendingLarge = true;
+    this.scheduleFlush();
+  }
+
+  onText(text: string): void {
+    this.listener.onText(text);
+  }
+
+  onBinary(data: Uint8Array): void {
+    this.listener.onBinary(data);
+  }
+
+  onPing(): void {
+    // Answered by the protocol (autoPong); a ping is also a sign of life, counted in receive().
+  }
+
+  onPong(payload: Uint8Array): void {
+    if (this.heartbeat !== undefined) this.heartbeat.pong(payload);
+    this.listener.onPong(payload);
+  }
+
+  onCloseFrame(): void {
+    // Nothing to do until the TCP connection closes: onClosed reports the final outcome.
+  }
+
+  armCloseTimer(): void {
+    if (this.closeTimer !== undefined || this.done) return;
+    this.closeTimer = setTimeout(() => {
+      this.closeTimer = undefined;
+      this.socket.destroy();
+    }, this.options.closeTimeoutMs);
+  }
+
+  endTransport(): void {
+    this.flush();
+    this.socket.end();
+  }
+
+  onProtocolError(error: ProtocolError): void {
+    this.listener.onProtocolError(error);
+  }
+
+  onClosed(info: CloseInfo): void {
+    this.listener.onClosed(info);
+  }
+
+  // Socket events ------------------------------------------------------------------------------
+
+  socketClosed(): void {
+    if (this.done) return;
+    this.done = true;
+    if (this.closeTimer !== undefined) clearTimeout(this.closeTimer);
+    this.closeTimer = undefined;
+    if (this.heartbeat !== undefined) this.heartbeat.stop();
+    this.pending.length = 0;
+    this.pendingBytes = 0;
+    this.releaseWaiters();
+    (this.socket as TaggedSocket)[kTransport] = undefined;
+    this.protocol.transportClosed();
+  }
+
+  drained(): void {
+    this.listener.onDrain();
+  }
+
+  /** Writes the batch: one socket write for small frames, by reference for large ones. */
+  flush(): void {
+    this.flushScheduled = false;
+    const list = this.pending;
+    if (list.length === 0) return;
+    if (this.done || this.socket.destroyed) {
+      list.length = 0;
+      this.pendingBytes = 0;
+      this.releaseWaiters();
+      return;
+    }
+    const waiters = this.flushWaiters;
+    this.flushWaiters = undefined;
+    const callback = waiters === undefined ? undefined : () => waiters.forEach(call);
+    if (list.length === 1) {
+      this.socket.write(list[0]!, callback);
+    } else if (!this.pendingLarge) {
+      this.socket.write(Buffer.concat(list, this.pendingBytes), callback);
+    } else {
+      // Mixed sizes: gather small neighbours, pass large frames through, one writev via cork.
+      const out: Uint8Array[] = [];
+      let start = 0;
+      let small = 0;
+      for (let i = 0; i < list.length; i++) {
+        const bytes = list[i]!;
+        if (bytes.length < COPY_LIMIT) {
+          small += bytes.length;
+          continue;
+        }
+        if (i > start) out.push(Buffer.concat(list.slice(start, i), small));
+        out.push(bytes);
+        start = i + 1;
+        small = 0;
+      }
+      if (start < list.length) out.push(Buffer.concat(list.slice(start), small));
+      this.socket.cork();
+      for (let i = 0; i < out.length - 1; i++) this.socket.write(out[i]!);
+      this.socket.write(out[out.length - 1]!, callback);
+      this.socket.uncork();
+    }
+    list.length = 0;
+    this.pendingBytes = 0;
+    this.pendingLarge = false;
+  }
+
+  private scheduleFlush(): void {
+    if (this.inRead || this.flushScheduled) return;
+    this.flushScheduled = true;
+    process.nextTick(flushTick, this);
+  }
+
+  private releaseWaiters(): void {
+    const waiters = this.flushWaiters;
+    this.flushWaiters = undefined;
+    if (waiters !== undefined) waiters.forEach(call);
+  }
+
+  private failInternal(error: unknown): void {
+    void error;
+    if (this.protocol.state === 'open') this.protocol.fail(1011, 'internal error');
+    else this.socket.destroy();
+  }
+}
+
+function call(fn: () => void): void {
+  fn();
+}
