@@ -7,6 +7,7 @@ export interface Pausable {
   resume(): void;
 }
 
+/** Water marks for `pacedConcatMap`, in queued values. */
 export interface PacedOptions {
   /** Queued values at which the source is paused. Default 64. */
   highWaterMark?: number;
