@@ -5,7 +5,7 @@
 import * as net from 'node:net';
 import { BENCH_MASK_KEY, buildCloseFrame } from '../lib/frames';
 import { upgradeRequest } from './raw-connect';
-import { sleep } from './window';
+import { sleep, type CpuProbe } from './window';
 
 export interface HandshakeOptions {
   port: number;
@@ -14,12 +14,15 @@ export interface HandshakeOptions {
   measureMs: number;
   /** Upper bound on handshakes in one run, to stay far from ephemeral-port exhaustion. */
   maxHandshakes?: number;
+  serverCpu?: CpuProbe;
 }
 
 export interface HandshakeResult {
   seconds: number;
   handshakes: number;
   errors: number;
+  clientCpuPct: number;
+  serverCpuPct: number;
 }
 
 const CLOSE = buildCloseFrame(BENCH_MASK_KEY);
@@ -65,17 +68,28 @@ export async function runHandshakeLoad(o: HandshakeOptions): Promise<HandshakeRe
   };
   const loops = Array.from({ length: o.concurrency }, loop);
   await sleep(o.warmupMs);
+  const s0 = o.serverCpu ? await o.serverCpu() : NaN;
   const a = ok;
   const e0 = errors;
+  const c0 = process.cpuUsage();
   const t0 = process.hrtime.bigint();
   await sleep(o.measureMs);
   const b = ok;
+  const c1 = process.cpuUsage(c0);
   const t1 = process.hrtime.bigint();
+  const s1 = o.serverCpu ? await o.serverCpu() : NaN;
   // If the cap ended the loops early, the window really ended with the last handshake.
   const end = started >= max && lastDoneAt > t0 && lastDoneAt < t1 ? lastDoneAt : t1;
   const seconds = Number(end - t0) / 1e9;
   const e1 = errors;
   stopped = true;
   await Promise.all(loops);
-  return { seconds, handshakes: b - a, errors: e1 - e0 };
+  const wall = Number(t1 - t0) / 1e9;
+  return {
+    seconds,
+    handshakes: b - a,
+    errors: e1 - e0,
+    clientCpuPct: ((c1.user + c1.system) / 1e6 / wall) * 100,
+    serverCpuPct: ((s1 - s0) / 1e6 / wall) * 100,
+  };
 }
