@@ -5,6 +5,7 @@
  * servers, and finally prints tables, writes bench/results/latest.json and docs/benchmarks.md.
  */
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { BENCH_DIR, killAllChildren } from './lib/child';
 import { machineInfo } from './lib/machine';
@@ -93,14 +94,16 @@ async function runScenario(s: Scenario<any>, o: RunOptions): Promise<ScenarioRes
     const order = rotate(s.implementations, round).filter((i) => !skipped[i]);
     const envs = new Map<Impl, unknown>();
     try {
-      // Servers start one after another so a starting server never competes with another's startup.
-      for (const impl of order) {
-        try {
-          envs.set(impl, await s.setup(impl, o));
-        } catch (err) {
-          skip(impl, (err as Error).message);
-        }
-      }
+      // Servers start together (they only compete while starting, never while measured).
+      await Promise.all(
+        order.map(async (impl) => {
+          try {
+            envs.set(impl, await s.setup(impl, o));
+          } catch (err) {
+            skip(impl, (err as Error).message);
+          }
+        }),
+      );
       for (const c of cases) {
         for (const impl of order) {
           if (!envs.has(impl) || skipped[impl]) continue;
@@ -178,7 +181,7 @@ async function main(): Promise<void> {
   const o: RunOptions = {
     quick: cli.quick,
     rounds: cli.rounds ?? (cli.quick ? 2 : 5),
-    seconds: cli.seconds ?? (cli.quick ? 0.5 : 2),
+    seconds: cli.seconds ?? (cli.quick ? 0.4 : 2),
     warmupSeconds: cli.quick ? 0.2 : 0.5,
     memoryConnections,
     fdSoft: machine.fdSoft,
@@ -190,6 +193,13 @@ async function main(): Promise<void> {
       `${memoryConnections.toLocaleString('en-US')} connections` +
       (memoryConnections < wantedConns ? ` instead of ${wantedConns.toLocaleString('en-US')} (raise \`ulimit -n\` to get all).` : '.'),
   );
+  if (machine.loadAverageAtStart > machine.cores * 0.5) {
+    const busy =
+      `The machine was busy at the start (1-minute load average ${machine.loadAverageAtStart} on ${machine.cores} cores): ` +
+      'absolute figures are skewed by other work; same-round ratios less so.';
+    notes.push(busy);
+    console.log(`WARNING: ${busy}`);
+  }
   const selected = SCENARIOS.filter((s) => !cli.only || cli.only.includes(s.name));
   console.log(`rxws benchmarks on ${machineLine(machine)}`);
   console.log(`ws ${machine.wsVersion}, bufferutil ${machine.bufferutil ? 'installed' : 'not installed'}; rounds ${o.rounds}, ${o.seconds}s per sample (+${o.warmupSeconds}s warm-up)`);
@@ -202,6 +212,8 @@ async function main(): Promise<void> {
     results.push(r);
     console.log(scenarioText(r));
   }
+  const endLoad = os.loadavg()[0]!;
+  notes.push(`1-minute load average: ${machine.loadAverageAtStart} at the start, ${formatNumber(endLoad, 2)} at the end (${machine.cores} cores).`);
   const note = saturationNote(results);
   if (note) {
     notes.push(note);

@@ -77,6 +77,7 @@ async function drive(job: ClientJob, open: (url: string) => Promise<ClientDriver
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   stopped = true;
   await client.close();
+  if (m1 === m0) throw new Error(`no replies during the ${job.measureMs} ms window`);
   return {
     seconds,
     messages: m1 - m0,

@@ -14,6 +14,8 @@ export interface MachineInfo {
   utf8Validate: boolean;
   fdSoft: number;
   fdHard: number;
+  /** 1-minute load average when the run started: other work on the machine skews every figure. */
+  loadAverageAtStart: number;
 }
 
 function cpuModel(): string {
@@ -64,5 +66,6 @@ export function machineInfo(): MachineInfo {
     utf8Validate: resolves('utf-8-validate'),
     fdSoft: fd.soft,
     fdHard: fd.hard,
+    loadAverageAtStart: Math.round(os.loadavg()[0]! * 100) / 100,
   };
 }

@@ -74,6 +74,7 @@ export async function runEchoLoad(o: EchoLoadOptions): Promise<EchoLoadResult> {
     };
     const result = await measureWindow(read, o.warmupMs, o.measureMs, o.serverCpu);
     if (failure) throw failure;
+    if (result.messages === 0) throw new Error(`no echoes during the ${o.measureMs} ms window`);
     return { ...result, window };
   } finally {
     stopped = true;

@@ -34,8 +34,10 @@ export interface RxServerOptions {
   host: string;
 }
 
+// RXWS_BENCH_MODULE (an absolute path) lets the harness be checked against a stand-in, or a build.
+const modulePath = process.env['RXWS_BENCH_MODULE'] || '../../src';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const rxws = require('../../src') as Record<string, unknown>;
+const rxws = require(modulePath) as Record<string, unknown>;
 
 function exported<T>(name: string): T {
   const value = rxws[name];
