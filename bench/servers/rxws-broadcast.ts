@@ -1,9 +1,9 @@
 /** rxws broadcast: every message any connection sends goes out through route.broadcast (encoded once). */
 import { runServer } from './harness';
-import { rxwsServer } from './rxws-api';
+import { WebSocketServer } from '../../src';
 
 runServer('rxws-broadcast', async () => {
-  const server = rxwsServer({ port: 0, host: '127.0.0.1' });
+  const server = new WebSocketServer({ port: 0, host: '127.0.0.1' });
   const route = server.route({ path: '/', defaultHost: true, defaultPath: true });
   route.connections$.subscribe((conn) =>
     conn.messages$.subscribe((m) => {
