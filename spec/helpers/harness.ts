@@ -1,11 +1,12 @@
 // Shared plumbing for the specs that run over real sockets: an rxws server on 127.0.0.1:0 whose
 // connections a test can await, `ws` clients and raw peers that are all disposed after each test.
 import { WebSocket } from 'ws';
-import { WebSocketServer, type Connection, type RouteOptions, type ServerOptions } from '../../src';
+import { WebSocketServer, type Connection, type Route, type RouteOptions, type ServerOptions } from '../../src';
 import { RawPeer, type RawFrame } from './raw-peer';
 
 export interface TestServer {
   server: WebSocketServer;
+  route: Route;
   port: number;
   url: string;
   /** The next connection opened on the route (in order of opening). */
@@ -36,6 +37,7 @@ export class Resources {
     const { port } = await server.listen();
     return {
       server,
+      route: r,
       port,
       url: `ws://127.0.0.1:${port}/`,
       nextConnection: () => {
