@@ -349,6 +349,25 @@ describe('ProtocolConnection: receiving', () => {
   });
 });
 
+describe('ProtocolConnection: every fixture at every split', () => {
+  const fixtures: [string, Uint8Array][] = [
+    ...[3, 7, 0xb, 0xf].map((op): [string, Uint8Array] => [`R2 opcode ${op}`, toServer(op, 'x')]),
+    ['R3 unmasked to server', toClient(Opcode.Text, 'x')],
+    ['R7 length 2^40', fromHex('82ff 0000010000000000 37fa213d 00')],
+    ...['c0af', 'e08080', 'eda080', 'f4908080', 'f09f98', 'efbfbe'].map((b): [string, Uint8Array] => [
+      `R13 text ${b}`,
+      concat(toServer(Opcode.Text, fromHex(b.slice(0, 2)), { fin: false }), toServer(Opcode.Continuation, fromHex(b.slice(2)))),
+    ]),
+    ...[999, 1004, 1015, 3000, 4999, 5000].map((c): [string, Uint8Array] => [`R16 close ${c}`, toServer(Opcode.Close, closePayload(c, 'r'))]),
+    ['R17 126-byte close', fromHex(`88fe007e 37fa213d ${'03e8'}${'41'.repeat(124)}`)],
+    ['R35 too many fragments', concat(...Array.from({ length: 12 }, (_, i) => toServer(i ? 0 : 2, 'f', { fin: false })))],
+    ['mixed traffic', concat(toServer(Opcode.Binary, new Uint8Array(130).fill(1)), toServer(Opcode.Ping, ''), toServer(Opcode.Text, 'é'))],
+  ];
+  it.each(fixtures)('R8 %s: whole, byte by byte and at every split give identical events', (_name, bytes) => {
+    expectSplitInvariant('server', bytes, { maxFragments: 10 });
+  });
+});
+
 describe('ProtocolConnection: closing handshake', () => {
   it('§7.1.2 the server closes first: close frame, timer; the peer’s reply → endTransport; clean', () => {
     const { conn, rec } = makeConnection('server');

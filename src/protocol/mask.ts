@@ -1,4 +1,5 @@
 import type { MaskSource } from './protocol-types';
+import { wordsOf } from './word-view';
 
 /**
  * RFC 6455 §5.3: masking is an XOR of payload byte i with mask-key byte (i mod 4). It is the
@@ -17,14 +18,6 @@ const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
  * bench/parser-throughput.ts before changing it.
  */
 const WORD_THRESHOLD = 64;
-
-/**
- * An Int32Array over the whole ArrayBuffer of the last chunk masked. Creating a typed-array view
- * costs as much as masking ~50 bytes, and every frame of a chunk shares the chunk's buffer, so
- * one view serves them all. (It keeps that one buffer reachable until another is masked.)
- */
-let cachedBuffer: ArrayBufferLike | null = null;
-let cachedWords: Int32Array<ArrayBufferLike> = new Int32Array(0);
 
 /**
  * XORs `data[start..end)` in place with the 4-byte key at `key[keyOffset..keyOffset+4)`.
@@ -91,12 +84,7 @@ function maskWords(
   // The byte at the lowest address must meet r0: on a little-endian host it is the low byte of
   // the word, on a big-endian host the high byte.
   const word = LITTLE_ENDIAN ? r0 | (r1 << 8) | (r2 << 16) | (r3 << 24) : (r0 << 24) | (r1 << 16) | (r2 << 8) | r3;
-  const buffer = data.buffer;
-  if (buffer !== cachedBuffer) {
-    cachedBuffer = buffer;
-    cachedWords = new Int32Array(buffer, 0, buffer.byteLength >>> 2);
-  }
-  const words = cachedWords;
+  const words = wordsOf(data);
   let w = (data.byteOffset + i) >>> 2;
   const count = (end - i) >>> 2;
   const wEnd = w + count;
