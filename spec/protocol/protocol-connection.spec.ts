@@ -556,6 +556,27 @@ describe('ProtocolConnection: pause, resume and re-entrancy', () => {
     expect(b.rec.log.slice(1)).toEqual(['protocolError 1002 unknown_opcode', 'closed 1002 "reserved opcode" false']);
   });
 
+  it('a transport that closes synchronously inside write(): onClosed is final and reports the right code', () => {
+    for (const [bytes, last] of [
+      [toServer(5, ''), 'closed 1002 "reserved opcode" false'],
+      [toServer(Opcode.Close, closePayload(1001)), 'closed 1001 "" true'],
+    ] as const) {
+      const { conn, rec } = makeConnection('server');
+      rec.hooks.write = (() => conn.transportClosed()) as never;
+      conn.receive(concat(bytes, toServer(Opcode.Text, 'after')));
+      expect(rec.log.slice(1)).toEqual([last]);
+    }
+    const c = makeConnection('server');
+    c.rec.hooks.write = (() => c.conn.transportClosed()) as never;
+    c.conn.close();
+    c.conn.fail(1011);
+    expect(c.rec.log.slice(1)).toEqual(['closed 1006 "" false']);
+    const d = makeConnection('server');
+    d.rec.hooks.write = (() => d.conn.transportClosed()) as never;
+    d.conn.fail(1011, 'x');
+    expect(d.rec.log.slice(1)).toEqual(['closed 1011 "x" false']);
+  });
+
   it('receive() called from inside an event is queued behind the current chunk', () => {
     const { conn, rec } = makeConnection('server');
     let once = true;
