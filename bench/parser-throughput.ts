@@ -1,7 +1,9 @@
 /**
  * Parse throughput of a server-role ProtocolConnection: masked client frames, many per chunk.
  *
- *   npx tsc -p tsconfig.json --outDir /tmp/pbench && node /tmp/pbench/bench/parser-throughput.js
+ *   npx tsc -p tsconfig.json --outDir .tmp/pbench && node .tmp/pbench/bench/parser-throughput.js
+ *   (.tmp/ is git-ignored and inside the repo, so `ws` resolves for the comparison; env:
+ *   BENCH_SECONDS=2, BENCH_ONLY=<substring of a case name>, BENCH_WS=0 to skip ws)
  *   (or: npx tsx bench/parser-throughput.ts)
  *
  * Each chunk is refreshed from a template before it is fed (the core unmasks in place), so the
@@ -101,7 +103,7 @@ function run(c: Case, seconds: number): void {
   const fps = (chunks * frames) / s;
   const copyShare = (copyNsPerChunk * chunks) / 1e9 / s;
   console.log(
-    `${c.name}  ${mbps.toFixed(0).padStart(6)} MB/s  ${(fps / 1e6).toFixed(2).padStart(6)} M frames/s  ` +
+    `${c.name}  ${mbps.toFixed(0).padStart(6)} MB/s  ${Math.round(fps).toLocaleString('en').padStart(10)} frames/s  ` +
       `(${frames} frames/chunk of ${template.length} B; memcpy share ${(copyShare * 100).toFixed(1)}%)`,
   );
 }
@@ -139,7 +141,7 @@ async function runWs(c: Case, seconds: number): Promise<void> {
   const s = Number(now - start) / 1e9;
   const mbps = (chunks * template.length) / s / 1e6;
   console.log(
-    `ws Receiver ${c.name.trim().split(' (')[0]!.padEnd(19)} ${mbps.toFixed(0).padStart(6)} MB/s  ${((messages / s) / 1e6).toFixed(2).padStart(6)} M frames/s`,
+    `ws Receiver ${c.name.trim().split(' (')[0]!.padEnd(19)} ${mbps.toFixed(0).padStart(6)} MB/s  ${Math.round(messages / s).toLocaleString('en').padStart(10)} frames/s`,
   );
   void frames;
 }
