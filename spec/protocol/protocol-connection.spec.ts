@@ -880,6 +880,38 @@ describe('ProtocolConnection: properties', () => {
     );
   });
 
+  it('property: pausing inside events (and resuming after each chunk) never changes the events', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.oneof(fc.string({ maxLength: 10 }), fc.constant('')), { minLength: 1, maxLength: 12 }),
+        fc.array(fc.nat(), { maxLength: 6 }),
+        fc.integer({ min: 1, max: 3 }),
+        (texts, rawCuts, every) => {
+          const bytes = concat(
+            ...texts.map((t, i) => (i % 4 === 3 ? toServer(Opcode.Ping, t) : toServer(Opcode.Text, t))),
+          );
+          const cuts = [...new Set(rawCuts.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b);
+          const { conn, rec } = makeConnection('server');
+          let n = 0;
+          const pauser = (() => {
+            if (++n % every === 0) conn.pause();
+          }) as never;
+          rec.hooks.onText = pauser;
+          rec.hooks.onPing = pauser;
+          let prev = 0;
+          for (const cut of [...cuts, bytes.length]) {
+            conn.receive(bytes.slice(prev, cut));
+            prev = cut;
+            while (conn.paused) conn.resume();
+          }
+          conn.transportClosed();
+          expect(rec.log).toEqual(runWhole('server', bytes));
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+
   it('R8 property: random frame sequences (any opcode, fin, rsv, mask, UTF-8-ish payloads) are chunking-invariant', () => {
     const frame = fc.record({
       opcode: fc.oneof(fc.constantFrom(0, 1, 2, 8, 9, 10), fc.integer({ min: 0, max: 15 })),
