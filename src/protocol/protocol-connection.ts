@@ -49,6 +49,16 @@ const OPTION_KEYS = new Set([
  * the caller must not reuse the chunk's memory. Bytes given to `write` belong to the transport,
  * except a large server-side binary payload, which is written by reference: the caller of
  * `sendBinary`/`sendFrame` must not modify it until the transport has written it.
+ *
+ * Pause: `pause()` (also from inside an event) stops parsing after the current frame, even in
+ * the middle of a chunk; the rest of that chunk and any later `receive()` are kept, in order,
+ * until `resume()`. The owner should pause its socket too, so that little is kept.
+ *
+ * What is called when: a peer fault → write(close), onProtocolError, armCloseTimer,
+ * endTransport. The peer's close → write(reply) and armCloseTimer (unless we closed first),
+ * onCloseFrame, then endTransport on the server only (§7.1.1). close() → write, armCloseTimer.
+ * fail() → write (unless a close was sent), armCloseTimer, endTransport. armCloseTimer and
+ * endTransport are advised at most once each, and nothing follows onClosed.
  */
 export class ProtocolConnection implements FrameHandler {
   /** Permessage-deflate (RFC 7692 §6) will set RSV1 here once negotiated; until then any RSV
