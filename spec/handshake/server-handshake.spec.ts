@@ -11,6 +11,7 @@ import {
   validateUpgradeRequest,
 } from '../../src/handshake/server-handshake';
 import { bytes, feed, feedEveryWay } from './head-feed';
+import { minTimeMs } from './timing';
 
 const KEY = 'dGhlIHNhbXBsZSBub25jZQ==';
 const ACCEPT = 's3pPLMBiTxaQ9kYGzzhZRbK+xOo=';
@@ -170,6 +171,29 @@ describe('validateUpgradeRequest (RFC 6455 §4.2.1)', () => {
     }
     const ok = validateUpgradeRequest('GET', '/', headers({ 'sec-websocket-protocol': ['a', 'b, c'] }));
     expect(ok.ok && ok.info.protocols).toEqual(['a', 'b', 'c']);
+  });
+
+  it('RELIABILITY 24: hostile protocol/extension headers, end to end (parse + validate), answered in linear time', () => {
+    const base =
+      'GET / HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
+      'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n';
+    const cases = [
+      `${base}Sec-WebSocket-Protocol: b${' '.repeat(64 * 1024)}x\r\n\r\n`,
+      `${base}Sec-WebSocket-Extensions: permessage-deflate; a="${'\\x'.repeat(32 * 1024)}\r\n\r\n`,
+    ];
+    for (const text of cases) {
+      const data = bytes(text);
+      // Default limits: refused by size before any grammar runs.
+      expect(feed(() => HttpHeadParser.request(), [data])).toMatchObject({ kind: 'error', status: 431 });
+      // With a limit large enough to let it through, the grammar refuses it.
+      const run = () => {
+        const o = feed(() => HttpHeadParser.request({ maxHeaderBytes: 1 << 20 }), [data]);
+        if (o.kind !== 'done') throw new Error('no head');
+        return validateUpgradeRequest(o.head.method, o.head.target, o.head.headers, o.head.httpVersion);
+      };
+      expect(run()).toMatchObject({ ok: false, status: 400 });
+      expect(minTimeMs(run)).toBeLessThan(5);
+    }
   });
 
   it('RFC 6455 §9.1: malformed Sec-WebSocket-Extensions → 400; a valid one is parsed', () => {
