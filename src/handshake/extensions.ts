@@ -1,5 +1,5 @@
 import { UsageError } from '../errors';
-import { isOwsCode, isTcharCode, isToken } from './header-tokens';
+import { isOwsCode, isTcharCode, isToken, joinHeaderLines } from './header-tokens';
 
 /** One element of Sec-WebSocket-Extensions: an extension name and its parameters. */
 export interface ExtensionOffer {
@@ -36,7 +36,9 @@ export function parseExtensions(
   value: string | string[] | undefined,
 ): ParsedExtensionOffer[] | null {
   if (value === undefined) return [];
-  const s = typeof value === 'string' ? value : value.join(',');
+  const joined = joinHeaderLines(value);
+  if (joined === null) return null;
+  const s: string = joined;
   const n = s.length;
   const out: ParsedExtensionOffer[] = [];
   let i = 0;

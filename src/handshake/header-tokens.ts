@@ -73,8 +73,10 @@ export function parseTokenList(value: string): string[] | null {
  * Multiple header lines (an array) are searched as one list.
  */
 export function headerHasToken(value: string | string[] | undefined, token: string): boolean {
-  if (value === undefined) return false;
   if (typeof value !== 'string') {
+    // Arrays are several header lines; anything else (undefined, or a non-string from an untyped
+    // caller) lists nothing rather than throwing.
+    if (!Array.isArray(value)) return false;
     for (const v of value) {
       if (typeof v === 'string' && headerHasToken(v, token)) return true;
     }
@@ -95,6 +97,18 @@ export function headerHasToken(value: string | string[] | undefined, token: stri
     }
   }
   return false;
+}
+
+/**
+ * Several lines of one list-valued header read as a single list (RFC 9110 §5.3). Returns null
+ * for anything that is neither a string nor an array of strings (an untyped caller's mistake is
+ * a malformed header, not a TypeError).
+ */
+export function joinHeaderLines(value: string | readonly string[]): string | null {
+  if (typeof value === 'string') return value;
+  if (!Array.isArray(value)) return null;
+  for (const v of value) if (typeof v !== 'string') return null;
+  return value.join(',');
 }
 
 /** Reads an own property only: `headers.constructor` must not find Object.prototype's. */

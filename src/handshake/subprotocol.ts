@@ -1,4 +1,4 @@
-import { parseTokenList } from './header-tokens';
+import { joinHeaderLines, parseTokenList } from './header-tokens';
 
 /**
  * Parses Sec-WebSocket-Protocol (RFC 6455 §4.1 item 10, §11.3.4): `1#token`, every element
@@ -8,7 +8,8 @@ import { parseTokenList } from './header-tokens';
  */
 export function parseSubprotocols(value: string | string[] | undefined): string[] | null {
   if (value === undefined) return [];
-  const joined = typeof value === 'string' ? value : value.join(',');
+  const joined = joinHeaderLines(value);
+  if (joined === null) return null;
   const list = parseTokenList(joined);
   if (list === null || list.length === 0) return null;
   const seen = new Set<string>();
