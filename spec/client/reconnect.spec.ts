@@ -85,6 +85,8 @@ describe('reconnect: backoff schedule (RELIABILITY 48, virtual time)', () => {
     expect(backoffDelay(0, options, () => -5)).toBe(0);
     expect(backoffDelay(0, options, () => 1)).toBe(999);
     expect(backoffDelay(0, options, () => 7)).toBe(999);
+    // Found by the property above: 4.5 + 0.9999999999999998 · 4.5 rounds to exactly 9.
+    expect(backoffDelay(0, { initialDelayMs: 9, factor: 2, maxDelayMs: 9, jitter: 'equal' }, () => 0.9999999999999998)).toBe(8);
   });
 
   it('RELIABILITY 48: a connection that stayed open for resetAfterMs resets the backoff', () => {

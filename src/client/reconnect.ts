@@ -147,7 +147,9 @@ export function backoffDelay(
   let r = random();
   if (!(r >= 0)) r = 0; // NaN or negative from a bad source
   if (r >= 1) r = 0.999_999_999;
-  return options.jitter === 'full' ? Math.floor(r * bound) : Math.floor(bound / 2 + (r * bound) / 2);
+  const drawn = options.jitter === 'full' ? r * bound : bound / 2 + (r * bound) / 2;
+  // Floating-point rounding can land exactly on the bound (4.5 + 4.4999… = 9): keep it below.
+  return Math.min(Math.floor(drawn), Math.max(0, Math.ceil(bound) - 1));
 }
 
 /**
