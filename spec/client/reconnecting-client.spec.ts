@@ -1,9 +1,14 @@
-import { Observable, ReplaySubject, Subject, defer } from 'rxjs';
+import { Observable, ReplaySubject, Subject, defer, filter, firstValueFrom } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { MessageDroppedError, ReconnectingClient, type ReconnectingClientState } from '../../src/client/reconnecting-client';
 import { HandshakeError, NetworkError, RxwsError, UsageError } from '../../src/errors';
 import type { Connection } from '../../src/rx/connection';
 import type { CloseMessage, Message, OutgoingMessage } from '../../src/rx/message';
+import { ofText } from '../../src/rx/operators/of-text';
+import { reject } from '../../src/server/accept';
+import { WebSocketServer } from '../../src/server/server';
+import { startRawServer } from '../helpers/raw-server';
+import { delay, eventually } from './connect-helpers';
 
 /** Enough of a client Connection for the client object: state, sink, messages$, closed$, close(). */
 class FakeConnection {
@@ -285,5 +290,96 @@ describe('ReconnectingClient (virtual time)', () => {
     expect(() => new ReconnectingClient(h.source, { reconnect: { factr: 2 } as never })).toThrow(/unknown reconnect option 'factr'/);
     expect(() => new ReconnectingClient('ws://127.0.0.1:1/', { bogus: 1 } as never)).toThrow(/unknown client option 'bogus'/);
     expect(h.subscribedAt).toEqual([]);
+  });
+});
+
+describe('ReconnectingClient over real sockets', () => {
+  const cleanups: Array<() => unknown> = [];
+  afterEach(async () => {
+    while (cleanups.length > 0) await cleanups.pop()!();
+  });
+
+  const timeouts = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+
+  async function startServer(port: number, generation: number, received: string[]) {
+    const server = new WebSocketServer({ port, host: '127.0.0.1' });
+    server.route({
+      path: '/',
+      handle: (connection) => {
+        connection.messages$.pipe(ofText()).subscribe((text) => received.push(`${generation}:${text}`));
+        connection.sink.next(`hello from ${generation}`);
+      },
+    });
+    const address = await server.listen();
+    return { server, port: address.port };
+  }
+
+  function whenState(client: ReconnectingClient, state: ReconnectingClientState): Promise<void> {
+    return firstValueFrom(client.state$.pipe(filter((s) => s === state))).then(() => undefined);
+  }
+
+  it('RELIABILITY 48-50, 45: reconnects after the server restarts on the same port; the queued message reaches the new server; no timer survives', async () => {
+    const baseline = timeouts();
+    const received: string[] = [];
+    const first = await startServer(0, 1, received);
+    cleanups.push(() => first.server.close({ timeoutMs: 200 }));
+    const client = new ReconnectingClient(`ws://127.0.0.1:${first.port}/`, {
+      heartbeat: { intervalMs: 100, timeoutMs: 100 },
+      reconnect: { initialDelayMs: 50, maxDelayMs: 200 },
+    });
+    cleanups.push(() => client.close());
+    const messages: string[] = [];
+    client.messages$.pipe(ofText()).subscribe((text) => messages.push(text));
+    const states: ReconnectingClientState[] = [];
+    client.state$.subscribe((s) => states.push(s));
+
+    await whenState(client, 'open');
+    expect(client.send('one')).toBe(true);
+    await eventually(() => received.includes('1:one'));
+
+    await first.server.close({ timeoutMs: 500 }); // 1001 to the client, then the port is free
+    await whenState(client, 'reconnecting');
+    expect(client.send('queued while down')).toBe(true);
+    await delay(300); // a few refused attempts
+    const second = await startServer(first.port, 2, received);
+    cleanups.push(() => second.server.close({ timeoutMs: 200 }));
+    await whenState(client, 'open');
+    await eventually(() => received.includes('2:queued while down'));
+    await eventually(() => messages.includes('hello from 2'));
+    expect(messages).toEqual(['hello from 1', 'hello from 2']);
+    expect(states[0]).toBe('connecting');
+    expect(states).toContain('reconnecting');
+
+    await client.close();
+    expect(client.state).toBe('closed');
+    await second.server.close({ timeoutMs: 200 });
+    // Each connection's heartbeat stopped with it, and no backoff timer is pending.
+    await eventually(() => timeouts() <= baseline);
+  }, 20_000);
+
+  it('RELIABILITY 49: a 401 from a real server stops reconnecting; messages$ errors with the HandshakeError', async () => {
+    const server = new WebSocketServer({ port: 0, host: '127.0.0.1' });
+    let attempts = 0;
+    server.route({ path: '/', accept: () => (attempts++, reject(401, 'log in', { 'www-authenticate': 'Basic' })) });
+    const { port } = await server.listen();
+    cleanups.push(() => server.close({ timeoutMs: 200 }));
+    const client = new ReconnectingClient(`ws://127.0.0.1:${port}/`, { reconnect: { initialDelayMs: 10 } });
+    const error = await firstValueFrom(client.messages$).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(HandshakeError);
+    expect(error).toMatchObject({ status: 401, body: 'log in' });
+    expect(client.state).toBe('closed');
+    expect(attempts).toBe(1);
+  });
+
+  it('RELIABILITY 50: close() while an attempt is in progress destroys its socket and clears its timer', async () => {
+    const baseline = timeouts();
+    const server = await startRawServer((socket) => socket.resume()); // never answers
+    cleanups.push(() => server.close());
+    const client = new ReconnectingClient(server.url, { handshakeTimeoutMs: 60_000 });
+    const socket = await server.nextSocket();
+    await client.close();
+    await eventually(() => socket.destroyed || socket.readableEnded);
+    expect(client.state).toBe('closed');
+    await eventually(() => timeouts() <= baseline);
   });
 });
