@@ -218,6 +218,17 @@ describe('connect(): the handshake against real servers', () => {
     expect(await failureOf(connect(noUpgrade.url))).toMatchObject({ code: 'bad_upgrade', status: 101 });
   });
 
+  it('RELIABILITY 23 (client side): the response head is bounded by maxHeaderBytes and maxHeaderCount', async () => {
+    const huge = await rawServer((socket) => onRequest(socket, (req) => socket.write(switchingProtocols(req.key, [`X-Big: ${'a'.repeat(20_000)}`]))));
+    expect(await failureOf(connect(huge.url))).toMatchObject({ code: 'bad_response', status: 0 });
+    const many = await rawServer((socket) =>
+      onRequest(socket, (req) => socket.write(switchingProtocols(req.key, Array.from({ length: 20 }, (_, i) => `X-${i}: ${i}`)))),
+    );
+    expect(await failureOf(connect(many.url, { maxHeaderCount: 10 }))).toMatchObject({ code: 'bad_response' });
+    const conn = await open(many.url, { maxHeaderCount: 30 });
+    expect(conn.response?.headers['x-19']).toBe('19');
+  });
+
   it('a response that is not HTTP fails with a HandshakeError (status 0) without echoing its bytes', async () => {
     const server = await rawServer((socket) => onRequest(socket, () => socket.write('SSH-2.0-OpenSSH\r\n\r\n')));
     const error = (await failureOf(connect(server.url))) as HandshakeError;
@@ -418,6 +429,13 @@ describe('connect(): lifetime of the Observable', () => {
       expect(rttMs).toBeGreaterThanOrEqual(0);
       expect(rttMs).toBeLessThan(2000);
     }
+  });
+
+  it('firstValueFrom(connect(url)) unsubscribes on the first value, which closes the connection: use openConnection()', async () => {
+    const { url } = await rxwsEcho();
+    const conn = await firstValueFrom(connect(url));
+    expect(conn.state).not.toBe('open');
+    expect((await firstValueFrom(conn.closed$)).code).toBe(1000);
   });
 
   it('openConnection() resolves with a connection the caller owns, and rejects with typed errors', async () => {
