@@ -27,6 +27,7 @@ export interface ClientOptions extends ConnectionOptions {
   maxHeaderCount: number;
 }
 
+/** The defaults of every client option (the connection defaults, plus a 10 s handshake timeout). */
 export const DEFAULT_CLIENT_OPTIONS: Readonly<ClientOptions> = Object.freeze({
   ...DEFAULT_CONNECTION_OPTIONS,
   headers: undefined,
@@ -41,6 +42,7 @@ export const DEFAULT_CLIENT_OPTIONS: Readonly<ClientOptions> = Object.freeze({
 /** The most bytes of a refusal's body kept for `HandshakeError.body`; the rest is not read. */
 export const MAX_ERROR_BODY_BYTES = 64 * 1024;
 
+/** How each client option is checked by `validateOptions`. */
 export const CLIENT_OPTION_RULES: OptionRules<ClientOptions> = {
   ...CONNECTION_OPTION_RULES,
   headers: {

@@ -27,6 +27,7 @@ export type ReconnectOutcome =
       error: unknown;
     };
 
+/** What `onRetry` is told before each delay. */
 export interface RetryInfo {
   /** 1 for the first retry after a success (or the start), 2 for the next, ... */
   attempt: number;
@@ -64,6 +65,7 @@ export interface ReconnectOptions {
   random: (() => number) | undefined;
 }
 
+/** The defaults of every reconnect option: 500 ms doubling up to 30 s, full jitter, reset after 10 s, no attempt limit. */
 export const DEFAULT_RECONNECT_OPTIONS: Readonly<ReconnectOptions> = Object.freeze({
   initialDelayMs: 500,
   factor: 2,

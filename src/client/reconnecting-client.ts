@@ -33,6 +33,7 @@ export interface ReconnectingClientSettings {
   queueLimitBytes: number;
 }
 
+/** The options of a ReconnectingClient: the `connect()` options (with a target) and its own settings. */
 export type ReconnectingClientOptions = Partial<ClientOptions> & Partial<ReconnectingClientSettings>;
 
 const DEFAULT_SETTINGS: Readonly<ReconnectingClientSettings> = Object.freeze({
