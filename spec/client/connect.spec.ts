@@ -105,6 +105,7 @@ describe('connect(): targets and options (checked when connect() is called)', ()
     expect(() => connect('ws://127.0.0.1:1/', { handshakeTimeoutMs: 0 })).toThrow(UsageError);
     expect(() => connect('ws://127.0.0.1:1/', { protocols: ['a b'] })).toThrow(UsageError);
     expect(() => connect('ws://127.0.0.1:1/', { protocols: ['a', 'a'] })).toThrow(UsageError);
+    expect(() => connect('ws://127.0.0.1:1/', { tls: {} })).toThrow(UsageError);
     expect(() => connect('ws://127.0.0.1:1/', { tls: {} })).toThrow(/wss/);
   });
 

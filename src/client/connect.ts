@@ -1,7 +1,7 @@
 import * as net from 'node:net';
 import * as tls from 'node:tls';
 import { Observable } from 'rxjs';
-import { HandshakeError, NetworkError, RxwsError, TimeoutError, type HttpHeaders } from '../errors';
+import { HandshakeError, NetworkError, RxwsError, TimeoutError, UsageError, type HttpHeaders } from '../errors';
 import { buildUpgradeRequest, validateUpgradeResponse as validateUpgrade } from '../handshake/client-handshake';
 import { HttpHeadParser, type HttpResponseHead } from '../handshake/http-head-parser';
 import type { UpgradeRequest } from '../rx/upgrade-request';
@@ -73,7 +73,7 @@ function planConnection(target: ConnectTarget, given: Partial<ClientOptions> | u
   const options = validateOptions<ClientOptions>('client', given, DEFAULT_CLIENT_OPTIONS, CLIENT_OPTION_RULES);
   const resolved = resolveTarget(target);
   if (options.tls !== undefined && !resolved.secure) {
-    throw new RxwsError('tls_without_wss', 'the tls option was given for a ws:// url: use wss:// to connect with tls');
+    throw new UsageError('tls_without_wss', 'the tls option was given for a ws:// url: use wss:// to connect with tls');
   }
   // RELIABILITY 28: build the request once now, so a header with CR, LF or NUL, a non-token
   // subprotocol or a reserved header name throws here, before anything is dialed or written.
