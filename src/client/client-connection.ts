@@ -1,0 +1,69 @@
+import type { Observer } from 'rxjs';
+import { CloseCode, isValidWireCloseCode } from '../protocol/close-code';
+import { Connection, type ConnectionInit } from '../rx/connection';
+import type { OutgoingMessage } from '../rx/message';
+
+/**
+ * A client-side Connection that also remembers whether this program started the close, and with
+ * which code. `reconnect` needs that: a 1000 we asked for means "stop", a 1000 the server sent
+ * means "the server ended this session" (retried), and a close we started is judged by the code
+ * we sent, not by whatever the server echoed (some servers answer with an empty close, 1005).
+ */
+export class ClientConnection<TData = unknown> extends Connection<TData> {
+  private localCode: number | undefined;
+
+  constructor(init: ConnectionInit<TData>) {
+    super(init);
+    const inner = this.sink;
+    const sink: Observer<OutgoingMessage> = {
+      next: (message) => inner.next(message),
+      error: (error: unknown) => {
+        this.markLocal(closeCodeOf(error));
+        inner.error(error);
+      },
+      complete: () => {
+        this.markLocal(CloseCode.Normal);
+        inner.complete();
+      },
+    };
+    (this as { sink: Observer<OutgoingMessage> }).sink = sink;
+  }
+
+  /**
+   * The close code this side asked for when it started the close (`close()`, `sink.complete()`,
+   * `sink.error()`, `fail()`, or 1006 for `terminate()`); undefined when the server closed
+   * first, the network dropped, or the protocol core failed the connection on a peer fault.
+   */
+  get localCloseCode(): number | undefined {
+    return this.localCode;
+  }
+
+  override close(code: number = CloseCode.Normal, reason = ''): ReturnType<Connection<TData>['close']> {
+    const wasOpen = this.state === 'open';
+    const result = super.close(code, reason); // throws UsageError for a bad code or reason
+    if (wasOpen && this.localCode === undefined) this.localCode = code;
+    return result;
+  }
+
+  override fail(code: number, reason = ''): void {
+    const wasOpen = this.state === 'open';
+    super.fail(code, reason); // throws UsageError for a bad code or reason
+    if (wasOpen && this.localCode === undefined) this.localCode = code;
+  }
+
+  override terminate(): void {
+    this.markLocal(CloseCode.Abnormal);
+    super.terminate();
+  }
+
+  /** Records `code` if the connection is still open, i.e. this call is what starts the close. */
+  private markLocal(code: number): void {
+    if (this.localCode === undefined && this.state === 'open') this.localCode = code;
+  }
+}
+
+/** Mirrors Connection's sink.error: the error's `closeCode` when it may be sent, else 1011. */
+function closeCodeOf(error: unknown): number {
+  const code = (error as { closeCode?: unknown } | null)?.closeCode;
+  return typeof code === 'number' && isValidWireCloseCode(code) ? code : CloseCode.InternalError;
+}

@@ -1,0 +1,75 @@
+import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
+import { DEFAULT_CONNECTION_OPTIONS, type ConnectionOptions } from '../rx/connection-options';
+import { CONNECTION_OPTION_RULES, type OptionRules } from '../rx/validate-options';
+
+/** Custom handshake headers (Authorization, Cookie, ...). Arrays become repeated lines. */
+export type ClientHeaders = Readonly<Record<string, string | number | readonly string[]>>;
+
+/** Settings for `connect()`. Units are in the names; every one is checked when `connect()` is called. */
+export interface ClientOptions extends ConnectionOptions {
+  /** Extra request headers, e.g. `{ authorization: 'Bearer …', cookie: 'id=1' }`. The handshake's
+   *  own headers (Host, Upgrade, Connection, Sec-WebSocket-*) cannot be overridden. */
+  headers: ClientHeaders | undefined;
+  /** Subprotocols to offer, in order of preference (RFC 6455 §4.1 item 10); distinct tokens. */
+  protocols: readonly string[] | undefined;
+  /** The Origin header to send (browsers always send one; Node clients usually need not). */
+  origin: string | undefined;
+  /** Node `tls.connect` options for wss:// (ca, cert, key, servername, rejectUnauthorized, ...).
+   *  `servername` defaults to the host unless the host is an IP literal (RFC 6066 §3 forbids
+   *  IP addresses in SNI); the certificate is still checked against the host. */
+  tls: TlsConnectionOptions | undefined;
+  /** Time from dialing to a complete 101 (or to the end of a refusal's body); past it the
+   *  socket is destroyed and the attempt fails with TimeoutError (RELIABILITY 27). Default 10,000. */
+  handshakeTimeoutMs: number;
+  /** Largest response head accepted. Default 16,384. */
+  maxHeaderBytes: number;
+  /** Most response header lines accepted. Default 100. */
+  maxHeaderCount: number;
+}
+
+/** The defaults of every client option (the connection defaults, plus a 10 s handshake timeout). */
+export const DEFAULT_CLIENT_OPTIONS: Readonly<ClientOptions> = Object.freeze({
+  ...DEFAULT_CONNECTION_OPTIONS,
+  headers: undefined,
+  protocols: undefined,
+  origin: undefined,
+  tls: undefined,
+  handshakeTimeoutMs: 10_000,
+  maxHeaderBytes: 16_384,
+  maxHeaderCount: 100,
+});
+
+/** The most bytes of a refusal's body kept for `HandshakeError.body`; the rest is not read. */
+export const MAX_ERROR_BODY_BYTES = 64 * 1024;
+
+/** How each client option is checked by `validateOptions`. */
+export const CLIENT_OPTION_RULES: OptionRules<ClientOptions> = {
+  ...CONNECTION_OPTION_RULES,
+  headers: {
+    kind: 'check',
+    test: (v) => (typeof v === 'object' && v !== null && !Array.isArray(v) ? undefined : 'must be an object of header names to values'),
+  },
+  protocols: {
+    kind: 'check',
+    test: (v) => (Array.isArray(v) && v.every((p) => typeof p === 'string') ? undefined : 'must be an array of strings'),
+  },
+  origin: { kind: 'check', test: (v) => (typeof v === 'string' ? undefined : 'must be a string') },
+  tls: { kind: 'check', test: (v) => (typeof v === 'object' && v !== null ? undefined : 'must be an object of tls options') },
+  handshakeTimeoutMs: { kind: 'int', min: 1, max: 2_147_483_647 },
+  maxHeaderBytes: { kind: 'int', min: 256, max: 1024 * 1024 },
+  maxHeaderCount: { kind: 'int', min: 1, max: 10_000 },
+};
+
+/** The per-connection subset of the client options, as `Connection` takes it. */
+export function connectionOptionsOf(options: ClientOptions): ConnectionOptions {
+  return {
+    maxMessageBytes: options.maxMessageBytes,
+    maxFragments: options.maxFragments,
+    closeTimeoutMs: options.closeTimeoutMs,
+    maxBufferedBytes: options.maxBufferedBytes,
+    backpressure: options.backpressure,
+    backlogBytes: options.backlogBytes,
+    autoPong: options.autoPong,
+    heartbeat: options.heartbeat,
+  };
+}

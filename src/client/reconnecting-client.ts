@@ -1,0 +1,302 @@
+import { BehaviorSubject, EMPTY, Observable, Subject, filter, isObservable, switchMap, type Observer, type Subscription } from 'rxjs';
+import { RxwsError, UsageError } from '../errors';
+import { CloseCode, isValidWireCloseCode } from '../protocol/close-code';
+import type { Connection } from '../rx/connection';
+import type { DataMessage, Message, OutgoingMessage } from '../rx/message';
+import { validateOptions, type OptionRules } from '../rx/validate-options';
+import type { ClientOptions } from './client-options';
+import { connect } from './connect';
+import type { ConnectTarget } from './connect-target';
+import { reconnect, type ReconnectOptions } from './reconnect';
+
+/**
+ * 'connecting' until the first connection opens; 'open' while a connection is open;
+ * 'reconnecting' from the moment a connection closed or an attempt failed and a retry is
+ * scheduled until the next connection opens; 'closed' at the end (then `state$` completes).
+ */
+export type ReconnectingClientState = 'connecting' | 'open' | 'reconnecting' | 'closed';
+
+/** Settings of a ReconnectingClient, besides the `connect()` options. */
+export interface ReconnectingClientSettings {
+  /** Backoff and classification, as for the `reconnect` operator. */
+  reconnect: Partial<ReconnectOptions> | undefined;
+  /**
+   * What `send()` does while no connection is open. 'queue' (default): keep the message in a
+   * bounded queue, sent in order as soon as the next connection opens; 'fail': drop it at once.
+   * Either way a dropped message makes `send()` return false and is reported on `errors$`.
+   */
+  whileDisconnected: 'queue' | 'fail';
+  /** Most messages the queue holds; when full, new messages are dropped (the queue keeps the
+   *  oldest, so what is sent stays in order). Default 100. */
+  queueLimit: number;
+  /** Most bytes (UTF-8 for text) the queue holds; same policy. Default 1 MiB. */
+  queueLimitBytes: number;
+}
+
+/** The options of a ReconnectingClient: the `connect()` options (with a target) and its own settings. */
+export type ReconnectingClientOptions = Partial<ClientOptions> & Partial<ReconnectingClientSettings>;
+
+const DEFAULT_SETTINGS: Readonly<ReconnectingClientSettings> = Object.freeze({
+  reconnect: undefined,
+  whileDisconnected: 'queue',
+  queueLimit: 100,
+  queueLimitBytes: 1024 * 1024,
+});
+
+const SETTING_RULES: OptionRules<ReconnectingClientSettings> = {
+  reconnect: { kind: 'check', test: (v) => (typeof v === 'object' && v !== null ? undefined : 'must be an object of reconnect options') },
+  whileDisconnected: { kind: 'enum', values: ['queue', 'fail'] },
+  queueLimit: { kind: 'int', min: 0, max: Number.MAX_SAFE_INTEGER },
+  queueLimitBytes: { kind: 'int', min: 0, max: Number.MAX_SAFE_INTEGER },
+};
+
+/** Why a message given to `send()` was not sent (reported on `errors$`). */
+export class MessageDroppedError extends RxwsError {
+  constructor(
+    code: 'not_connected' | 'queue_full' | 'client_closed',
+    message: string,
+    /** How many messages this report covers (more than one when a queue is discarded). */
+    readonly count = 1,
+  ) {
+    super(code, message);
+  }
+}
+
+interface Queued {
+  message: OutgoingMessage;
+  bytes: number;
+}
+
+/**
+ * A connection that keeps itself connected: `connect()` piped through `reconnect`, with what an
+ * application needs around it.
+ *
+ * - `state$` (replays the current state), `connection$` (each connection as it opens; replays
+ *   the open one), `connection` (the open one, or undefined).
+ * - `messages$`: the text and binary messages of every successive connection, as one stream.
+ *   Pongs and the per-connection close events are left out (they describe one connection, not
+ *   the session: watch `state$`, or `connection$` and each `closed$`). It completes after
+ *   `close()`, and errors with the typed cause when reconnecting stops on a fatal outcome.
+ * - `send()` / `sink`: while a connection is open, straight to it; otherwise queued (bounded in
+ *   messages and bytes, flushed in order when the next connection opens) or dropped at once,
+ *   per `whileDisconnected`. Nothing is ever buffered without bound (RELIABILITY 50). Messages
+ *   sent while a connection is open but already dead (not yet detected) are lost with it:
+ *   delivery is at most once. Messages sent from a `connection$` subscriber (a login, say) go
+ *   out before the queued ones.
+ * - `close()` stops reconnecting, discards the queue and closes the open connection.
+ *
+ * Each connection has its own heartbeat (the `heartbeat` option); it stops with its connection,
+ * so none survives a reconnect (RELIABILITY 45).
+ */
+export class ReconnectingClient {
+  readonly state$: Observable<ReconnectingClientState>;
+  readonly connection$: Observable<Connection<any>>;
+  readonly messages$: Observable<DataMessage>;
+  /** Dropped sends, and each connection's own reports (see `Connection.errors$`). Hot. */
+  readonly errors$: Observable<RxwsError>;
+  /** `next` sends (as `send()`); `complete` closes with 1000; `error` closes with the error's
+   *  `closeCode` if it may be sent, else 1011. */
+  readonly sink: Observer<OutgoingMessage>;
+
+  private readonly settings: ReconnectingClientSettings;
+  private readonly stateSubject = new BehaviorSubject<ReconnectingClientState>('connecting');
+  private readonly currentSubject = new BehaviorSubject<Connection<any> | undefined>(undefined);
+  private readonly errorSubject = new Subject<RxwsError>();
+  private readonly queue: Queued[] = [];
+  private queueBytes = 0;
+  private current: Connection<any> | undefined;
+  private subscription: Subscription | undefined;
+  private ended = false;
+  private closing: Promise<void> | undefined;
+  private resolveEnded!: () => void;
+  private readonly endedPromise = new Promise<void>((resolve) => (this.resolveEnded = resolve));
+
+  /**
+   * @param target where to connect (with `connect()` and the client options in `options`), or
+   *   any Observable of connections that completes when its connection closes (then `options`
+   *   may hold only the settings of this class).
+   */
+  constructor(target: ConnectTarget | Observable<Connection<any>>, options: ReconnectingClientOptions = {}) {
+    if (options === null || typeof options !== 'object') throw new UsageError('bad_option', 'reconnecting client options must be an object');
+    const { reconnect: reconnectOptions, whileDisconnected, queueLimit, queueLimitBytes, ...clientOptions } = options;
+    this.settings = validateOptions<ReconnectingClientSettings>(
+      'reconnecting client',
+      { reconnect: reconnectOptions, whileDisconnected, queueLimit, queueLimitBytes },
+      DEFAULT_SETTINGS,
+      SETTING_RULES,
+    );
+    let source: Observable<Connection<any>>;
+    if (isObservable(target)) {
+      const extra = Object.keys(clientOptions)[0];
+      if (extra !== undefined) throw new UsageError('unknown_option', `option '${extra}' needs a target to connect to, not an Observable`);
+      source = target as Observable<Connection<any>>;
+    } else {
+      source = connect(target, clientOptions);
+    }
+    const userOnRetry = this.settings.reconnect?.onRetry;
+    const operator = reconnect<Connection<any>>({
+      ...this.settings.reconnect,
+      onRetry: (info) => {
+        if (!this.ended && this.closing === undefined) this.stateSubject.next('reconnecting');
+        userOnRetry?.(info);
+      },
+    });
+
+    this.state$ = this.stateSubject.asObservable();
+    this.connection$ = this.currentSubject.pipe(filter((c): c is Connection<any> => c !== undefined));
+    this.messages$ = this.currentSubject.pipe(
+      switchMap((c) => (c === undefined ? EMPTY : c.messages$)),
+      filter(isData),
+    );
+    this.errors$ = this.errorSubject.asObservable();
+    this.sink = {
+      next: (message) => {
+        this.send(message);
+      },
+      error: (error: unknown) => {
+        void this.close(closeCodeOf(error), '');
+      },
+      complete: () => {
+        void this.close();
+      },
+    };
+
+    this.subscription = source.pipe(operator).subscribe({
+      next: (connection) => this.opened(connection),
+      error: (error: unknown) => this.end(error),
+      complete: () => this.end(undefined),
+    });
+  }
+
+  get state(): ReconnectingClientState {
+    return this.stateSubject.value;
+  }
+
+  /** The open connection, if any. */
+  get connection(): Connection<any> | undefined {
+    return this.current;
+  }
+
+  /** Messages waiting for the next connection. */
+  get queuedCount(): number {
+    return this.queue.length;
+  }
+
+  /**
+   * Sends a message now, or queues it while disconnected (see the class notes). Returns true
+   * when it was written to the open connection or queued; false when it was dropped (the reason
+   * goes to `errors$`). Never throws for a disconnection.
+   */
+  send(message: OutgoingMessage): boolean {
+    const connection = this.current;
+    if (connection !== undefined && connection.state === 'open') {
+      connection.sink.next(message);
+      return true;
+    }
+    if (this.ended || this.closing !== undefined) {
+      return this.drop(new MessageDroppedError('client_closed', 'message dropped: the client is closed'));
+    }
+    if (this.settings.whileDisconnected === 'fail') {
+      return this.drop(new MessageDroppedError('not_connected', 'message dropped: no connection is open'));
+    }
+    const bytes = byteLengthOf(message);
+    if (this.queue.length >= this.settings.queueLimit || this.queueBytes + bytes > this.settings.queueLimitBytes) {
+      return this.drop(new MessageDroppedError('queue_full', 'message dropped: the queue for the next connection is full'));
+    }
+    // Copy binary data: the caller may reuse its buffer before the next connection opens.
+    this.queue.push({ message: typeof message === 'string' ? message : copyBytes(message), bytes });
+    this.queueBytes += bytes;
+    return true;
+  }
+
+  /**
+   * Stops reconnecting (a pending delay or an attempt in progress is cancelled), drops the queue
+   * (reported on `errors$`), closes the open connection with `code` and `reason`, and resolves
+   * once it has closed. Calling it again returns the same promise.
+   */
+  close(code: number = CloseCode.Normal, reason = ''): Promise<void> {
+    if (this.closing !== undefined) return this.closing;
+    if (this.ended) return (this.closing = this.endedPromise);
+    const connection = this.current;
+    // Throws a UsageError for a bad code or reason before anything changes.
+    if (connection !== undefined && connection.state === 'open') void connection.close(code, reason);
+    this.closing = (async () => {
+      this.discardQueue();
+      // After close() above, connect()'s teardown sees a closing connection and leaves it be.
+      this.subscription?.unsubscribe();
+      this.subscription = undefined;
+      if (connection !== undefined && connection.state !== 'closed') {
+        await new Promise<void>((resolve) => connection.closed$.subscribe({ complete: resolve }));
+      }
+      this.end(undefined);
+    })();
+    return this.closing;
+  }
+
+  private opened(connection: Connection<any>): void {
+    if (this.ended) return;
+    this.current = connection;
+    const errors = connection.errors$.subscribe((error) => this.errorSubject.next(error));
+    connection.closed$.subscribe(() => {
+      errors.unsubscribe();
+      if (this.current === connection) {
+        this.current = undefined;
+        this.currentSubject.next(undefined);
+      }
+    });
+    // connection$ subscribers go first (they may send a greeting), then the queue, in order.
+    this.currentSubject.next(connection);
+    while (this.queue.length > 0 && connection.state === 'open' && this.current === connection) {
+      const item = this.queue.shift()!;
+      this.queueBytes -= item.bytes;
+      connection.sink.next(item.message);
+    }
+    if (this.current === connection && connection.state === 'open') this.stateSubject.next('open');
+  }
+
+  private end(error: unknown): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.subscription = undefined;
+    this.discardQueue();
+    this.stateSubject.next('closed');
+    this.stateSubject.complete();
+    if (error === undefined) this.currentSubject.complete();
+    else this.currentSubject.error(error);
+    this.errorSubject.complete();
+    this.resolveEnded();
+  }
+
+  private discardQueue(): void {
+    const count = this.queue.length;
+    if (count === 0) return;
+    this.queue.length = 0;
+    this.queueBytes = 0;
+    this.errorSubject.next(new MessageDroppedError('client_closed', `${count} queued message(s) dropped: the client closed`, count));
+  }
+
+  private drop(error: MessageDroppedError): false {
+    if (!this.errorSubject.closed) this.errorSubject.next(error);
+    return false;
+  }
+}
+
+function isData(message: Message): message is DataMessage {
+  return message.type === 'text' || message.type === 'binary';
+}
+
+function byteLengthOf(message: OutgoingMessage): number {
+  return typeof message === 'string' ? Buffer.byteLength(message, 'utf8') : message.byteLength;
+}
+
+function copyBytes(message: ArrayBufferView | ArrayBuffer): Uint8Array {
+  return message instanceof ArrayBuffer
+    ? new Uint8Array(message.slice(0))
+    : new Uint8Array(message.buffer.slice(message.byteOffset, message.byteOffset + message.byteLength));
+}
+
+/** As Connection's sink.error: the error's `closeCode` when it may be sent, else 1011. */
+function closeCodeOf(error: unknown): number {
+  const code = (error as { closeCode?: unknown } | null)?.closeCode;
+  return typeof code === 'number' && isValidWireCloseCode(code) ? code : CloseCode.InternalError;
+}
