@@ -45,3 +45,13 @@ export {
 export type { HttpHeaders } from './errors';
 export { pacedConcatMap } from './rx/operators/paced-concat-map';
 export type { Pausable, PacedOptions } from './rx/operators/paced-concat-map';
+
+export { connect, openConnection } from './client/connect';
+export type { ConnectTarget } from './client/connect-target';
+export { ClientConnection } from './client/client-connection';
+export { DEFAULT_CLIENT_OPTIONS } from './client/client-options';
+export type { ClientOptions, ClientHeaders } from './client/client-options';
+export { reconnect, isRetryable, isRetryableStatus, backoffDelay, FATAL_CLOSE_CODES, DEFAULT_RECONNECT_OPTIONS } from './client/reconnect';
+export type { ReconnectOptions, ReconnectOutcome, RetryInfo } from './client/reconnect';
+export { ReconnectingClient, MessageDroppedError } from './client/reconnecting-client';
+export type { ReconnectingClientState, ReconnectingClientOptions, ReconnectingClientSettings } from './client/reconnecting-client';

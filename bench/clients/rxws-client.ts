@@ -1,10 +1,9 @@
 /** The rxws client, through its public reactive API, driven by the client-throughput job. */
-import { firstValueFrom } from 'rxjs';
-import { rxwsConnect } from '../servers/rxws-api';
+import { openConnection } from '../../src';
 import { runClient } from './client-harness';
 
 runClient('rxws-client', async (url) => {
-  const conn = await firstValueFrom(rxwsConnect(url));
+  const conn = await openConnection(url);
   return {
     send: (payload) => conn.sink.next(payload),
     onMessage: (handler) => {
