@@ -12,7 +12,7 @@ import type { Connection } from '../../src/rx/connection';
 import { startEchoServer } from '../helpers/echo-server';
 import { FrameReader } from '../helpers/raw-peer';
 import { onRequest, startRawServer, switchingProtocols, type RawServer } from '../helpers/raw-server';
-import { hasOpenssl, makeTestCertificate, type TestCertificate } from '../helpers/test-certificate';
+import { makeTestCert, type TestCert } from '../helpers/test-cert';
 import { bytesOf, delay, eventually, failureOf, subscribeTo, textOf } from './connect-helpers';
 
 const SIZES = [0, 125, 126, 65535, 65536, 1024 * 1024, 16 * 1024 * 1024];
@@ -461,12 +461,10 @@ describe('connect(): lifetime of the Observable', () => {
 });
 
 describe('connect(): wss:// (RFC 6455 §4.1 item 5, TLS)', () => {
-  let cert: TestCertificate;
+  let cert: TestCert;
   beforeAll(() => {
-    if (!hasOpenssl()) throw new Error('openssl is needed to make a test certificate (apt-get install openssl)');
-    cert = makeTestCertificate();
+    cert = makeTestCert();
   });
-  afterAll(() => cert?.remove());
 
   async function tlsEcho() {
     const echo = await startEchoServer({ tls: { key: cert.key, cert: cert.cert } });
