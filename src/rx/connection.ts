@@ -107,21 +107,7 @@ export class Connection<TData = unknown> implements TransportListener {
       this,
     );
     this.messages$ = new Observable<Message>((subscriber) => this.subscribe(subscriber));
-    this.sink = {
-      next: (message: OutgoingMessage) => {
-        this.trySend(message);
-      },
-      error: (error: unknown) => {
-        // Called by RxJS, so it must not throw: an unusable code becomes 1011.
-        const code = closeCodeOf(error);
-        if (this.state === 'open') this.transport.protocol.close(code, code === CloseCode.InternalError ? 'internal error' : '');
-        this.transport.flush();
-      },
-      complete: () => {
-        if (this.state === 'open') this.transport.protocol.close(CloseCode.Normal, '');
-        this.transport.flush();
-      },
-    };
+    this.sink = new ConnectionSink(this);
     if (init.head.length > 0) this.transport.receive(init.head);
   }
 
@@ -321,6 +307,26 @@ export class Connection<TData = unknown> implements TransportListener {
     return true;
   }
 
+  /** @internal The sink's `error`: closes with the error's close code, or 1011. */
+  sinkError(error: unknown): void {
+    // Called by RxJS, so it must not throw: an unusable code becomes 1011.
+    const code = closeCodeOf(error);
+    if (this.state === 'open') this.transport.protocol.close(code, code === CloseCode.InternalError ? 'internal error' : '');
+    this.transport.flush();
+  }
+
+  /** @internal The sink's `complete`: a normal close (1000). */
+  sinkComplete(): void {
+    if (this.state === 'open') this.transport.protocol.close(CloseCode.Normal, '');
+    this.transport.flush();
+  }
+
+  /** @internal Runs `callback` once the connection has closed (at once if it has). Cheaper than
+   *  a `closed$` subscription for the server's and routes' own bookkeeping. */
+  onceClosed(callback: (close: CloseMessage) => void): void {
+    this.whenClosed(callback);
+  }
+
   // TransportListener --------------------------------------------------------------------------
 
   /** @internal Called by the transport. */
@@ -446,7 +452,8 @@ export class Connection<TData = unknown> implements TransportListener {
     }
   }
 
-  private trySend(message: OutgoingMessage): void {
+  /** @internal The sink's `next`: sends, or reports the drop; never throws into RxJS. */
+  trySend(message: OutgoingMessage): void {
     if (this.transport.protocol.state !== 'open') {
       this.report(new RxwsError('send_after_close', 'message dropped: the connection is closing or closed'));
       return;
@@ -526,6 +533,20 @@ export class Connection<TData = unknown> implements TransportListener {
 }
 
 const EMPTY = new Uint8Array(0);
+
+/** `Connection.sink`: one small object per connection rather than three closures. */
+class ConnectionSink implements Observer<OutgoingMessage> {
+  constructor(private readonly connection: Connection<any>) {}
+  next(message: OutgoingMessage): void {
+    this.connection.trySend(message);
+  }
+  error(error: unknown): void {
+    this.connection.sinkError(error);
+  }
+  complete(): void {
+    this.connection.sinkComplete();
+  }
+}
 
 function noop(): void {}
 

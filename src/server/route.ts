@@ -72,7 +72,7 @@ export class Route<TData = unknown> {
   add(connection: Connection<TData>): void {
     this.live.add(connection);
     let handling: Subscription | undefined;
-    connection.closed$.subscribe(() => {
+    connection.onceClosed(() => {
       this.live.delete(connection);
       handling?.unsubscribe();
     });

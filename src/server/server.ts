@@ -306,7 +306,7 @@ export class WebSocketServer {
     });
     socket.resume();
     this.open.add(connection);
-    connection.closed$.subscribe(() => this.open.delete(connection));
+    connection.onceClosed(() => this.open.delete(connection));
     route.add(connection);
     this.connectionSubject.next(connection);
   }
