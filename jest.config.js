@@ -10,4 +10,5 @@ module.exports = {
   },
   testTimeout: 30000,
   collectCoverageFrom: ['src/**/*.ts'],
+  setupFilesAfterEnv: ['<rootDir>/spec/setup/bytes-equality.ts'],
 };
