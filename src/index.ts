@@ -1,1 +1,45 @@
-export {};
+// The public surface of rxws. Everything a user imports comes from here.
+export { WebSocketServer, AcceptHookError, DEFAULT_SERVER_OPTIONS } from './server/server';
+export type { ServerOptions, ServerCloseOptions } from './server/server';
+export { Route, HandlerError } from './server/route';
+export type { RouteOptions } from './server/route';
+export { reject } from './server/accept';
+export type { Acceptance, AcceptDecision, AcceptHook, Rejection, ResponseHeaders } from './server/accept';
+export type { RouteKey } from './server/router';
+
+export { Connection } from './rx/connection';
+export type { SendOptions, PingResult, WaitOptions } from './rx/connection';
+export { DEFAULT_CONNECTION_OPTIONS } from './rx/connection-options';
+export type { ConnectionOptions } from './rx/connection-options';
+export type { HeartbeatOptions } from './transport/heartbeat';
+export type {
+  Message,
+  MessageType,
+  DataMessage,
+  TextMessage,
+  BinaryMessage,
+  PongMessage,
+  CloseMessage,
+  OutgoingMessage,
+} from './rx/message';
+export type { UpgradeRequest, UpgradeResponse } from './rx/upgrade-request';
+
+export { ofText } from './rx/operators/of-text';
+export { ofBinary } from './rx/operators/of-binary';
+export { ofData } from './rx/operators/of-data';
+export { failOnAbnormalClose } from './rx/operators/fail-on-abnormal-close';
+export { broadcastTo } from './rx/operators/broadcast-to';
+export type { BroadcastTarget } from './rx/operators/broadcast-to';
+export { jsonMessages, DecodeError } from './rx/operators/json';
+
+export { CloseCode } from './protocol/close-code';
+export {
+  RxwsError,
+  UsageError,
+  ProtocolError,
+  ConnectionClosedError,
+  TimeoutError,
+  HandshakeError,
+  NetworkError,
+} from './errors';
+export type { HttpHeaders } from './errors';

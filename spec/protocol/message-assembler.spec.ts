@@ -1,0 +1,95 @@
+import { MessageAssembler } from '../../src/protocol/message-assembler';
+
+const bytes = (...xs: number[]): Uint8Array => new Uint8Array(xs);
+
+describe('MessageAssembler', () => {
+  it('§5.4 reassembles fragments into one buffer, in order', () => {
+    const a = new MessageAssembler(100, 10);
+    expect(a.begin(false, 2, false)).toBe(0);
+    expect(a.append(bytes(1, 2))).toBe(true);
+    expect(a.addFrame(3, true)).toBe(0);
+    expect(a.append(bytes(3))).toBe(true);
+    expect(a.append(bytes(4, 5))).toBe(true);
+    expect(a.length).toBe(5);
+    expect(Array.from(a.take())).toEqual([1, 2, 3, 4, 5]);
+    expect(a.length).toBe(0);
+  });
+
+  it('R34 cumulative declared length over maxMessageBytes → 1009 at the offending header', () => {
+    const a = new MessageAssembler(10, 100);
+    expect(a.begin(false, 6, false)).toBe(0);
+    expect(a.addFrame(4, false)).toBe(0);
+    expect(a.addFrame(1, true)).toBe(1009);
+  });
+
+  it('R35 more frames than maxFragments → 1008; exactly maxFragments is fine', () => {
+    const a = new MessageAssembler(100, 3);
+    expect(a.begin(false, 0, false)).toBe(0);
+    expect(a.addFrame(0, false)).toBe(0);
+    expect(a.addFrame(0, false)).toBe(0);
+    expect(a.addFrame(0, true)).toBe(1008);
+  });
+
+  it('R12 validates text as fragments arrive; a split code point is fine, an invalid byte fails at once', () => {
+    const a = new MessageAssembler(100, 10);
+    a.begin(true, 1, false);
+    expect(a.append(bytes(0xe2))).toBe(true);
+    a.addFrame(2, true);
+    expect(a.append(bytes(0x82, 0xac))).toBe(true);
+    expect(a.endText()).toBe(true);
+    expect(new TextDecoder().decode(a.peek())).toBe('€');
+    a.release();
+    a.begin(true, 2, false);
+    expect(a.append(bytes(0xe2, 0x28))).toBe(false);
+    a.discard();
+    a.begin(true, 1, true);
+    expect(a.append(bytes(0xe2))).toBe(true);
+    expect(a.endText()).toBe(false);
+  });
+
+  it('binary is never validated', () => {
+    const a = new MessageAssembler(100, 10);
+    a.begin(false, 2, true);
+    expect(a.append(bytes(0xff, 0xfe))).toBe(true);
+  });
+
+  it('grows by doubling, not beyond the known size, and take() hands the buffer over', () => {
+    const a = new MessageAssembler(1 << 20, 10);
+    a.begin(false, 1000, true);
+    for (let i = 0; i < 1000; i++) a.append(bytes(i & 0xff));
+    const out = a.take();
+    expect(out.length).toBe(1000);
+    expect(out.buffer.byteLength).toBe(1000); // capped at the declared size of the final frame
+    expect(out[999]).toBe(999 & 0xff);
+    // the next message gets a fresh buffer: `out` stays intact
+    a.begin(false, 1, true);
+    a.append(bytes(7));
+    expect(out[0]).toBe(0);
+  });
+
+  it('a huge declared (but unsent) length allocates nothing up front', () => {
+    const a = new MessageAssembler(2 ** 40, 10);
+    expect(a.begin(false, 2 ** 39, false)).toBe(0);
+    a.append(bytes(1));
+    expect(a.peek().buffer.byteLength).toBe(256);
+  });
+
+  it('release() keeps a modest buffer and drops a big one; empty messages give empty views', () => {
+    const a = new MessageAssembler(1 << 20, 10);
+    expect(a.peek().length).toBe(0);
+    a.begin(true, 0, true);
+    expect(a.take().length).toBe(0);
+    a.begin(true, 100_000, true);
+    a.append(new Uint8Array(100_000).fill(0x41));
+    const big = a.peek().buffer;
+    a.release();
+    a.begin(true, 1, true);
+    a.append(bytes(0x42));
+    expect(a.peek().buffer).not.toBe(big);
+    const small = a.peek().buffer;
+    a.release();
+    a.begin(true, 1, true);
+    a.append(bytes(0x43));
+    expect(a.peek().buffer).toBe(small);
+  });
+});

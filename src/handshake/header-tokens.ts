@@ -1,0 +1,120 @@
+/**
+ * HTTP token and list helpers (RFC 9110 §5.6). Every function here is a single left-to-right scan
+ * with no regular expression, so hostile header values (RELIABILITY 24: long runs of spaces or
+ * backslashes) cost time linear in their length and never backtrack.
+ */
+
+/**
+ * RFC 9110 §5.6.2: tchar = "!" / "#" / "$" / "%" / "&" / "'" / "*" / "+" / "-" / "." / "^" /
+ * "_" / "`" / "|" / "~" / DIGIT / ALPHA. Indexed by char code; anything >= 128 is not a tchar.
+ */
+export const TCHAR: Uint8Array = (() => {
+  const table = new Uint8Array(128);
+  for (let c = 0x30; c <= 0x39; c++) table[c] = 1;
+  for (let c = 0x41; c <= 0x5a; c++) table[c] = 1;
+  for (let c = 0x61; c <= 0x7a; c++) table[c] = 1;
+  for (const ch of "!#$%&'*+-.^_`|~") table[ch.charCodeAt(0)] = 1;
+  return table;
+})();
+
+/** True when `code` is a tchar (RFC 9110 §5.6.2). */
+export function isTcharCode(code: number): boolean {
+  return code < 128 && TCHAR[code] === 1;
+}
+
+/** RFC 9110 §5.6.3: OWS = *( SP / HTAB ). */
+export function isOwsCode(code: number): boolean {
+  return code === 0x20 || code === 0x09;
+}
+
+/** RFC 9110 §5.6.2: token = 1*tchar. */
+export function isToken(s: string): boolean {
+  const n = s.length;
+  if (n === 0) return false;
+  for (let i = 0; i < n; i++) {
+    if (!isTcharCode(s.charCodeAt(i))) return false;
+  }
+  return true;
+}
+
+/**
+ * Splits a `#token` list (RFC 9110 §5.6.1): elements are separated by commas with optional
+ * whitespace around them, and empty elements are ignored ("a, , b" is ['a', 'b']). Returns null
+ * when a non-empty element is not a token ("b   x" is two tokens glued by spaces, not a token).
+ * "" gives [] here; callers whose grammar is `1#token` decide whether that is acceptable.
+ */
+export function parseTokenList(value: string): string[] | null {
+  const out: string[] = [];
+  const n = value.length;
+  let i = 0;
+  while (i <= n) {
+    // One element: [i, comma-or-end).
+    let start = i;
+    let end = i;
+    while (end < n && value.charCodeAt(end) !== 0x2c) end++;
+    const next = end + 1;
+    while (start < end && isOwsCode(value.charCodeAt(start))) start++;
+    while (end > start && isOwsCode(value.charCodeAt(end - 1))) end--;
+    if (end > start) {
+      for (let k = start; k < end; k++) {
+        if (!isTcharCode(value.charCodeAt(k))) return null;
+      }
+      out.push(value.slice(start, end));
+    }
+    i = next;
+  }
+  return out;
+}
+
+/**
+ * Does a comma-separated header (Connection, Upgrade) list `token`, compared ASCII
+ * case-insensitively? Elements that are not tokens are skipped rather than failing the whole
+ * header: `Connection: keep-alive, Upgrade` must work whatever else a proxy appended.
+ * Multiple header lines (an array) are searched as one list.
+ */
+export function headerHasToken(value: string | string[] | undefined, token: string): boolean {
+  if (value === undefined) return false;
+  if (typeof value !== 'string') {
+    for (const v of value) {
+      if (typeof v === 'string' && headerHasToken(v, token)) return true;
+    }
+    return false;
+  }
+  const wanted = token.toLowerCase();
+  const n = value.length;
+  let i = 0;
+  while (i <= n) {
+    let start = i;
+    let end = i;
+    while (end < n && value.charCodeAt(end) !== 0x2c) end++;
+    i = end + 1;
+    while (start < end && isOwsCode(value.charCodeAt(start))) start++;
+    while (end > start && isOwsCode(value.charCodeAt(end - 1))) end--;
+    if (end - start === wanted.length && value.slice(start, end).toLowerCase() === wanted) {
+      return true;
+    }
+  }
+  return false;
+}
+
+/** Reads an own property only: `headers.constructor` must not find Object.prototype's. */
+export function getOwnHeader(
+  headers: Readonly<Record<string, string | string[] | undefined>>,
+  name: string,
+): string | string[] | undefined {
+  return Object.prototype.hasOwnProperty.call(headers, name) ? headers[name] : undefined;
+}
+
+/**
+ * A short, printable excerpt of peer-supplied text for error messages: never the raw bytes
+ * (DESIGN §3), at most `max` characters, anything outside printable ASCII shown as '?'.
+ */
+export function sanitizeExcerpt(text: string, max = 32): string {
+  const n = Math.min(text.length, max);
+  let out = '';
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    out += c >= 0x20 && c <= 0x7e ? text[i] : '?';
+  }
+  return text.length > max ? `${out}...` : out;
+}

@@ -1,0 +1,130 @@
+import { CloseCode } from './close-code';
+import { Utf8Validator } from './utf8-validator';
+
+/** Text buffers up to this size are kept for the next message instead of reallocated. */
+const KEEP_BUFFER_BYTES = 64 * 1024;
+const MIN_CAPACITY = 256;
+
+/**
+ * Reassembles a message that spans frames or chunks (RFC 6455 §5.4) into ONE growing buffer.
+ *
+ * Why not a list of views: a peer sending a million 1-byte fragments would cost a million
+ * objects (RELIABILITY.md 35). Capacity doubles (amortised O(n) copying), never beyond what the
+ * peer declared for a final frame nor beyond `maxMessageBytes`, and grows only as bytes actually
+ * arrive, so a declared-but-unsent length costs nothing.
+ *
+ * Limits are checked from frame headers, before any payload arrives: the cumulative declared
+ * length against `maxMessageBytes` (1009) and the frame count against `maxFragments` (1008).
+ * Text is validated as each fragment arrives, so invalid UTF-8 fails at the offending fragment.
+ */
+export class MessageAssembler {
+  private buffer: Uint8Array | null = null;
+  /** Bytes received so far. */
+  private received = 0;
+  /** Sum of the lengths declared by the frame headers so far. */
+  private declared = 0;
+  private fragments = 0;
+  /** True once the final frame's header arrived: `declared` is then the exact message size. */
+  private sizeKnown = false;
+  private text = false;
+  private readonly validator = new Utf8Validator();
+
+  constructor(
+    private readonly maxMessageBytes: number,
+    private readonly maxFragments: number,
+  ) {}
+
+  /** Bytes received so far for the current message. */
+  get length(): number {
+    return this.received;
+  }
+
+  /** Starts a message with its first frame's header. Returns 0 or the close code to fail with. */
+  begin(text: boolean, frameLength: number, fin: boolean): number {
+    this.text = text;
+    this.received = 0;
+    this.declared = 0;
+    this.fragments = 0;
+    this.validator.reset();
+    return this.addFrame(frameLength, fin);
+  }
+
+  /** A further frame (continuation) header. Returns 0 or the close code to fail with. */
+  addFrame(frameLength: number, fin: boolean): number {
+    // RFC 6455 §10.4: an implementation must protect itself against excessive message sizes
+    // and fragment counts; checked here, at header time, so nothing is allocated for them.
+    if (++this.fragments > this.maxFragments) return CloseCode.PolicyViolation;
+    if (frameLength > this.maxMessageBytes - this.declared) return CloseCode.MessageTooBig;
+    this.declared += frameLength;
+    this.sizeKnown = fin;
+    return 0;
+  }
+
+  /** Appends payload bytes. Returns false when they make the text invalid UTF-8 (§8.1: 1007). */
+  append(bytes: Uint8Array): boolean {
+    const n = bytes.length;
+    const at = this.received;
+    const need = at + n;
+    let buf = this.buffer;
+    if (buf === null || need > buf.length) buf = this.grow(need);
+    buf.set(bytes, at);
+    this.received = need;
+    return !this.text || this.validator.push(buf, at, need);
+  }
+
+  /** At FIN: false if the text stops inside a code point (§8.1: 1007). */
+  endText(): boolean {
+    return this.validator.end();
+  }
+
+  /**
+   * The assembled bytes, handed over: the assembler lets go of the buffer so the receiver may
+   * keep the view. Use `peek()` + `release()` instead when the bytes are consumed at once.
+   */
+  take(): Uint8Array {
+    const buf = this.buffer;
+    const out = buf === null ? new Uint8Array(0) : buf.subarray(0, this.received);
+    this.buffer = null;
+    this.clear();
+    return out;
+  }
+
+  /** A view of the assembled bytes that is valid only until `release()`. */
+  peek(): Uint8Array {
+    const buf = this.buffer;
+    return buf === null ? new Uint8Array(0) : buf.subarray(0, this.received);
+  }
+
+  /** Ends the message; keeps a modest buffer for the next one (text is decoded, not kept). */
+  release(): void {
+    if (this.buffer !== null && this.buffer.length > KEEP_BUFFER_BYTES) this.buffer = null;
+    this.clear();
+  }
+
+  /** Drops a partial message (transport closed, or the connection failed). */
+  discard(): void {
+    this.buffer = null;
+    this.clear();
+  }
+
+  private clear(): void {
+    this.received = 0;
+    this.declared = 0;
+    this.fragments = 0;
+    this.sizeKnown = false;
+    this.validator.reset();
+  }
+
+  private grow(need: number): Uint8Array {
+    const old = this.buffer;
+    let cap = old === null ? MIN_CAPACITY : old.length * 2;
+    if (cap < need) cap = need;
+    // Never past the message's exact size once known, nor past the limit (declared ≤ limit).
+    const ceiling = this.sizeKnown ? this.declared : this.maxMessageBytes;
+    if (cap > ceiling) cap = ceiling > need ? ceiling : need;
+    const buf = new Uint8Array(cap);
+    if (old !== null && this.received > 0) buf.set(old.subarray(0, this.received));
+    this.buffer = buf;
+    return buf;
+  }
+}

@@ -1,0 +1,712 @@
+import { ProtocolError, UsageError } from '../errors';
+import { CloseCode } from './close-code';
+import { checkCloseToSend, parseClosePayload, writeClosePayload } from './close-payload';
+import { FRAME_PAUSE, FrameParser, type FrameHandler } from './frame-parser';
+import { frameHeaderSize, writeFrameHeader, writeMaskedFrameHeader } from './frame-serializer';
+import { applyMask, createMaskSource } from './mask';
+import { MessageAssembler } from './message-assembler';
+import { Opcode } from './opcode';
+import type {
+  CloseInfo,
+  MaskSource,
+  ProtocolEvents,
+  ProtocolOptions,
+  ProtocolState,
+  Role,
+  TextCodec,
+} from './protocol-types';
+import { defaultTextCodec } from './text-codec';
+import { isValidUtf8 } from './utf8-validator';
+
+/** Server-side payloads this big are written by reference after their header (no copy). */
+export const LARGE_PAYLOAD_BYTES = 16 * 1024;
+
+/** Parser verdict: stop for good (input is finished or the connection failed). */
+const STOP = 1;
+const EMPTY = new Uint8Array(0);
+
+const defaultAlloc = (size: number): Uint8Array => new Uint8Array(size);
+
+const OPTION_KEYS = new Set([
+  'role',
+  'maxMessageBytes',
+  'maxFragments',
+  'autoPong',
+  'alloc',
+  'textCodec',
+  'maskSource',
+]);
+
+/**
+ * The RFC 6455 state machine for one connection, sans I/O: bytes in through `receive()`, events
+ * out through `ProtocolEvents`; commands in (`sendText`, `close`, ...), bytes out through
+ * `events.write`. It never throws for anything the peer sends (a peer fault fails the connection
+ * with a close code and is reported through `onProtocolError`); it throws `UsageError` when its
+ * caller misuses it.
+ *
+ * Buffer ownership: `receive(chunk)` may unmask `chunk` in place, hands out views of it
+ * (`onBinary`, `onPing`, `onPong`) and keeps a reference to its unprocessed tail while paused;
+ * the caller must not reuse the chunk's memory. Bytes given to `write` belong to the transport,
+ * except a large server-side binary payload, which is written by reference: the caller of
+ * `sendBinary`/`sendFrame` must not modify it until the transport has written it.
+ */
+export class ProtocolConnection implements FrameHandler {
+  /** Permessage-deflate (RFC 7692 §6) will set RSV1 here once negotiated; until then any RSV
+   *  bit fails the connection (RFC 6455 §5.2). */
+  protected extensionRsvBits = 0;
+
+  private readonly isServer: boolean;
+  private readonly events: ProtocolEvents;
+  private readonly alloc: (size: number) => Uint8Array;
+  private readonly codec: TextCodec;
+  private readonly maskSource: MaskSource;
+  private readonly autoPong: boolean;
+  private readonly maxMessageBytes: number;
+  private readonly parser: FrameParser;
+  private readonly assembler: MessageAssembler;
+
+  private currentState: ProtocolState = 'open';
+  private isPaused = false;
+
+  // ---- receive side ----
+  /** Input is over for good: the peer closed, we failed, or the transport closed. */
+  private inputDone = false;
+  /** Inside parser.push: re-entrant receive()/resume() must not start a second loop. */
+  private processing = false;
+  /** Chunks (or the tail of one) kept while paused, in arrival order. */
+  private pending: Uint8Array[] = [];
+  private frameOpcode = 0;
+  private frameFin = false;
+  private frameLength = 0;
+  /** Opcode (Text/Binary) of the message being received, 0 when none. */
+  private messageOpcode = 0;
+  /** A message is open across frames: only continuation (and control) frames may follow. */
+  private fragmented = false;
+  /** The current message goes through the assembler (fragmented, or split across chunks). */
+  private assembling = false;
+  /** A single-frame message's payload, whole in one chunk: delivered without a copy. */
+  private wholePayload: Uint8Array = EMPTY;
+  /** Control frame payload (≤ 125 bytes); copied only when it straddles chunks. */
+  private controlPayload: Uint8Array = EMPTY;
+  private controlReceived = 0;
+
+  // ---- close handshake ----
+  private closeSent = false;
+  private closeReceived = false;
+  private peerCode: number = CloseCode.NoStatus;
+  private peerReason = '';
+  private failCode = 0;
+  private failReason = '';
+  private closeTimerArmed = false;
+  private transportEndAdvised = false;
+
+  // ---- send side ----
+  /** An outgoing fragmented message is open (RFC 6455 §5.4: no other data frame may start). */
+  private sendingFragments = false;
+
+  constructor(options: ProtocolOptions, events: ProtocolEvents) {
+    validateOptions(options);
+    this.isServer = options.role === 'server';
+    this.events = events;
+    this.alloc = options.alloc ?? defaultAlloc;
+    this.codec = options.textCodec ?? defaultTextCodec;
+    this.autoPong = options.autoPong ?? true;
+    this.maxMessageBytes = options.maxMessageBytes;
+    // RFC 6455 §5.3: only clients mask, with a fresh strong-random key per frame.
+    this.maskSource = this.isServer ? noMask : (options.maskSource ?? createMaskSource());
+    this.assembler = new MessageAssembler(options.maxMessageBytes, options.maxFragments);
+    this.parser = new FrameParser(this);
+  }
+
+  get state(): ProtocolState {
+    return this.currentState;
+  }
+
+  get paused(): boolean {
+    return this.isPaused;
+  }
+
+  /** Re-read after an event: a handler may have closed the transport re-entrantly. */
+  private isClosed(): boolean {
+    return this.currentState === 'closed';
+  }
+
+  get role(): Role {
+    return this.isServer ? 'server' : 'client';
+  }
+
+  // ======================================================================================
+  // Input
+  // ======================================================================================
+
+  /**
+   * Feeds bytes from the transport. Events fire synchronously from inside this call. While
+   * paused, the bytes are kept (not parsed) until `resume()`. If an event handler throws, the
+   * exception propagates, the rest of the input is abandoned (the stream position is lost) and
+   * the caller is expected to `fail(1011, ...)`.
+   */
+  receive(chunk: Uint8Array): void {
+    if (this.inputDone) return;
+    if (this.processing || this.isPaused || this.pending.length !== 0) {
+      if (chunk.length !== 0) this.pending.push(chunk);
+      return;
+    }
+    this.processing = true;
+    try {
+      const end = chunk.length;
+      const pos = this.parser.push(chunk, 0, end);
+      if (pos < end && !this.inputDone) this.pending.unshift(chunk.subarray(pos));
+      if (this.pending.length !== 0) this.drain();
+    } catch (err) {
+      this.processing = false;
+      this.abandonInput();
+      throw err;
+    }
+    this.processing = false;
+  }
+
+  /** Stop processing input after the current frame (even mid-chunk); the owner also pauses
+   *  its socket. Safe to call from inside an event. */
+  pause(): void {
+    this.isPaused = true;
+  }
+
+  /** Process the input kept while paused, in order, then carry on normally. */
+  resume(): void {
+    if (!this.isPaused) return;
+    this.isPaused = false;
+    // Inside an event the running loop sees the flag and carries on by itself.
+    if (this.processing || this.inputDone || this.pending.length === 0) return;
+    this.processing = true;
+    try {
+      this.drain();
+    } catch (err) {
+      this.processing = false;
+      this.abandonInput();
+      throw err;
+    }
+    this.processing = false;
+  }
+
+  /**
+   * The TCP connection is gone (EOF, RST, timeout, or our own endTransport completed). Emits
+   * `onClosed` once. RFC 6455 §7.1.4/§7.1.5: clean only if close frames went both ways; the
+   * code is the peer's (1005 when its close had none), ours if we failed, 1006 otherwise.
+   */
+  transportClosed(): void {
+    if (this.currentState === 'closed') return;
+    this.currentState = 'closed';
+    this.abandonInput();
+    let info: CloseInfo;
+    if (this.failCode !== 0) {
+      info = { code: this.failCode, reason: this.failReason, wasClean: false };
+    } else if (this.closeReceived) {
+      info = { code: this.peerCode, reason: this.peerReason, wasClean: this.closeSent };
+    } else {
+      info = { code: CloseCode.Abnormal, reason: '', wasClean: false };
+    }
+    this.events.onClosed(info);
+  }
+
+  private drain(): void {
+    const pending = this.pending;
+    while (pending.length !== 0 && !this.isPaused && !this.inputDone) {
+      const chunk = pending[0]!;
+      const end = chunk.length;
+      const pos = this.parser.push(chunk, 0, end);
+      if (this.inputDone) break;
+      if (pos < end) {
+        pending[0] = chunk.subarray(pos);
+        break; // paused
+      }
+      pending.shift();
+    }
+    if (this.inputDone) pending.length = 0;
+  }
+
+  private abandonInput(): void {
+    this.inputDone = true;
+    this.pending.length = 0;
+    this.assembler.discard();
+    this.wholePayload = EMPTY;
+    this.controlPayload = EMPTY;
+  }
+
+  /** What the parser should do after an event: the handler may have failed, closed or paused. */
+  private verdict(): number {
+    return this.inputDone ? STOP : this.isPaused ? FRAME_PAUSE : 0;
+  }
+
+  // ---- FrameHandler (called by the parser; not for the transport) ----
+
+  /** @internal */
+  onFrameStart(fin: boolean, rsv: number, opcode: number, masked: boolean, payloadLength: number): number {
+    if (this.inputDone) return STOP;
+    if ((rsv & ~this.extensionRsvBits) !== 0) {
+      // RFC 6455 §5.2: a nonzero RSV bit without an extension defining it fails the connection.
+      return this.peerFault(CloseCode.ProtocolError, 'reserved_bits_set', 'reserved bits set without an extension');
+    }
+    // §5.1: a client masks every frame, a server none.
+    if (masked !== this.isServer) {
+      return this.isServer
+        ? this.peerFault(CloseCode.ProtocolError, 'unmasked_frame', 'client frame is not masked')
+        : this.peerFault(CloseCode.ProtocolError, 'masked_frame', 'server frame is masked');
+    }
+    this.frameOpcode = opcode;
+    this.frameFin = fin;
+    this.frameLength = payloadLength;
+    if (opcode >= Opcode.Close) {
+      if (opcode > Opcode.Pong) {
+        return this.peerFault(CloseCode.ProtocolError, 'unknown_opcode', 'reserved opcode');
+      }
+      // §5.5: control frames are never fragmented and carry at most 125 bytes.
+      if (!fin) return this.peerFault(CloseCode.ProtocolError, 'fragmented_control_frame', 'control frame is fragmented');
+      if (payloadLength > 125) {
+        return this.peerFault(CloseCode.ProtocolError, 'control_frame_too_big', 'control frame payload over 125 bytes');
+      }
+      this.controlPayload = EMPTY;
+      this.controlReceived = 0;
+      return 0;
+    }
+    if (opcode === Opcode.Continuation) {
+      // §5.4: a continuation only continues an open fragmented message.
+      if (!this.fragmented) {
+        return this.peerFault(CloseCode.ProtocolError, 'unexpected_continuation', 'continuation frame without a message');
+      }
+      const limit = this.assembler.addFrame(payloadLength, fin);
+      if (limit !== 0) return this.limitFault(limit);
+      return 0;
+    }
+    if (opcode > Opcode.Binary) {
+      return this.peerFault(CloseCode.ProtocolError, 'unknown_opcode', 'reserved opcode');
+    }
+    // §5.4: the fragments of one message are not interleaved with another message.
+    if (this.fragmented) {
+      return this.peerFault(CloseCode.ProtocolError, 'expected_continuation', 'new message inside a fragmented message');
+    }
+    this.messageOpcode = opcode;
+    this.wholePayload = EMPTY;
+    if (!fin) {
+      this.fragmented = true;
+      this.assembling = true;
+      const limit = this.assembler.begin(opcode === Opcode.Text, payloadLength, false);
+      if (limit !== 0) return this.limitFault(limit);
+    } else {
+      this.assembling = false;
+      // §10.4: refuse an oversized message from its header, before any payload arrives.
+      if (payloadLength > this.maxMessageBytes) return this.limitFault(CloseCode.MessageTooBig);
+    }
+    return 0;
+  }
+
+  /** @internal */
+  onFramePayload(payload: Uint8Array): number {
+    if (this.frameOpcode >= Opcode.Close) {
+      if (this.controlReceived === 0 && payload.length === this.frameLength) {
+        this.controlPayload = payload;
+      } else {
+        if (this.controlReceived === 0) this.controlPayload = new Uint8Array(this.frameLength);
+        this.controlPayload.set(payload, this.controlReceived);
+      }
+      this.controlReceived += payload.length;
+      return 0;
+    }
+    // §5.5.1: after sending a close frame we only look for the peer's close; data is dropped.
+    if (this.closeSent) return 0;
+    if (!this.assembling) {
+      if (payload.length === this.frameLength) {
+        // A single-frame message whole in this chunk: no copy (text is checked whole, §8.1).
+        if (this.messageOpcode === Opcode.Text && !isValidUtf8(payload)) return this.invalidUtf8();
+        this.wholePayload = payload;
+        return 0;
+      }
+      // It straddles chunks: collect it (limits were checked at header time).
+      this.assembling = true;
+      this.assembler.begin(this.messageOpcode === Opcode.Text, this.frameLength, true);
+    }
+    // §8.1 and Autobahn 6.x: invalid UTF-8 fails as soon as its fragment arrives.
+    if (!this.assembler.append(payload)) return this.invalidUtf8();
+    return 0;
+  }
+
+  /** @internal */
+  onFrameEnd(): number {
+    if (this.frameOpcode >= Opcode.Close) return this.controlFrame();
+    if (!this.frameFin) return 0;
+    this.fragmented = false;
+    const opcode = this.messageOpcode;
+    this.messageOpcode = 0;
+    if (this.closeSent) {
+      // §5.5.1: a message completed after our close is discarded.
+      this.assembler.discard();
+      this.assembling = false;
+      this.wholePayload = EMPTY;
+      return this.verdict();
+    }
+    if (this.assembling) {
+      this.assembling = false;
+      const assembler = this.assembler;
+      if (opcode === Opcode.Text) {
+        // §8.1: a message that ends inside a code point is invalid.
+        if (!assembler.endText()) return this.invalidUtf8();
+        const text = this.codec.decode(assembler.peek());
+        assembler.release();
+        this.events.onText(text);
+      } else {
+        this.events.onBinary(assembler.take());
+      }
+    } else {
+      const payload = this.wholePayload;
+      this.wholePayload = EMPTY;
+      if (opcode === Opcode.Text) {
+        this.events.onText(payload.length === 0 ? '' : this.codec.decode(payload));
+      } else {
+        this.events.onBinary(payload);
+      }
+    }
+    return this.verdict();
+  }
+
+  /** @internal */
+  onFrameError(closeCode: number, errorCode: string, message: string): void {
+    this.peerFault(closeCode, errorCode, message);
+  }
+
+  private controlFrame(): number {
+    const payload = this.controlPayload;
+    this.controlPayload = EMPTY;
+    const opcode = this.frameOpcode;
+    if (opcode === Opcode.Ping) {
+      // §5.5.2/§5.5.3: answer with a pong carrying the same payload. Not after our own close:
+      // the connection is going away and the peer has been told.
+      if (this.autoPong && !this.closeSent) this.writeControl(Opcode.Pong, payload);
+      this.events.onPing(payload);
+      return this.verdict();
+    }
+    if (opcode === Opcode.Pong) {
+      this.events.onPong(payload);
+      return this.verdict();
+    }
+    // Close (§5.5.1).
+    const parsed = parseClosePayload(payload, this.codec);
+    if (!parsed.ok) return this.peerFault(parsed.closeCode, parsed.errorCode, parsed.message);
+    this.closeReceived = true;
+    this.peerCode = parsed.code;
+    this.peerReason = parsed.reason;
+    // Nothing the peer sends after its close counts (§5.5.1: it "MUST NOT send any more data
+    // frames"); a partial message is dropped.
+    this.abandonInput();
+    this.currentState = 'closing';
+    if (!this.closeSent) {
+      // §5.5.1: reply with a close frame, "typically echoing the status code it received".
+      this.writeClose(parsed.code === CloseCode.NoStatus ? 0 : parsed.code, '', 0);
+      this.armCloseTimer();
+    }
+    this.events.onCloseFrame(parsed.code, parsed.reason);
+    // §7.1.1: the server closes TCP first once both closes are exchanged; the client waits for
+    // it (under the close timer).
+    if (this.isServer && !this.isClosed()) this.adviseEndTransport();
+    return STOP;
+  }
+
+  private invalidUtf8(): number {
+    return this.peerFault(CloseCode.InvalidPayload, 'invalid_utf8', 'text is not valid utf-8');
+  }
+
+  private limitFault(closeCode: number): number {
+    return closeCode === CloseCode.PolicyViolation
+      ? this.peerFault(closeCode, 'too_many_fragments', 'message has too many fragments')
+      : this.peerFault(closeCode, 'message_too_big', 'message exceeds the size limit');
+  }
+
+  /**
+   * RFC 6455 §7.1.7 "Fail the WebSocket Connection": send a close frame with the code (unless
+   * one was sent), report, and drop the TCP connection; ignore all further input. The reason is
+   * our own short text, never the peer's bytes.
+   */
+  private peerFault(closeCode: number, errorCode: string, message: string): number {
+    if (this.currentState === 'closed') return STOP;
+    this.abandonInput();
+    this.fragmented = false;
+    this.assembling = false;
+    if (!this.closeSent) this.writeClose(closeCode, message, this.codec.byteLength(message));
+    if (this.failCode === 0) {
+      this.failCode = closeCode;
+      this.failReason = message;
+    }
+    this.currentState = 'closing';
+    this.events.onProtocolError(new ProtocolError(errorCode, message, closeCode));
+    if (!this.isClosed()) {
+      this.armCloseTimer();
+      this.adviseEndTransport();
+    }
+    return closeCode;
+  }
+
+  // ======================================================================================
+  // Output
+  // ======================================================================================
+
+  /** Sends a whole text message (one frame). */
+  sendText(text: string): void {
+    this.checkCanSendMessage();
+    if (typeof text !== 'string') throw new UsageError('invalid_payload', 'text must be a string');
+    this.writeTextFrame(Opcode.Text, text, true);
+  }
+
+  /** Sends a whole binary message (one frame). */
+  sendBinary(data: Uint8Array): void {
+    this.checkCanSendMessage();
+    checkBytes(data);
+    this.writeDataFrame(Opcode.Binary, data, true);
+  }
+
+  /**
+   * Sends one frame of a possibly fragmented message (RFC 6455 §5.4): Text or Binary first,
+   * then Continuation frames, `fin` on the last. Ping and Pong may be interleaved (fin = true).
+   * Close goes through `close()`. A text payload must be valid UTF-8 once the message is whole.
+   */
+  sendFrame(opcode: number, payload: Uint8Array, fin: boolean): void {
+    this.checkOpen();
+    checkBytes(payload);
+    if (opcode === Opcode.Text || opcode === Opcode.Binary) {
+      if (this.sendingFragments) {
+        throw new UsageError('fragmented_send_in_progress', 'a fragmented message is still being sent');
+      }
+      this.sendingFragments = !fin;
+    } else if (opcode === Opcode.Continuation) {
+      if (!this.sendingFragments) {
+        throw new UsageError('no_fragmented_send', 'continuation frame without a fragmented message');
+      }
+      if (fin) this.sendingFragments = false;
+    } else if (opcode === Opcode.Ping || opcode === Opcode.Pong) {
+      if (!fin) throw new UsageError('invalid_control_frame', 'control frames cannot be fragmented');
+      checkControlPayload(payload);
+      this.writeControl(opcode, payload);
+      return;
+    } else {
+      throw new UsageError('invalid_opcode', 'sendFrame takes text, binary, continuation, ping or pong');
+    }
+    this.writeDataFrame(opcode, payload, fin);
+  }
+
+  /**
+   * Writes a frame encoded once for many connections (a broadcast). Server side only: a client
+   * frame needs its own mask key (§5.3). The bytes are written by reference.
+   */
+  sendPreEncoded(frame: Uint8Array): void {
+    if (!this.isServer) {
+      throw new UsageError('pre_encoded_on_client', 'pre-encoded frames are unmasked: server side only');
+    }
+    this.checkCanSendMessage();
+    checkBytes(frame);
+    this.events.write(frame);
+  }
+
+  /** Sends a ping (§5.5.2); payload ≤ 125 bytes. */
+  ping(payload: Uint8Array | string = EMPTY): void {
+    this.checkOpen();
+    const bytes = this.controlBytes(payload);
+    this.writeControl(Opcode.Ping, bytes);
+  }
+
+  /** Sends an unsolicited pong (§5.5.3: a unidirectional heartbeat); payload ≤ 125 bytes. */
+  pong(payload: Uint8Array | string = EMPTY): void {
+    this.checkOpen();
+    const bytes = this.controlBytes(payload);
+    this.writeControl(Opcode.Pong, bytes);
+  }
+
+  /**
+   * Starts the closing handshake (§7.1.2): writes a close frame and waits for the peer's. A
+   * second call, or a call once closing, does nothing. Throws UsageError for a code that may not
+   * be sent or a reason over 123 UTF-8 bytes, whatever the state.
+   */
+  close(code: number = CloseCode.Normal, reason = ''): void {
+    const reasonBytes = checkCloseToSend(code, reason, this.codec);
+    if (this.currentState !== 'open') return;
+    this.currentState = 'closing';
+    this.writeClose(code, reason, reasonBytes);
+    this.armCloseTimer();
+  }
+
+  /**
+   * Fails the connection locally (§7.1.7), e.g. 1011 when a user handler threw or 1008 for
+   * backpressure: writes a close frame if none was sent, advises the close timer and the end of
+   * the transport, and ignores further input. onClosed will report `code`.
+   */
+  fail(code: number, reason = ''): void {
+    const reasonBytes = checkCloseToSend(code, reason, this.codec);
+    if (this.currentState === 'closed') return;
+    this.abandonInput();
+    if (this.failCode === 0) {
+      this.failCode = code;
+      this.failReason = reason;
+    }
+    this.currentState = 'closing';
+    if (!this.closeSent) this.writeClose(code, reason, reasonBytes);
+    this.armCloseTimer();
+    this.adviseEndTransport();
+  }
+
+  private checkOpen(): void {
+    if (this.currentState !== 'open') {
+      throw new UsageError('send_after_close', `cannot send: the connection is ${this.currentState}`);
+    }
+  }
+
+  private checkCanSendMessage(): void {
+    this.checkOpen();
+    if (this.sendingFragments) {
+      throw new UsageError('fragmented_send_in_progress', 'a fragmented message is still being sent');
+    }
+  }
+
+  private controlBytes(payload: Uint8Array | string): Uint8Array {
+    let bytes: Uint8Array;
+    if (typeof payload === 'string') {
+      bytes = new Uint8Array(this.codec.byteLength(payload));
+      this.codec.encodeInto(payload, bytes, 0);
+    } else {
+      checkBytes(payload);
+      bytes = payload;
+    }
+    checkControlPayload(bytes);
+    return bytes;
+  }
+
+  private writeTextFrame(opcode: number, text: string, fin: boolean): void {
+    const codec = this.codec;
+    const len = codec.byteLength(text);
+    const masked = !this.isServer;
+    // One allocation for header + payload; the text is encoded straight into it.
+    const out = this.alloc(frameHeaderSize(len, masked) + len);
+    const p = masked
+      ? writeMaskedFrameHeader(out, 0, opcode, fin, false, len, this.maskSource)
+      : writeFrameHeader(out, 0, opcode, fin, false, len);
+    // A codec whose byteLength and encodeInto disagree would leave uninitialised bytes of a
+    // pooled buffer on the wire (RELIABILITY.md 38).
+    if (codec.encodeInto(text, out, p) !== len) throw new Error('text codec byteLength and encodeInto disagree');
+    if (masked) applyMask(out, p, p + len, out, p - 4, 0);
+    this.events.write(out);
+  }
+
+  private writeDataFrame(opcode: number, data: Uint8Array, fin: boolean): void {
+    const len = data.length;
+    if (this.isServer) {
+      if (len >= LARGE_PAYLOAD_BYTES) {
+        // Large server payloads: header alone, then the caller's bytes by reference.
+        const header = this.alloc(frameHeaderSize(len, false));
+        writeFrameHeader(header, 0, opcode, fin, false, len);
+        this.events.write(header);
+        this.events.write(data);
+        return;
+      }
+      const out = this.alloc(frameHeaderSize(len, false) + len);
+      out.set(data, writeFrameHeader(out, 0, opcode, fin, false, len));
+      this.events.write(out);
+      return;
+    }
+    // Clients mask a copy, never the caller's buffer (§5.3).
+    const out = this.alloc(frameHeaderSize(len, true) + len);
+    const p = writeMaskedFrameHeader(out, 0, opcode, fin, false, len, this.maskSource);
+    out.set(data, p);
+    applyMask(out, p, p + len, out, p - 4, 0);
+    this.events.write(out);
+  }
+
+  private writeControl(opcode: number, payload: Uint8Array): void {
+    const len = payload.length;
+    const masked = !this.isServer;
+    const out = this.alloc(frameHeaderSize(len, masked) + len);
+    if (masked) {
+      const p = writeMaskedFrameHeader(out, 0, opcode, true, false, len, this.maskSource);
+      out.set(payload, p);
+      applyMask(out, p, p + len, out, p - 4, 0);
+    } else {
+      out.set(payload, writeFrameHeader(out, 0, opcode, true, false, len));
+    }
+    this.events.write(out);
+  }
+
+  /** Writes a close frame; `code` 0 means an empty payload (§5.5.1: the body is optional). */
+  private writeClose(code: number, reason: string, reasonBytes: number): void {
+    this.closeSent = true;
+    const len = code === 0 ? 0 : 2 + reasonBytes;
+    const masked = !this.isServer;
+    const out = this.alloc(frameHeaderSize(len, masked) + len);
+    const p = masked
+      ? writeMaskedFrameHeader(out, 0, Opcode.Close, true, false, len, this.maskSource)
+      : writeFrameHeader(out, 0, Opcode.Close, true, false, len);
+    if (len !== 0) {
+      writeClosePayload(out, p, code, reason, reasonBytes, this.codec);
+      if (masked) applyMask(out, p, p + len, out, p - 4, 0);
+    }
+    this.events.write(out);
+  }
+
+  /** At most once per connection. */
+  private armCloseTimer(): void {
+    if (this.closeTimerArmed) return;
+    this.closeTimerArmed = true;
+    this.events.armCloseTimer();
+  }
+
+  /** At most once per connection. */
+  private adviseEndTransport(): void {
+    if (this.transportEndAdvised) return;
+    this.transportEndAdvised = true;
+    this.events.endTransport();
+  }
+}
+
+function noMask(): void {
+  throw new Error('a server does not mask');
+}
+
+function checkBytes(data: unknown): void {
+  if (!(data instanceof Uint8Array)) throw new UsageError('invalid_payload', 'payload must be a Uint8Array');
+}
+
+function checkControlPayload(payload: Uint8Array): void {
+  // RFC 6455 §5.5: all control frames have a payload length of 125 bytes or less.
+  if (payload.length > 125) {
+    throw new UsageError('control_payload_too_large', 'ping and pong payloads are at most 125 bytes');
+  }
+}
+
+function validateOptions(options: ProtocolOptions): void {
+  if (options === null || typeof options !== 'object') throw new UsageError('invalid_option', 'options must be an object');
+  for (const key of Object.keys(options)) {
+    if (!OPTION_KEYS.has(key)) throw new UsageError('invalid_option', `unknown option ${JSON.stringify(key)}`);
+  }
+  if (options.role !== 'server' && options.role !== 'client') {
+    throw new UsageError('invalid_option', 'role must be "server" or "client"');
+  }
+  const { maxMessageBytes, maxFragments } = options;
+  if (!Number.isSafeInteger(maxMessageBytes) || maxMessageBytes < 0) {
+    throw new UsageError('invalid_option', 'maxMessageBytes must be a non-negative safe integer');
+  }
+  if (!Number.isSafeInteger(maxFragments) || maxFragments < 1) {
+    throw new UsageError('invalid_option', 'maxFragments must be a positive safe integer');
+  }
+  if (options.autoPong !== undefined && typeof options.autoPong !== 'boolean') {
+    throw new UsageError('invalid_option', 'autoPong must be a boolean');
+  }
+  if (options.alloc !== undefined && typeof options.alloc !== 'function') {
+    throw new UsageError('invalid_option', 'alloc must be a function');
+  }
+  if (options.maskSource !== undefined && typeof options.maskSource !== 'function') {
+    throw new UsageError('invalid_option', 'maskSource must be a function');
+  }
+  const codec = options.textCodec;
+  if (
+    codec !== undefined &&
+    (codec === null ||
+      typeof codec.byteLength !== 'function' ||
+      typeof codec.encodeInto !== 'function' ||
+      typeof codec.decode !== 'function')
+  ) {
+    throw new UsageError('invalid_option', 'textCodec must have byteLength, encodeInto and decode');
+  }
+}

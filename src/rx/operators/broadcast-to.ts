@@ -1,0 +1,14 @@
+import { tap, type MonoTypeOperatorFunction } from 'rxjs';
+import type { OutgoingMessage } from '../message';
+
+/** Anything with a `broadcast` like a Route's: one frame encoded once, written to many sockets. */
+export interface BroadcastTarget {
+  broadcast(message: OutgoingMessage): number;
+}
+
+/** The operator form of `route.broadcast`: sends every value to every connection of the target. */
+export function broadcastTo<T extends OutgoingMessage>(target: BroadcastTarget): MonoTypeOperatorFunction<T> {
+  return tap((message: T) => {
+    target.broadcast(message);
+  });
+}

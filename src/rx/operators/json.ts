@@ -1,0 +1,43 @@
+import { Observable, type OperatorFunction } from 'rxjs';
+import { RxwsError } from '../../errors';
+import type { Message } from '../message';
+
+/** A text message that was not valid JSON; reported, never fatal to the stream. */
+export class DecodeError extends RxwsError {
+  constructor(
+    override readonly cause: unknown,
+    readonly text: string,
+  ) {
+    super('decode_error', 'a text message was not valid JSON');
+  }
+}
+
+/**
+ * Decodes text messages as JSON of type T (the caller vouches for the shape, or validates it
+ * downstream). A message that fails to parse goes to `onError` (default: dropped) and the stream
+ * goes on: one bad message from a peer must not end a subscription.
+ */
+export function jsonMessages<T>(onError: (error: DecodeError) => void = () => {}): OperatorFunction<Message, T> {
+  return (source) =>
+    new Observable<T>((subscriber) =>
+      source.subscribe({
+        next(message) {
+          if (message.type !== 'text') return;
+          let value: T;
+          try {
+            value = JSON.parse(message.data) as T;
+          } catch (error) {
+            onError(new DecodeError(error, message.data));
+            return;
+          }
+          subscriber.next(value);
+        },
+        error(error: unknown) {
+          subscriber.error(error);
+        },
+        complete() {
+          subscriber.complete();
+        },
+      }),
+    );
+}

@@ -1,0 +1,8 @@
+import { type OperatorFunction } from 'rxjs';
+import type { Message } from '../message';
+import { pickData } from './pick-data';
+
+/** Keeps the text messages of `messages$`, as strings. */
+export function ofText(): OperatorFunction<Message, string> {
+  return pickData<string>('text');
+}
