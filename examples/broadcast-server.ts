@@ -78,6 +78,9 @@ export async function startBroadcastServer(options: BroadcastServerOptions = {})
   const route = server.route<ChatUser>({
     path: '/ws',
     accept: () => ({ data: { name: `guest-${++guests}` } }),
+    // A phone that loses its network never says goodbye: after 30 s of silence ping it, and drop
+    // it (reported as 1006, and so as a leave) if it does not answer within 10 s.
+    heartbeat: { intervalMs: 30_000, timeoutMs: 10_000 },
   });
 
   const names = () => [...route.connections].map((c) => c.data.name);
