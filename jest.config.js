@@ -6,7 +6,7 @@ module.exports = {
   transform: {
     // Types are checked once by `tsc --noEmit` in `npm test`; ts-jest only transpiles, which keeps
     // the suite fast.
-    '^.+\\.ts$': ['ts-jest', { isolatedModules: true, diagnostics: false }],
+    '^.+\\.ts$': ['ts-jest', { diagnostics: false }],
   },
   testTimeout: 30000,
   collectCoverageFrom: ['src/**/*.ts'],

@@ -43,3 +43,5 @@ export {
   NetworkError,
 } from './errors';
 export type { HttpHeaders } from './errors';
+export { pacedConcatMap } from './rx/operators/paced-concat-map';
+export type { Pausable, PacedOptions } from './rx/operators/paced-concat-map';

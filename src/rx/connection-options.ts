@@ -21,6 +21,7 @@ export interface ConnectionOptions {
   heartbeat: HeartbeatOptions | undefined;
 }
 
+/** The per-connection defaults (see docs/security.md for the reasoning behind each). */
 export const DEFAULT_CONNECTION_OPTIONS: Readonly<ConnectionOptions> = Object.freeze({
   ...DEFAULT_PROTOCOL_LIMITS,
   closeTimeoutMs: 5_000,

@@ -11,17 +11,20 @@ import type { CloseMessage, Message, MessageType, OutgoingMessage } from './mess
 import { toBytes } from './to-bytes';
 import type { UpgradeRequest, UpgradeResponse } from './upgrade-request';
 
+/** Options for `Connection.send`. */
 export interface SendOptions {
   /** Split the message into frames of at most this many payload bytes (RFC 6455 §5.4). */
   fragmentBytes?: number;
 }
 
+/** What `Connection.ping` resolves with. */
 export interface PingResult {
   /** The pong's payload (equal to what we sent). */
   data: Uint8Array;
   rttMs: number;
 }
 
+/** Options for the waiting helpers (`ping`, `waitForMessage`). */
 export interface WaitOptions {
   /** Reject with a TimeoutError after this long. Default: wait until the connection closes. */
   timeoutMs?: number;
@@ -310,14 +313,17 @@ export class Connection<TData = unknown> implements TransportListener {
 
   // TransportListener --------------------------------------------------------------------------
 
+  /** @internal Called by the transport. */
   onText(text: string): void {
     this.deliver({ type: 'text', data: text }, text.length);
   }
 
+  /** @internal Called by the transport. */
   onBinary(data: Uint8Array): void {
     this.deliver({ type: 'binary', data }, data.length);
   }
 
+  /** @internal Called by the transport. */
   onPong(data: Uint8Array): void {
     const pings = this.pings;
     if (pings !== undefined) {
@@ -331,14 +337,17 @@ export class Connection<TData = unknown> implements TransportListener {
     this.deliver({ type: 'pong', data }, data.length);
   }
 
+  /** @internal Called by the transport. */
   onProtocolError(error: ProtocolError): void {
     this.report(error);
   }
 
+  /** @internal Called by the transport. */
   onDrain(): void {
     this.drainSubject?.next();
   }
 
+  /** @internal Called by the transport. */
   onClosed(info: CloseInfo): void {
     const close: CloseMessage = { type: 'close', code: info.code, reason: info.reason, wasClean: info.wasClean };
     this.closeMessage = close;

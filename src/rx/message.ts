@@ -1,12 +1,15 @@
 /** What `Connection.messages$` emits: data messages, pongs, and last of all the close event. */
+/** A text message, already checked to be valid UTF-8 (RFC 6455 §8.1). */
 export interface TextMessage {
   readonly type: 'text';
   readonly data: string;
 }
+/** A binary message; `data` is a view the receiver may keep. */
 export interface BinaryMessage {
   readonly type: 'binary';
   readonly data: Uint8Array;
 }
+/** A pong (an answer to our ping, or unsolicited): RFC 6455 §5.5.3. */
 export interface PongMessage {
   readonly type: 'pong';
   readonly data: Uint8Array;
@@ -20,8 +23,11 @@ export interface CloseMessage {
   /** True when both close frames were exchanged and the TCP connection then closed. */
   readonly wasClean: boolean;
 }
+/** Everything `messages$` emits. */
 export type Message = TextMessage | BinaryMessage | PongMessage | CloseMessage;
+/** The `type` tag of a Message, for `waitForMessage`. */
 export type MessageType = Message['type'];
+/** The messages that carry application data. */
 export type DataMessage = TextMessage | BinaryMessage;
 
 /** What a sink accepts: a string goes out as a text message, bytes as a binary message. */

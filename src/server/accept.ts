@@ -1,6 +1,7 @@
 import { firstValueFrom, isObservable, type Observable } from 'rxjs';
 import type { UpgradeRequest } from '../rx/upgrade-request';
 
+/** Extra HTTP response headers: a list value repeats the header (Set-Cookie). */
 export type ResponseHeaders = Record<string, string | number | string[]>;
 
 /** An accept hook's "yes", with what to add to the 101 response. */

@@ -36,6 +36,7 @@ export interface ServerOptions extends ConnectionOptions {
   maxConnections: number | undefined;
 }
 
+/** The server defaults: the connection defaults plus the handshake limits. */
 export const DEFAULT_SERVER_OPTIONS: Readonly<ServerOptions> = Object.freeze({
   ...DEFAULT_CONNECTION_OPTIONS,
   port: 0,
@@ -77,6 +78,7 @@ const ROUTE_ONLY_RULES = {
   maxConnections: { kind: 'int', min: 0, max: Number.MAX_SAFE_INTEGER },
 } as const;
 
+/** Options for the graceful `WebSocketServer.close`. */
 export interface ServerCloseOptions {
   /** Close code sent to every open connection. Default 1001 (going away). */
   code?: number;
