@@ -1,0 +1,15 @@
+/** rxws echo through its public reactive API; also serves the handshake and idle-memory scenarios. */
+import { runServer } from './harness';
+import { WebSocketServer } from '../../src';
+
+runServer('rxws-echo', async () => {
+  const server = new WebSocketServer({ port: 0, host: '127.0.0.1' });
+  const route = server.route({ path: '/', defaultHost: true, defaultPath: true });
+  route.connections$.subscribe((conn) =>
+    conn.messages$.subscribe((m) => {
+      if (m.type === 'text' || m.type === 'binary') conn.sink.next(m.data);
+    }),
+  );
+  const { port } = await server.listen();
+  return { port };
+});

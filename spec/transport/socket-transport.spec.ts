@@ -1,0 +1,266 @@
+// SocketTransport binds one protocol state machine to one real TCP socket (127.0.0.1, port 0).
+// The far end is a plain net socket that writes exact bytes and reads frames back.
+import * as net from 'node:net';
+import { ProtocolError } from '../../src/errors';
+import { Opcode } from '../../src/protocol/opcode';
+import type { CloseInfo } from '../../src/protocol/protocol-types';
+import { SocketTransport, type TransportListener, type TransportOptions } from '../../src/transport/socket-transport';
+import { activeTimers, closeCodeOf, sleep, until } from '../helpers/harness';
+import { FrameReader, clientFrame, closePayload, type RawFrame } from '../helpers/raw-peer';
+
+class Recorder implements TransportListener {
+  texts: string[] = [];
+  binaries: Uint8Array[] = [];
+  pongs: Uint8Array[] = [];
+  errors: ProtocolError[] = [];
+  closes: CloseInfo[] = [];
+  drains = 0;
+  throwOnText = false;
+  onText(text: string): void {
+    if (this.throwOnText) throw new Error('listener bug');
+    this.texts.push(text);
+  }
+  onBinary(data: Uint8Array): void {
+    this.binaries.push(Uint8Array.from(data));
+  }
+  onPong(data: Uint8Array): void {
+    this.pongs.push(Uint8Array.from(data));
+  }
+  onProtocolError(error: ProtocolError): void {
+    this.errors.push(error);
+  }
+  onClosed(info: CloseInfo): void {
+    this.closes.push(info);
+  }
+  onDrain(): void {
+    this.drains++;
+  }
+}
+
+interface Pair {
+  transport: SocketTransport;
+  listener: Recorder;
+  server: net.Socket;
+  /** The far end (a client that masks its frames). */
+  peer: net.Socket;
+  frames: RawFrame[];
+  peerEnded: Promise<void>;
+}
+
+const opened: Array<{ listener: net.Server; sockets: net.Socket[] }> = [];
+
+afterEach(async () => {
+  for (const o of opened.splice(0)) {
+    o.sockets.forEach((s) => s.destroy());
+    await new Promise<void>((resolve) => o.listener.close(() => resolve()));
+  }
+});
+
+async function pair(options: Partial<TransportOptions> = {}, socketReady?: (s: net.Socket) => void): Promise<Pair> {
+  const listener = net.createServer();
+  await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
+  const { port } = listener.address() as net.AddressInfo;
+  const accepted = new Promise<net.Socket>((resolve) => listener.once('connection', resolve));
+  const peer = net.connect(port, '127.0.0.1');
+  peer.on('error', () => undefined);
+  const server = await accepted;
+  opened.push({ listener, sockets: [server, peer] });
+  socketReady?.(server);
+  const recorder = new Recorder();
+  const transport = new SocketTransport(
+    server,
+    { role: 'server', maxMessageBytes: 1024 * 1024, maxFragments: 1000, closeTimeoutMs: 5000, autoPong: true, heartbeat: undefined, ...options },
+    recorder,
+  );
+  const reader = new FrameReader();
+  const frames: RawFrame[] = [];
+  peer.on('data', (chunk: Buffer) => frames.push(...reader.push(chunk)));
+  const peerEnded = new Promise<void>((resolve) => peer.once('end', () => resolve()));
+  return { transport, listener: recorder, server, peer, frames, peerEnded };
+}
+
+describe('SocketTransport', () => {
+  it('§6.2 feeds socket bytes to the protocol: text, binary and pongs reach the listener in order', async () => {
+    const p = await pair();
+    p.peer.write(Buffer.concat([clientFrame(Opcode.Text, 'hi'), clientFrame(Opcode.Binary, Buffer.from([1, 2])), clientFrame(Opcode.Pong, 'p')]));
+    await until(() => p.listener.pongs.length === 1);
+    expect(p.listener.texts).toEqual(['hi']);
+    expect(p.listener.binaries).toEqual([new Uint8Array([1, 2])]);
+    expect(Buffer.from(p.listener.pongs[0]!).toString()).toBe('p');
+  });
+
+  it('the replies produced while handling one read go out in one socket write', async () => {
+    const p = await pair();
+    const write = jest.spyOn(p.server, 'write');
+    p.peer.write(Buffer.concat([clientFrame(Opcode.Ping, 'a'), clientFrame(Opcode.Ping, 'b'), clientFrame(Opcode.Ping, 'c')]));
+    await until(() => p.frames.length === 3);
+    expect(write).toHaveBeenCalledTimes(1);
+    expect(p.frames.map((f) => [f.opcode, f.payload.toString()])).toEqual([
+      [Opcode.Pong, 'a'],
+      [Opcode.Pong, 'b'],
+      [Opcode.Pong, 'c'],
+    ]);
+  });
+
+  it('sends from user code in one tick are batched into one write, in order', async () => {
+    const p = await pair();
+    const write = jest.spyOn(p.server, 'write');
+    for (let i = 0; i < 10; i++) p.transport.protocol.sendText(`m${i}`);
+    expect(p.transport.bufferedAmount).toBe(10 * 4);
+    await p.transport.whenFlushed();
+    expect(write).toHaveBeenCalledTimes(1);
+    await until(() => p.frames.length === 10);
+    expect(p.frames.map((f) => f.payload.toString())).toEqual(Array.from({ length: 10 }, (_, i) => `m${i}`));
+  });
+
+  it('large payloads are written by reference, small neighbours gathered, order kept', async () => {
+    const p = await pair();
+    const big = Buffer.alloc(32 * 1024, 0x42);
+    const write = jest.spyOn(p.server, 'write');
+    p.transport.protocol.sendText('before');
+    p.transport.protocol.sendBinary(big);
+    p.transport.protocol.sendText('after');
+    await p.transport.whenFlushed();
+    expect(write.mock.calls.some(([chunk]) => chunk === big)).toBe(true);
+    await until(() => p.frames.length === 3);
+    expect(p.frames.map((f) => [f.opcode, f.payload.length])).toEqual([
+      [Opcode.Text, 6],
+      [Opcode.Binary, big.length],
+      [Opcode.Text, 5],
+    ]);
+    expect(p.frames[1]!.payload.equals(big)).toBe(true);
+  });
+
+  it('whenFlushed resolves at once when nothing is pending', async () => {
+    const p = await pair();
+    await expect(p.transport.whenFlushed()).resolves.toBeUndefined();
+    expect(p.transport.bufferedAmount).toBe(0);
+  });
+
+  it('pause() stops reading and resume() carries on, in order', async () => {
+    const p = await pair();
+    p.transport.pause();
+    p.peer.write(Buffer.concat([clientFrame(Opcode.Text, 'one'), clientFrame(Opcode.Text, 'two')]));
+    await sleep(30);
+    expect(p.listener.texts).toEqual([]);
+    p.transport.resume();
+    await until(() => p.listener.texts.length === 2);
+    expect(p.listener.texts).toEqual(['one', 'two']);
+  });
+
+  it('pause() from inside a message handler stops after that message, mid-chunk', async () => {
+    const p = await pair();
+    const record = p.listener.onText.bind(p.listener);
+    p.listener.onText = (text: string) => {
+      record(text);
+      if (text === 'one') p.transport.pause();
+    };
+    p.peer.write(Buffer.concat([clientFrame(Opcode.Text, 'one'), clientFrame(Opcode.Text, 'two'), clientFrame(Opcode.Text, 'three')]));
+    await sleep(30);
+    expect(p.listener.texts).toEqual(['one']);
+    p.transport.resume();
+    await until(() => p.listener.texts.length === 3);
+    expect(p.listener.texts).toEqual(['one', 'two', 'three']);
+  });
+
+  it('§7.1.5 EOF without a close frame → onClosed 1006, exactly once', async () => {
+    const p = await pair();
+    p.peer.end();
+    await until(() => p.listener.closes.length === 1);
+    await sleep(10);
+    expect(p.listener.closes).toEqual([{ code: 1006, reason: '', wasClean: false }]);
+    expect(p.transport.closed).toBe(true);
+  });
+
+  it('§7.1.1 after the closing handshake the server ends the TCP connection first', async () => {
+    const p = await pair();
+    p.peer.write(clientFrame(Opcode.Close, closePayload(1000, 'bye')));
+    await p.peerEnded;
+    expect(p.frames.map((f) => [f.opcode, closeCodeOf(f)])).toEqual([[Opcode.Close, 1000]]);
+    p.peer.end();
+    await until(() => p.listener.closes.length === 1);
+    expect(p.listener.closes[0]).toEqual({ code: 1000, reason: 'bye', wasClean: true });
+  });
+
+  it('R19 the close timer destroys a socket whose peer never answers, and is cleared on close', async () => {
+    const p = await pair({ closeTimeoutMs: 100 });
+    const before = activeTimers();
+    const started = Date.now();
+    p.transport.protocol.close(1000, '');
+    await until(() => p.listener.closes.length === 1, 2000);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(90);
+    expect(p.listener.closes[0]).toEqual({ code: 1006, reason: '', wasClean: false });
+    expect(activeTimers()).toBeLessThanOrEqual(before);
+  });
+
+  it('R19 a close timer armed while the peer answers in time is cleared (no timer left)', async () => {
+    const p = await pair({ closeTimeoutMs: 60_000 });
+    const before = activeTimers();
+    p.transport.protocol.close(1000, '');
+    await until(() => p.frames.length === 1);
+    p.peer.write(clientFrame(Opcode.Close, closePayload(1000)));
+    await until(() => p.listener.closes.length === 1);
+    expect(p.listener.closes[0]!.wasClean).toBe(true);
+    expect(activeTimers()).toBeLessThanOrEqual(before);
+  });
+
+  it('a peer fault writes the close frame, reports, and ends the socket', async () => {
+    const p = await pair();
+    p.peer.write(clientFrame(Opcode.Text, 'x', { mask: false }));
+    await p.peerEnded;
+    expect(closeCodeOf(p.frames[0]!)).toBe(1002);
+    expect(p.listener.errors[0]).toMatchObject({ closeCode: 1002, code: 'unmasked_frame' });
+  });
+
+  it('a listener that throws (our own bug) fails the connection with 1011, not the process', async () => {
+    const p = await pair();
+    p.listener.throwOnText = true;
+    p.peer.write(clientFrame(Opcode.Text, 'boom'));
+    await p.peerEnded;
+    expect(p.frames.map((f) => [f.opcode, closeCodeOf(f)])).toEqual([[Opcode.Close, 1011]]);
+    p.peer.end();
+    await until(() => p.listener.closes.length === 1);
+    expect(p.listener.closes[0]!.code).toBe(1011);
+  });
+
+  it('terminate() destroys the socket at once: 1006, and later writes are dropped', async () => {
+    const p = await pair();
+    p.transport.terminate();
+    await until(() => p.listener.closes.length === 1);
+    expect(p.listener.closes[0]!.code).toBe(1006);
+    expect(() => p.transport.write(new Uint8Array([1]))).not.toThrow();
+    expect(p.transport.bufferedAmount).toBe(0);
+    await expect(p.transport.whenFlushed()).resolves.toBeUndefined();
+  });
+
+  it('pending flush waiters are released when the socket closes', async () => {
+    const p = await pair();
+    p.peer.pause();
+    const big = Buffer.alloc(8 * 1024 * 1024, 1);
+    p.transport.protocol.sendBinary(big);
+    const flushed = p.transport.whenFlushed();
+    await sleep(20);
+    p.transport.terminate();
+    await expect(flushed).resolves.toBeUndefined();
+  });
+
+  it('a socket already destroyed when the transport is made reports 1006 on the next tick', async () => {
+    const p = await pair({}, (s) => s.destroy());
+    expect(p.listener.closes).toEqual([]);
+    await until(() => p.listener.closes.length === 1);
+    expect(p.listener.closes[0]!.code).toBe(1006);
+  });
+
+  it("drain events reach the listener after the socket's buffer empties", async () => {
+    const p = await pair();
+    p.peer.pause();
+    const big = Buffer.alloc(64 * 1024, 1);
+    for (let i = 0; i < 400 && p.transport.bufferedAmount < 2 * 1024 * 1024; i++) {
+      p.transport.protocol.sendBinary(big);
+      await sleep(0);
+    }
+    expect(p.transport.bufferedAmount).toBeGreaterThan(0);
+    p.peer.resume();
+    await until(() => p.listener.drains > 0, 5000);
+  });
+});
