@@ -30,6 +30,29 @@ describe('applyMask', () => {
     }
   });
 
+  it('§5.3 lengths 65..160 (word loop, around its threshold), every phase and alignment, equal the reference', () => {
+    const backing = new Uint8Array(200).map((_, i) => (i * 37) & 0xff);
+    for (let align = 0; align < 4; align++) {
+      for (let len = 65; len <= 160; len++) {
+        for (let phase = 0; phase < 4; phase++) {
+          const view = new Uint8Array(backing.slice().buffer, align, len + 2);
+          const expected = view.slice();
+          referenceMask(expected, 1, 1 + len, key, phase);
+          applyMask(view, 1, 1 + len, key, 0, phase);
+          expect(view).toEqual(expected);
+        }
+      }
+    }
+  });
+
+  it('§5.3 a range ending at the end of a buffer whose size is not a multiple of 4', () => {
+    const a = new Uint8Array(4997).map((_, i) => i);
+    const b = a.slice();
+    applyMask(a, 3, 4997, key, 0, 1);
+    referenceMask(b, 3, 4997, key, 1);
+    expect(a).toEqual(b);
+  });
+
   it('§5.3 large unaligned ranges (word loop) equal the reference', () => {
     const buf = new Uint8Array(5000);
     for (let i = 0; i < buf.length; i++) buf[i] = i & 0xff;

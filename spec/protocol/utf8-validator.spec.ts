@@ -87,6 +87,21 @@ describe('Utf8Validator', () => {
     expect(isValidUtf8(b(0xc3))).toBe(false);
   });
 
+  it('R13 long ASCII runs (word scan) with one bad or multi-byte sequence at every position and alignment', () => {
+    for (let align = 0; align < 4; align++) {
+      for (let at = 0; at < 150; at++) {
+        for (const insert of [[0xff], [0xc3, 0xa9], [0xe2, 0x82], [0x80]]) {
+          const backing = new Uint8Array(160 + align).fill(0x41);
+          backing.set(insert, align + at);
+          const view = backing.subarray(align);
+          expect(isValidUtf8(view)).toBe(reference(view));
+          expect(validateSplit(view, [at >> 1])).toBe(reference(view));
+        }
+      }
+    }
+    expect(isValidUtf8(new Uint8Array(1000).fill(0x7a))).toBe(true);
+  });
+
   it('validates a subrange only', () => {
     expect(isValidUtf8(b(0xff, 0x41, 0x42, 0xff), 1, 3)).toBe(true);
   });

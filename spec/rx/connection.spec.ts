@@ -2,7 +2,7 @@
 // as the client peer, or a RawPeer where the exact bytes matter. Titles cite the RFC 6455 section
 // or the RELIABILITY.md item (R<n>) each test proves.
 import * as fc from 'fast-check';
-import { Subject, firstValueFrom, map, toArray } from 'rxjs';
+import { Subject, firstValueFrom, map, takeUntil, toArray } from 'rxjs';
 import {
   ConnectionClosedError,
   TimeoutError,
@@ -145,7 +145,8 @@ describe('messages$ (RFC 6455 §6.1, §6.2)', () => {
     const s = await res.server();
     const peer = await res.raw(s.port);
     const conn = await s.nextConnection();
-    const errors = firstValueFrom(conn.errors$.pipe(toArray()));
+    // errors$ stays open after close (later drops are still reported): collect until closed.
+    const errors = firstValueFrom(conn.errors$.pipe(takeUntil(conn.closed$), toArray()));
     peer.send(clientFrame(Opcode.Text, Buffer.from([0xc0, 0x80])));
     const reported = await errors;
     expect(reported).toHaveLength(1);
@@ -412,6 +413,8 @@ describe('sink (DESIGN §2: an Observer of outgoing messages)', () => {
     peer.send(clientFrame(Opcode.Close, closePayload(1000)));
     await closing;
     expect(() => conn.sink.next('after the end')).not.toThrow();
+    // errors$ outlives the close, so this late drop is reported too.
+    expect(errors.map((e) => e.code)).toEqual(['send_after_close', 'send_after_close', 'send_after_close']);
     expect(() => conn.sink.complete()).not.toThrow();
     expect(() => conn.sink.error(new Error('x'))).not.toThrow();
     const rest = await peer.frames(1, 200).catch(() => []);

@@ -1,10 +1,12 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
 import * as net from 'node:net';
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
 import { firstValueFrom, timer, map, toArray, take } from 'rxjs';
 import WebSocket from 'ws';
 import { AcceptHookError, Connection, UsageError, WebSocketServer, ofText, reject, type RouteOptions } from '../../src';
-import { RawPeer, clientFrame } from '../helpers/raw-peer';
+import { RawPeer } from '../helpers/raw-peer';
 import { makeTestCert } from '../helpers/test-cert';
 
 const servers: WebSocketServer[] = [];
@@ -468,30 +470,19 @@ describe('WebSocketServer: graceful close (R46)', () => {
 });
 
 describe('WebSocketServer: churn (R47)', () => {
-  it('10,000 connect/disconnect cycles leave handles, listeners and heap at baseline', async () => {
-    const { server, port } = await listen([{ path: '/', handle: (c) => void c.messages$.subscribe() }]);
-    const cycle = async () => {
-      const peer = await RawPeer.connect(port);
-      await peer.upgrade('/');
-      peer.send(clientFrame(8, Buffer.from([0x03, 0xe8])));
-      await peer.closed;
-    };
-    const run = async (count: number) => {
-      for (let i = 0; i < count; i += 50) await Promise.all(Array.from({ length: 50 }, cycle));
-    };
-    await run(1000);
-    await new Promise((r) => setTimeout(r, 50));
-    global.gc?.();
-    const heapBefore = process.memoryUsage().heapUsed;
-    const handlesBefore = (process as any).getActiveResourcesInfo().length;
-    await run(9000);
-    await new Promise((r) => setTimeout(r, 100));
-    global.gc?.();
-    expect(server.connections.size).toBe(0);
-    expect((process as any).getActiveResourcesInfo().length).toBeLessThanOrEqual(handlesBefore + 2);
-    // Without --expose-gc this is a loose bound; a leak of even 1 KB per cycle would break it.
-    expect(process.memoryUsage().heapUsed - heapBefore).toBeLessThan(8 * 1024 * 1024);
-  }, 60_000);
+  it('10,000 connect/disconnect cycles leave handles and the post-GC heap at baseline', () => {
+    // A child process with --expose-gc: inside Jest, uncollected garbage would blur the figure.
+    const out = execFileSync(process.execPath, ['--expose-gc', '--import', 'tsx', join(__dirname, '../helpers/churn-child.ts'), '10000'], {
+      cwd: join(__dirname, '../..'),
+      encoding: 'utf8',
+      timeout: 90_000,
+    });
+    const result = JSON.parse(out.trim().split('\n').pop()!);
+    expect(result.open).toBe(0);
+    expect(result.after.resources).toBeLessThanOrEqual(result.before.resources);
+    // 9,000 cycles after the baseline: even 200 bytes kept per connection would show as 1.8 MB.
+    expect(result.after.heap - result.before.heap).toBeLessThan(1.5 * 1024 * 1024);
+  }, 120_000);
 });
 
 

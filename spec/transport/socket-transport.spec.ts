@@ -69,7 +69,7 @@ async function pair(options: Partial<TransportOptions> = {}, socketReady?: (s: n
   const recorder = new Recorder();
   const transport = new SocketTransport(
     server,
-    { role: 'server', maxMessageBytes: 1024 * 1024, maxFragments: 1000, closeTimeoutMs: 5000, autoPong: true, heartbeat: undefined, ...options },
+    { role: 'server', maxMessageBytes: 1024 * 1024, maxFragments: 1000, closeTimeoutMs: 5000, autoPong: true, maxBufferedBytes: 16 * 1024 * 1024, heartbeat: undefined, ...options },
     recorder,
   );
   const reader = new FrameReader();

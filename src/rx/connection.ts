@@ -6,6 +6,8 @@ import type { CloseInfo } from '../protocol/protocol-types';
 import { SocketTransport, type TransportListener } from '../transport/socket-transport';
 import type { Socket } from 'node:net';
 import { sameBytes } from '../transport/same-bytes';
+import { nodeTextCodec } from '../transport/node-text-codec';
+import { checkCloseToSend } from '../protocol/close-payload';
 import type { ConnectionOptions } from './connection-options';
 import type { CloseMessage, Message, MessageType, OutgoingMessage } from './message';
 import { toBytes } from './to-bytes';
@@ -74,7 +76,9 @@ export class Connection<TData = unknown> implements TransportListener {
   private subscribers: Subscriber<Message>[] = [];
   private backlog: Message[] | undefined;
   private backlogBytes = 0;
+  /** Reading is paused while either holds: the backlog is full, or the user asked. */
   private pausedForBacklog = false;
+  private pausedByUser = false;
   private closeMessage: CloseMessage | undefined;
   private closeWaiters: Array<(close: CloseMessage) => void> | undefined;
   private pings: PendingPing[] | undefined;
@@ -97,6 +101,7 @@ export class Connection<TData = unknown> implements TransportListener {
         maxFragments: init.options.maxFragments,
         closeTimeoutMs: init.options.closeTimeoutMs,
         autoPong: init.options.autoPong,
+        maxBufferedBytes: init.options.maxBufferedBytes,
         heartbeat: init.options.heartbeat,
       },
       this,
@@ -139,7 +144,8 @@ export class Connection<TData = unknown> implements TransportListener {
     return (this.drainSubject ??= new Subject<void>()).asObservable();
   }
 
-  /** Non-fatal reports: dropped sends, protocol errors with their detail. Hot; completes on close. */
+  /** Non-fatal reports: dropped sends, protocol errors with their detail. Hot; it does not
+   *  complete on close, so a `sink.next` after close is still reported. */
   get errors$(): Observable<RxwsError> {
     return (this.errorSubject ??= new Subject<RxwsError>()).asObservable();
   }
@@ -174,7 +180,7 @@ export class Connection<TData = unknown> implements TransportListener {
         });
       });
     }
-    if (!this.checkBackpressure()) return Promise.reject(closedError(this.closeMessage, 'dropped by backpressure policy'));
+    if (!this.checkBackpressure()) return Promise.reject(new RxwsError('backpressure_drop', 'message dropped: the peer is not reading fast enough'));
     this.writeMessage(message, options?.fragmentBytes);
     return this.transport.whenFlushed();
   }
@@ -268,6 +274,7 @@ export class Connection<TData = unknown> implements TransportListener {
    * connection has closed. Invalid codes or a reason over 123 bytes throw a UsageError.
    */
   close(code: number = CloseCode.Normal, reason = ''): Promise<CloseMessage> {
+    checkCloseToSend(code, reason, nodeTextCodec);
     if (this.transport.protocol.state === 'open') {
       this.transport.protocol.close(code, reason);
       this.transport.flush();
@@ -290,11 +297,14 @@ export class Connection<TData = unknown> implements TransportListener {
 
   /** Stops reading from the socket (TCP backpressure) until `resume()`. */
   pause(): void {
+    this.pausedByUser = true;
     this.transport.pause();
   }
 
   resume(): void {
-    if (!this.pausedForBacklog) this.transport.resume();
+    if (!this.pausedByUser) return;
+    this.pausedByUser = false;
+    if (!this.pausedForBacklog && this.closeMessage === undefined) this.transport.resume();
   }
 
   /** Sends a frame encoded once for many receivers (broadcast). Returns false if it was dropped. */
@@ -373,7 +383,6 @@ export class Connection<TData = unknown> implements TransportListener {
     const waiters = this.closeWaiters;
     this.closeWaiters = undefined;
     if (waiters !== undefined) waiters.forEach((w) => w(close));
-    this.errorSubject?.complete();
     this.drainSubject?.complete();
   }
 
@@ -400,10 +409,6 @@ export class Connection<TData = unknown> implements TransportListener {
       }
       backlog = this.backlog;
     }
-    if (this.pausedForBacklog) {
-      this.pausedForBacklog = false;
-      if (this.closeMessage === undefined) this.transport.resume();
-    }
     if (this.closeMessage !== undefined) {
       if (!subscriber.closed) {
         subscriber.next(this.closeMessage);
@@ -412,7 +417,13 @@ export class Connection<TData = unknown> implements TransportListener {
       return noop;
     }
     if (subscriber.closed) return noop;
+    // Register first, then resume: resuming parses the bytes held back, and their messages must
+    // reach this subscriber rather than start a new backlog.
     this.subscribers.push(subscriber);
+    if (this.pausedForBacklog) {
+      this.pausedForBacklog = false;
+      if (!this.pausedByUser) this.transport.resume();
+    }
     return () => {
       const index = this.subscribers.indexOf(subscriber);
       if (index >= 0) this.subscribers.splice(index, 1);

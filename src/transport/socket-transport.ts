@@ -10,6 +10,8 @@ export interface TransportOptions extends ProtocolLimits {
   role: Role;
   closeTimeoutMs: number;
   autoPong: boolean;
+  /** Outbound bytes past which pongs are coalesced instead of queued (RELIABILITY 41). */
+  maxBufferedBytes: number;
   heartbeat: HeartbeatOptions | undefined;
 }
 
@@ -64,6 +66,8 @@ export class SocketTransport implements ProtocolEvents {
   private closeTimer: ReturnType<typeof setTimeout> | undefined;
   private heartbeat: Heartbeat | undefined;
   private done = false;
+  /** The most recent ping we could not answer yet because the peer is not reading. */
+  private heldPong: Uint8Array | undefined;
 
   constructor(
     readonly socket: Socket,
@@ -75,7 +79,8 @@ export class SocketTransport implements ProtocolEvents {
         role: options.role,
         maxMessageBytes: options.maxMessageBytes,
         maxFragments: options.maxFragments,
-        autoPong: options.autoPong,
+        // Pongs are ours to send, so a ping flood cannot queue output without bound (onPing).
+        autoPong: false,
         alloc: Buffer.allocUnsafe,
         textCodec: nodeTextCodec,
       },
@@ -110,7 +115,6 @@ export class SocketTransport implements ProtocolEvents {
 
   /** Feeds bytes from the socket (or bytes that arrived with the handshake) to the protocol. */
   receive(chunk: Uint8Array): void {
-    if (this.heartbeat !== undefined) this.heartbeat.traffic();
     this.inRead = true;
     try {
       this.protocol.receive(chunk);
@@ -166,15 +170,26 @@ export class SocketTransport implements ProtocolEvents {
   }
 
   onText(text: string): void {
+    if (this.heartbeat !== undefined) this.heartbeat.traffic();
     this.listener.onText(text);
   }
 
   onBinary(data: Uint8Array): void {
+    if (this.heartbeat !== undefined) this.heartbeat.traffic();
     this.listener.onBinary(data);
   }
 
-  onPing(): void {
-    // Answered by the protocol (autoPong); a ping is also a sign of life, counted in receive().
+  onPing(payload: Uint8Array): void {
+    // Data and pings are signs of life; pongs count only when they answer our ping (R44).
+    if (this.heartbeat !== undefined) this.heartbeat.traffic();
+    if (!this.options.autoPong || this.protocol.state !== 'open') return;
+    if (this.bufferedAmount > this.options.maxBufferedBytes) {
+      // RFC 6455 §5.5.3 allows answering only the most recent ping: hold one until the peer
+      // reads again, so a ping flood against a peer that does not read stays bounded (R41).
+      this.heldPong = payload;
+      return;
+    }
+    this.protocol.pong(payload);
   }
 
   onPong(payload: Uint8Array): void {
@@ -223,6 +238,12 @@ export class SocketTransport implements ProtocolEvents {
   }
 
   drained(): void {
+    const held = this.heldPong;
+    if (held !== undefined && this.protocol.state === 'open') {
+      this.heldPong = undefined;
+      this.protocol.pong(held);
+      this.flush();
+    }
     this.listener.onDrain();
   }
 

@@ -27,7 +27,13 @@ export function jsonMessages<T>(onError: (error: DecodeError) => void = () => {}
           try {
             value = JSON.parse(message.data) as T;
           } catch (error) {
-            onError(new DecodeError(error, message.data));
+            // A throwing callback must surface in the stream: RxJS would otherwise rethrow it on
+            // a timer, out of reach, and take the process down.
+            try {
+              onError(new DecodeError(error, message.data));
+            } catch (callbackError) {
+              subscriber.error(callbackError);
+            }
             return;
           }
           subscriber.next(value);
