@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { copyFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -92,7 +93,10 @@ describe('examples/chat-client.html in Chromium', () => {
     await mkdir(join(ROOT, 'docs', 'images'), { recursive: true });
     const shot = join(ROOT, '.tmp', 'screenshots', 'chat-page.png');
     await alice.screenshot({ path: shot });
-    await copyFile(shot, join(ROOT, 'docs', 'images', 'chat-page.png'));
+    // The committed copy in docs/ is refreshed on request only, so a test run leaves the work
+    // tree clean: UPDATE_SCREENSHOTS=1 npx jest spec/examples/chat-page
+    const documented = join(ROOT, 'docs', 'images', 'chat-page.png');
+    if (process.env['UPDATE_SCREENSHOTS'] === '1' || !existsSync(documented)) await copyFile(shot, documented);
 
     // Peer text is shown as text, never parsed as HTML.
     await say(alice, '<img src=x onerror=alert(1)> <b>not bold</b>');
