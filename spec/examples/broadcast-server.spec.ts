@@ -145,12 +145,7 @@ describe('examples/broadcast-server', () => {
     expect(chat.route.connections.size).toBe(1);
   });
 
-  // BUG (src/server/server.ts handleUpgrade + src/transport/socket-transport.ts, not owned here):
-  // sockets from an http server have allowHalfOpen = true, and the transport only listens for
-  // 'close', so a peer whose TCP connection ends without a closing handshake (FIN) stays 'open'
-  // on the server until a write fails or shutdown times out: no leave notice. Listen mode is not
-  // affected (net.createServer defaults allowHalfOpen to false). Remove `.failing` once fixed.
-  it.failing('tells the others when someone drops without a closing handshake (1006)', async () => {
+  it('tells the others when someone drops without a closing handshake (1006)', async () => {
     const a = await join();
     const b = await join();
     b.socket.terminate();

@@ -389,6 +389,28 @@ describe('WebSocketServer: TLS, attach, handleUpgrade', () => {
     await new Promise((r) => httpServer.close(r));
   });
 
+  it('attach mode: a peer that sends FIN without a closing handshake is closed at once (1006)', async () => {
+    // Node's http server allows half-open sockets; the transport must not wait for a write to fail.
+    const httpServer = http.createServer();
+    await new Promise<void>((r) => httpServer.listen(0, '127.0.0.1', r));
+    const port = (httpServer.address() as net.AddressInfo).port;
+    const server = new WebSocketServer({ server: httpServer });
+    servers.push(server);
+    const route = server.route({ path: '/' });
+    const opened = firstValueFrom(route.connections$);
+    const peer = await raw(port);
+    await peer.upgrade('/');
+    const connection = await opened;
+    const started = Date.now();
+    peer.socket.end();
+    const close = await firstValueFrom(connection.closed$);
+    expect(close).toMatchObject({ code: 1006, wasClean: false });
+    expect(Date.now() - started).toBeLessThan(1000);
+    await peer.closed;
+    await server.close();
+    await new Promise((r) => httpServer.close(r));
+  });
+
   it('handleUpgrade serves upgrades from an https server a framework owns', async () => {
     const httpsServer = https.createServer({ key: cert.key, cert: cert.cert });
     const server = new WebSocketServer();

@@ -36,6 +36,9 @@ type TaggedSocket = Socket & { [kTransport]?: SocketTransport };
 function onSocketData(this: TaggedSocket, chunk: Buffer): void {
   this[kTransport]?.receive(chunk);
 }
+function onSocketEnd(this: TaggedSocket): void {
+  this[kTransport]?.peerEnded();
+}
 function onSocketClose(this: TaggedSocket): void {
   this[kTransport]?.socketClosed();
 }
@@ -90,6 +93,7 @@ export class SocketTransport implements ProtocolEvents {
     tagged[kTransport] = this;
     socket.setNoDelay(true);
     socket.on('data', onSocketData);
+    socket.on('end', onSocketEnd);
     socket.on('close', onSocketClose);
     socket.on('drain', onSocketDrain);
     socket.on('error', onSocketError);
@@ -235,6 +239,17 @@ export class SocketTransport implements ProtocolEvents {
     this.releaseWaiters();
     (this.socket as TaggedSocket)[kTransport] = undefined;
     this.protocol.transportClosed();
+  }
+
+  /**
+   * The peer sent FIN. Sockets from Node's http server allow half-open connections, so without
+   * this a peer that vanished without a closing handshake would stay "open" (attach mode) until
+   * a write failed. A WebSocket has no use for half-open: finish our side too.
+   */
+  peerEnded(): void {
+    if (this.socket.writableEnded || this.socket.destroyed) return;
+    this.flush();
+    this.socket.end();
   }
 
   drained(): void {
