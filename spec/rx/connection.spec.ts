@@ -806,6 +806,9 @@ describe('close() and terminate() (RFC 6455 §7)', () => {
     expect(elapsed).toBeGreaterThanOrEqual(180);
     expect(elapsed).toBeLessThan(1500);
     await peer.closed; // the TCP connection really is gone
+    // Let the peer helper's own wait timers (cleared as their events arrive) settle first.
+    await new Promise((resolve) => setImmediate(resolve));
+    expect((conn as unknown as { transport: { closeTimer: unknown } }).transport.closeTimer).toBeUndefined();
     expect(activeTimers()).toBeLessThanOrEqual(timersBefore);
   });
 
