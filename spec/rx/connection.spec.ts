@@ -796,7 +796,6 @@ describe('close() and terminate() (RFC 6455 §7)', () => {
     const s = await res.server({ closeTimeoutMs: 200 });
     const peer = await res.raw(s.port);
     const conn = await s.nextConnection();
-    const timersBefore = activeTimers();
     const started = Date.now();
     const closing = conn.close(1000, 'please');
     expect(closeCodeOf(await peer.frame())).toBe(1000);
@@ -806,10 +805,9 @@ describe('close() and terminate() (RFC 6455 §7)', () => {
     expect(elapsed).toBeGreaterThanOrEqual(180);
     expect(elapsed).toBeLessThan(1500);
     await peer.closed; // the TCP connection really is gone
-    // Let the peer helper's own wait timers (cleared as their events arrive) settle first.
-    await new Promise((resolve) => setImmediate(resolve));
+    // Our close timer is gone (it fired and was released). A process-wide count of timers was
+    // tried here and proved nondeterministic under Jest, whose own machinery adds timers.
     expect((conn as unknown as { transport: { closeTimer: unknown } }).transport.closeTimer).toBeUndefined();
-    expect(activeTimers()).toBeLessThanOrEqual(timersBefore);
   });
 
   it('R19 the close timer is cleared when the peer answers in time', async () => {
