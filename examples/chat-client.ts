@@ -14,10 +14,7 @@ import { Buffer } from 'node:buffer';
 import { clearLine, createInterface, cursorTo } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import type { Subscription } from 'rxjs';
-import { HandshakeError, NetworkError, TimeoutError, UsageError, type Message } from '../src';
-import { connect } from '../src/client/connect';
-import type { ClientConnection } from '../src/client/client-connection';
-import type { ClientOptions } from '../src/client/client-options';
+import { HandshakeError, NetworkError, TimeoutError, UsageError, connect, type ClientConnection, type ClientOptions, type Message } from '../src';
 import type { ChatEvent } from './broadcast-server';
 
 export const DEFAULT_URL = 'ws://127.0.0.1:8080/ws';
