@@ -90,6 +90,8 @@ export interface ServerCloseOptions {
 /** A request whose handshake is under way. */
 interface Handshake {
   socket: net.Socket;
+  /** Removed when the handshake ends, so an open connection keeps nothing of its handshake. */
+  onClose: () => void;
   secure: boolean;
   timer: ReturnType<typeof setTimeout>;
   /** True when we read the head ourselves (listen mode): plain HTTP requests get 426 there. */
@@ -197,16 +199,18 @@ export class WebSocketServer {
       socket,
       secure,
       standalone,
+      onClose: () => this.endHandshake(handshake),
       timer: setTimeout(() => this.abortHandshake(handshake), this.options.handshakeTimeoutMs),
     };
     this.handshakes.add(handshake);
-    socket.once('close', () => this.endHandshake(handshake));
+    socket.once('close', handshake.onClose);
     return handshake;
   }
 
   private endHandshake(handshake: Handshake): void {
     clearTimeout(handshake.timer);
     this.handshakes.delete(handshake);
+    handshake.socket.off('close', handshake.onClose);
   }
 
   /** RELIABILITY 27: a handshake that is not done in time is dropped without a reply. */
