@@ -1,5 +1,7 @@
 /** The rxws client, through its public reactive API, driven by the client-throughput job. */
-import { openConnection } from '../../src';
+import { rxws } from '../servers/rxws-build';
+
+const { openConnection } = rxws;
 import { runClient } from './client-harness';
 
 runClient('rxws-client', async (url) => {

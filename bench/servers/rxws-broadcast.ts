@@ -1,6 +1,8 @@
 /** rxws broadcast: every message any connection sends goes out through route.broadcast (encoded once). */
 import { runServer } from './harness';
-import { WebSocketServer } from '../../src';
+import { rxws } from './rxws-build';
+
+const { WebSocketServer } = rxws;
 
 runServer('rxws-broadcast', async () => {
   const server = new WebSocketServer({ port: 0, host: '127.0.0.1' });

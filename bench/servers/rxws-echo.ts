@@ -1,6 +1,8 @@
 /** rxws echo through its public reactive API; also serves the handshake and idle-memory scenarios. */
 import { runServer } from './harness';
-import { WebSocketServer } from '../../src';
+import { rxws } from './rxws-build';
+
+const { WebSocketServer } = rxws;
 
 runServer('rxws-echo', async () => {
   const server = new WebSocketServer({ port: 0, host: '127.0.0.1' });

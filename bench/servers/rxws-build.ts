@@ -1,0 +1,8 @@
+// The rxws servers and client under test load rxws as users get it: the compiled build in dist/
+// (`npm run bench` builds it first), not the TypeScript sources through tsx. tsx keeps function
+// names by wrapping every function it creates, a per-connection tax users never pay; `ws` runs as
+// plain JavaScript too. Types still come from the sources.
+import type * as Rxws from '../../src';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+export const rxws: typeof Rxws = require('../../dist/cjs');
