@@ -27,6 +27,9 @@ export const FRAME_PAUSE = -1;
 
 /** 2 bytes of base header + 8 of extended length + 4 of mask key (RFC 6455 §5.2). */
 const MAX_HEADER_BYTES = 14;
+/** Where the mask key sits in the scratch array, after the longest header. */
+const KEY_OFFSET = MAX_HEADER_BYTES;
+const SCRATCH_BYTES = MAX_HEADER_BYTES + 4;
 const TWO_POW_32 = 4294967296;
 
 /**
@@ -38,9 +41,12 @@ const TWO_POW_32 = 4294967296;
  * unconsumed bytes: the owner re-feeds `chunk[returned..end)` when it resumes.
  */
 export class FrameParser {
-  private readonly header = new Uint8Array(MAX_HEADER_BYTES);
+  /**
+   * Header bytes that straddle chunks (0-13) and the current mask key (14-17), in one array made
+   * on first need: an idle connection holds no typed array at all, and a busy one holds one.
+   */
+  private scratch: Uint8Array | null = null;
   private headerBytes = 0;
-  private readonly key = new Uint8Array(4);
   private inPayload = false;
   private masked = false;
   private remaining = 0;
@@ -69,7 +75,7 @@ export class FrameParser {
           pos += size;
         } else {
           // Slow path: gather the header across chunks in the 14-byte scratch.
-          const h = this.header;
+          const h = (this.scratch ??= new Uint8Array(SCRATCH_BYTES));
           while (this.headerBytes < 2 && pos < end) h[this.headerBytes++] = chunk[pos++]!;
           if (this.headerBytes < 2) return pos;
           const size = headerSize(h[1]!);
@@ -98,7 +104,7 @@ export class FrameParser {
       if (avail <= 0) return pos;
       const n = this.remaining < avail ? this.remaining : avail;
       if (this.masked) {
-        applyMask(chunk, pos, pos + n, this.key, 0, this.phase);
+        applyMask(chunk, pos, pos + n, this.scratch!, KEY_OFFSET, this.phase);
         this.phase = (this.phase + n) & 3;
       }
       this.remaining -= n;
@@ -158,11 +164,11 @@ export class FrameParser {
       len = hi * TWO_POW_32 + lo;
     }
     if (masked) {
-      const k = this.key;
-      k[0] = buf[p]!;
-      k[1] = buf[p + 1]!;
-      k[2] = buf[p + 2]!;
-      k[3] = buf[p + 3]!;
+      const k = (this.scratch ??= new Uint8Array(SCRATCH_BYTES));
+      k[KEY_OFFSET] = buf[p]!;
+      k[KEY_OFFSET + 1] = buf[p + 1]!;
+      k[KEY_OFFSET + 2] = buf[p + 2]!;
+      k[KEY_OFFSET + 3] = buf[p + 3]!;
     }
     // State first, so that the handler may stop us and a later push resumes in the payload.
     this.masked = masked;
