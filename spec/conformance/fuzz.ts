@@ -4,7 +4,7 @@
 // unmasked server against the rxws client), records everything that comes back and who closed
 // what, and the spec compares the whole record with the expectation in one `toEqual`.
 import type * as net from 'node:net';
-import { Op, OPCODE_NAMES, closeBody, describePayload, encodeWire, type FrameSpec, type WireFrame, WireReader } from './wire';
+import { Op, OPCODE_NAMES, bytesOf, closeBody, describePayload, encodeWire, type FrameSpec, type WireFrame, WireReader } from './wire';
 import type { Role, Testee } from './testees';
 import { flushTimings, recordTiming } from './timings';
 
@@ -33,6 +33,9 @@ export interface Case {
   roles?: readonly Role[];
   actions: Action[];
   expect: Expectation;
+  /** Put the first action's bytes in the same TCP write as the handshake (the upgrade request,
+   *  or the 101), instead of writing them once the testee's application is listening. */
+  withHandshake?: boolean;
   /** Bound on each wait of the case (default 5 s; section 9 raises it). */
   timeoutMs?: number;
 }
@@ -179,6 +182,23 @@ function closeCodeOf(frame: WireFrame): number | 'empty' | 'malformed' {
   return p.readUInt16BE(0);
 }
 
+/** A close frame that starts a closing handshake; an invalid one (RSV, fragmented, bad code or
+ *  length, bad UTF-8) does not count: the testee must fail the connection instead. */
+function isValidClose(f: FrameSpec): boolean {
+  if (f.opcode !== Op.Close || (f.rsv ?? 0) !== 0 || f.fin === false || f.declaredLength !== undefined) return false;
+  const p = bytesOf(f.payload);
+  if (p.length === 0) return true;
+  if (p.length === 1 || p.length > 125) return false;
+  const code = p.readUInt16BE(0);
+  if (!((code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014) || (code >= 3000 && code <= 4999))) return false;
+  try {
+    new TextDecoder('utf-8', { fatal: true }).decode(p.subarray(2));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** The outcome RFC 6455 asks for, for this case and this testee. */
 export function expectedOutcome(role: Role, c: Case): Outcome {
   const e = c.expect;
@@ -201,25 +221,36 @@ export function expectedOutcome(role: Role, c: Case): Outcome {
 export async function runCase(testee: Testee, c: Case): Promise<Outcome> {
   const started = performance.now();
   const timeoutMs = c.timeoutMs ?? 5000;
-  const opened = await testee.open();
-  const wire = new Wire(opened.socket, opened.leftover);
   const maskKey = testee.role === 'server' ? MASK_KEY : undefined;
-  let fuzzerClosed = false;
-  let initiator: 'fuzzer' | 'testee' | 'none' = 'none';
+  const actions = [...c.actions];
+  let noteCloseEarly = false;
+  let early: Buffer | undefined;
+  if (c.withHandshake === true && actions[0]?.kind === 'send') {
+    const first = actions.shift() as Extract<Action, { kind: 'send' }>;
+    early = Buffer.concat(first.frames.map((f) => encodeWire(f, maskKey)));
+  }
+  const opened = await testee.open(early);
+  const wire = new Wire(opened.socket, opened.leftover);
+  // The echo application is subscribed before we send (as any peer's handlers would be), unless
+  // the case puts frames in the handshake's own write on purpose.
+  if (early === undefined) await opened.ready;
+  else if (c.actions[0]!.kind === 'send' && (c.actions[0] as { frames: FrameSpec[] }).frames.some(isValidClose)) noteCloseEarly = true;
+  let fuzzerClosed = noteCloseEarly;
+  let initiator: 'fuzzer' | 'testee' | 'none' = noteCloseEarly ? 'fuzzer' : 'none';
   const noteClose = () => {
     if (initiator === 'none') initiator = wire.closeReceived ? 'testee' : 'fuzzer';
     fuzzerClosed = true;
   };
   const stopped = () => wire.closeReceived || wire.socketClosed || wire.peerEnded;
 
-  for (const action of c.actions) {
+  for (const action of actions) {
     if (action.kind === 'wait') {
       const target = action.frames;
       await wire.until(() => wire.dataFrames >= target || stopped(), timeoutMs);
       continue;
     }
     const parts = action.frames.map((f) => encodeWire(f, maskKey));
-    if (action.frames.some((f) => f.opcode === Op.Close) && wire.writable) noteClose();
+    if (action.frames.some(isValidClose) && wire.writable) noteClose();
     await wire.write(parts.length === 1 ? parts[0]! : Buffer.concat(parts), action.chop, action.chopLimit);
   }
 

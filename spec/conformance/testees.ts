@@ -23,13 +23,16 @@ export interface Opened {
   socket: net.Socket;
   /** Bytes that arrived with the handshake response / request (already frames). */
   leftover: Buffer;
+  /** Resolves once the testee's echo application is subscribed. */
+  ready: Promise<void>;
   /** The close event the testee's application observed (messages$ / closed$). */
   appClosed: Promise<CloseMessage>;
 }
 
 export interface Testee {
   readonly role: Role;
-  open(): Promise<Opened>;
+  /** Opens a connection; `early` bytes go out in the same write as the handshake. */
+  open(early?: Buffer): Promise<Opened>;
   dispose(): Promise<void>;
 }
 
@@ -94,7 +97,7 @@ export async function serverTestee(options: Partial<ServerOptions> = {}, route: 
   const sockets = new Set<net.Socket>();
   return {
     role: 'server',
-    async open() {
+    async open(early?: Buffer) {
       const socket = net.connect(port, '127.0.0.1');
       sockets.add(socket);
       socket.on('error', () => undefined);
@@ -105,10 +108,11 @@ export async function serverTestee(options: Partial<ServerOptions> = {}, route: 
       });
       socket.setNoDelay(true);
       const key = 'dGhlIHNhbXBsZSBub25jZQ==';
-      socket.write(
+      const request = Buffer.from(
         `GET / HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
           `Sec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
       );
+      socket.write(early ? Buffer.concat([request, early]) : request);
       const { head, rest } = await readHead(socket);
       if (!head.startsWith('HTTP/1.1 101 ')) throw new Error(`upgrade refused: ${head.split('\r\n')[0]}`);
       if (headerOf(head, 'sec-websocket-accept') !== acceptFor(key)) throw new Error('wrong Sec-WebSocket-Accept');
@@ -117,7 +121,9 @@ export async function serverTestee(options: Partial<ServerOptions> = {}, route: 
         byPort.get(localPort) ??
         new Promise<Promise<CloseMessage>>((resolve) => waiting.set(localPort, resolve)).then((p) => p);
       byPort.delete(localPort);
-      return { socket, leftover: rest, appClosed };
+      // The route subscribes its handler synchronously when the connection opens, before the 101
+      // can reach us: the echo is listening by now.
+      return { socket, leftover: rest, ready: Promise.resolve(), appClosed };
     },
     async dispose() {
       for (const s of sockets) s.destroy();
@@ -149,7 +155,7 @@ export async function clientTestee(options: Partial<ClientOptions> = {}): Promis
   const url = `ws://127.0.0.1:${port}/`;
   return {
     role: 'client',
-    async open() {
+    async open(early?: Buffer) {
       const socketP = new Promise<net.Socket>((resolve) => (accepted = resolve));
       const connP = openConnection(url, options);
       connP.catch(() => undefined);
@@ -157,16 +163,18 @@ export async function clientTestee(options: Partial<ClientOptions> = {}): Promis
       const { head, rest } = await readHead(socket);
       const key = headerOf(head, 'sec-websocket-key');
       if (key === undefined) throw new Error('client sent no Sec-WebSocket-Key');
-      socket.write(
+      const response = Buffer.from(
         `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
           `Sec-WebSocket-Accept: ${acceptFor(key)}\r\n\r\n`,
       );
-      const appClosed = connP.then((conn) => {
+      socket.write(early ? Buffer.concat([response, early]) : response);
+      const subscribed = connP.then((conn) => {
         clients.add(conn);
         conn.messages$.pipe(ofData()).subscribe({ next: (data) => conn.sink.next(data), error: () => undefined });
-        return firstValueFrom(conn.closed$).finally(() => clients.delete(conn));
+        return conn;
       });
-      return { socket, leftover: rest, appClosed };
+      const appClosed = subscribed.then((conn) => firstValueFrom(conn.closed$).finally(() => clients.delete(conn)));
+      return { socket, leftover: rest, ready: subscribed.then(() => undefined, () => undefined), appClosed };
     },
     async dispose() {
       for (const c of clients) c.terminate();
