@@ -337,10 +337,15 @@ export function conformanceSection(title: string, cases: readonly Case[], roles:
       });
       for (const c of cases) {
         if (c.roles !== undefined && !c.roles.includes(role)) continue;
-        it(`${c.id} ${c.title}`, async () => {
-          const outcome = await runCase(testee, c);
-          expect(outcome).toEqual(expectedOutcome(role, c));
-        });
+        it(
+          `${c.id} ${c.title}`,
+          async () => {
+            const outcome = await runCase(testee, c);
+            expect(outcome).toEqual(expectedOutcome(role, c));
+          },
+          // Each case waits at most a few bounded steps; Jest's own bound sits above them.
+          c.timeoutMs !== undefined ? c.timeoutMs * 3 + 10_000 : undefined,
+        );
       }
     });
   }
