@@ -1,12 +1,13 @@
 // Section 9 (Autobahn 9.x, "limits/performance") and 10 (misc): big messages echoed intact with
 // the DEFAULT limits (32 MiB per message, 131,072 fragments): one frame up to 16 MiB, and 4 MiB
 // in fragments from 64 bytes (65,536 fragments, one case 65,537) up to one frame; 1 MiB written
-// in small TCP chunks; many round trips. The full Autobahn 9.x matrix runs with
-// RXWS_CONFORMANCE_FULL=1; by default a representative subset keeps the section near a minute.
+// in small TCP chunks; many round trips (Autobahn 9.7/9.8).
 import { Op, binaryOf, textOf, type FrameSpec } from '../wire';
 import { cont, echoPong, ping, send, sendChopped, wait, type Action, type Case } from '../fuzz';
 
-export const FULL = process.env['RXWS_CONFORMANCE_FULL'] === '1';
+// The full matrix takes about 40 s of case time on the 2-core machine, within the section's budget,
+// so it is the default; RXWS_CONFORMANCE_QUICK=1 keeps a representative subset for quick runs.
+export const FULL = process.env['RXWS_CONFORMANCE_QUICK'] !== '1';
 const KiB = 1024;
 const MiB = 1024 * KiB;
 const SLOW = 60_000;
