@@ -350,7 +350,15 @@ describe('connect(): the handshake against real servers', () => {
     const server = await rawServer((socket) =>
       onRequest(socket, (req) => {
         const reader = new FrameReader();
-        socket.on('data', (chunk: Buffer) => reader.push(chunk).forEach((f) => f.opcode === 8 && received.push(f.payload.readUInt16BE(0))));
+        // Like a real server (RFC 6455 §7.1.1), close TCP once the client's close frame arrives:
+        // a client that failed the connection waits for that.
+        socket.on('data', (chunk: Buffer) =>
+          reader.push(chunk).forEach((f) => {
+            if (f.opcode !== 8) return;
+            received.push(f.payload.readUInt16BE(0));
+            socket.end();
+          }),
+        );
         // A masked text frame "hi" (mask key 1,2,3,4).
         socket.write(switchingProtocols(req.key));
         setImmediate(() => socket.write(Buffer.from([0x81, 0x82, 1, 2, 3, 4, 0x68 ^ 1, 0x69 ^ 2])));

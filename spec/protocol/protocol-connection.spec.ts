@@ -118,7 +118,8 @@ describe('ProtocolConnection: receiving', () => {
     ]);
     const log = runWhole('client', toServer(Opcode.Text, 'x'));
     expect(log[0]).toMatch(/^write 88/); // a (masked) close frame
-    expect(log.slice(1)).toEqual(['protocolError 1002 masked_frame', 'armCloseTimer', 'endTransport', 'closed 1002 "server frame is masked" false']);
+    // §7.1.1: the failing client waits (close timer armed) for the server to close TCP first.
+    expect(log.slice(1)).toEqual(['protocolError 1002 masked_frame', 'armCloseTimer', 'closed 1002 "server frame is masked" false']);
   });
 
   it('R4 a 125-byte ping is echoed exactly by the pong; a 126-byte ping → 1002', () => {
@@ -458,11 +459,20 @@ describe('ProtocolConnection: closing handshake', () => {
     expect(rec.log.at(-1)).toBe('closed 1011 "handler threw" false');
   });
 
-  it('§7.1.7 fail() after close() writes no second close frame but ends the transport', () => {
-    const { conn, rec } = makeConnection('client');
+  it('§7.1.7 fail() after close() writes no second close frame; a server then ends the transport', () => {
+    const { conn, rec } = makeConnection('server');
     conn.close();
     conn.fail(1008, 'backpressure');
     expect(rec.log.slice(1)).toEqual(['armCloseTimer', 'endTransport']);
+    conn.transportClosed();
+    expect(rec.log.at(-1)).toBe('closed 1008 "backpressure" false');
+  });
+
+  it('§7.1.1 fail() after close() on a client writes no second close frame and waits for the server to close TCP', () => {
+    const { conn, rec } = makeConnection('client');
+    conn.close();
+    conn.fail(1008, 'backpressure');
+    expect(rec.log.slice(1)).toEqual(['armCloseTimer']);
     conn.transportClosed();
     expect(rec.log.at(-1)).toBe('closed 1008 "backpressure" false');
   });

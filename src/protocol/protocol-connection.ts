@@ -451,7 +451,9 @@ export class ProtocolConnection implements FrameHandler {
     if (this.isClosed()) return closeCode; // onClosed was the final event
     this.events.onProtocolError(new ProtocolError(errorCode, message, closeCode));
     this.armCloseTimer();
-    this.adviseEndTransport();
+    // §7.1.7 → §7.1.1: the server closes the TCP connection first; a client that failed the
+    // connection still waits for the server's close, under the close timer.
+    if (this.isServer) this.adviseEndTransport();
     return closeCode;
   }
 
@@ -558,7 +560,8 @@ export class ProtocolConnection implements FrameHandler {
     this.currentState = 'closing';
     if (!this.closeSent) this.writeClose(code, reason, reasonBytes);
     this.armCloseTimer();
-    this.adviseEndTransport();
+    // §7.1.1: as in peerFault, only the server closes TCP first.
+    if (this.isServer) this.adviseEndTransport();
   }
 
   private checkOpen(): void {

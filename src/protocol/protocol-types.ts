@@ -60,11 +60,12 @@ export interface ProtocolEvents {
   /** Advice: we sent a close frame; arm the close timer that destroys the transport if it is
    *  still open when the timer fires (RFC 6455 §7.1.1 leaves the wait to us). */
   armCloseTimer(): void;
-  /** Advice: flush what was written and close the TCP connection (RFC 6455 §7.1.1: the server
-   *  closes first once the closing handshake is done; either side after a failure). */
+  /** Advice: flush what was written and close the TCP connection. Only ever given to a server
+   *  (RFC 6455 §7.1.1: the server closes first, after the closing handshake or a failure); a
+   *  client waits for the server's close under its close timer. */
   endTransport(): void;
   /** The peer broke the protocol. The core has already written a close frame carrying
-   *  `error.closeCode` (when the state allowed it) and advised `endTransport`. */
+   *  `error.closeCode` (when the state allowed it); a server is then advised `endTransport`. */
   onProtocolError(error: ProtocolError): void;
   /** Final event, exactly once, after `transportClosed()`. */
   onClosed(info: CloseInfo): void;

@@ -79,6 +79,7 @@ export class Connection<TData = unknown> implements TransportListener {
   /** Reading is paused while either holds: the backlog is full, or the user asked. */
   private pausedForBacklog = false;
   private pausedByUser = false;
+  private heldForHead = false;
   private closeMessage: CloseMessage | undefined;
   private closeWaiters: Array<(close: CloseMessage) => void> | undefined;
   private pings: PendingPing[] | undefined;
@@ -108,7 +109,19 @@ export class Connection<TData = unknown> implements TransportListener {
     );
     this.messages$ = new Observable<Message>((subscriber) => this.subscribe(subscriber));
     this.sink = new ConnectionSink(this);
-    if (init.head.length > 0) this.transport.receive(init.head);
+    if (init.head.length > 0) {
+      // Frames that came in the handshake's own packet are handled one turn later, as if read
+      // then: the application gets the connection first (route `handle`, `connections$`, the
+      // code after `await openConnection()`), so the outcome does not depend on how TCP split
+      // the bytes. Later reads queue behind them in order.
+      this.heldForHead = true;
+      this.transport.pause();
+      this.transport.receive(init.head);
+      setImmediate(releaseHead, this);
+    } else {
+      // The server paused the socket during the handshake; reading starts now.
+      this.resumeIfFree();
+    }
   }
 
   /** 'open' until a close frame is sent or received, 'closing' until the socket closes, then 'closed'. */
@@ -290,7 +303,20 @@ export class Connection<TData = unknown> implements TransportListener {
   resume(): void {
     if (!this.pausedByUser) return;
     this.pausedByUser = false;
-    if (!this.pausedForBacklog && this.closeMessage === undefined) this.transport.resume();
+    this.resumeIfFree();
+  }
+
+  /** @internal Reads resume only when no reason to pause is left. */
+  resumeIfFree(): void {
+    if (!this.pausedForBacklog && !this.pausedByUser && !this.heldForHead && this.closeMessage === undefined) {
+      this.transport.resume();
+    }
+  }
+
+  /** @internal The handshake's trailing bytes may now be handled. */
+  releaseHead(): void {
+    this.heldForHead = false;
+    this.resumeIfFree();
   }
 
   /** Sends a frame encoded once for many receivers (broadcast). Returns false if it was dropped. */
@@ -428,7 +454,7 @@ export class Connection<TData = unknown> implements TransportListener {
     this.subscribers.push(subscriber);
     if (this.pausedForBacklog) {
       this.pausedForBacklog = false;
-      if (!this.pausedByUser) this.transport.resume();
+      this.resumeIfFree();
     }
     return () => {
       const index = this.subscribers.indexOf(subscriber);
@@ -549,6 +575,10 @@ class ConnectionSink implements Observer<OutgoingMessage> {
 }
 
 function noop(): void {}
+
+function releaseHead(connection: Connection<unknown>): void {
+  connection.releaseHead();
+}
 
 function sizeOf(message: Message): number {
   return message.type === 'close' ? 0 : message.data.length;

@@ -308,7 +308,6 @@ export class WebSocketServer {
       data: acceptance.data,
       head: rest,
     });
-    socket.resume();
     this.open.add(connection);
     connection.onceClosed(() => this.open.delete(connection));
     route.add(connection);
