@@ -7,7 +7,7 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import type { SessionResult, SessionSpec } from '../scenarios';
-import { loadPlaywright, type Browser, type BrowserContext, type Page } from './tools';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 
 export const CHROMIUM = '/usr/bin/chromium';
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
@@ -24,7 +24,6 @@ export class BrowserPeer {
 
   static async start(): Promise<BrowserPeer> {
     if (!existsSync(CHROMIUM)) throw new Error(`the browser interop peer needs ${CHROMIUM}. Install it with: apt-get install -y chromium`);
-    const { chromium } = loadPlaywright();
     const files: Record<string, [string, string]> = {
       '/': ['browser-page.html', 'text/html; charset=utf-8'],
       '/browser-page.js': ['browser-page.js', 'text/javascript; charset=utf-8'],

@@ -4,7 +4,7 @@ import * as diagnostics from 'node:diagnostics_channel';
 import { WebSocket as WsSocket } from 'ws';
 import { openConnection } from '../../../src';
 import { binaryPayload, summarise, textPayload, type SessionResult, type SessionSpec } from '../scenarios';
-import { loadUndici, type UndiciWebSocket } from './tools';
+import { Agent, WebSocket as UndiciWebSocket, ping as undiciPing } from 'undici';
 
 export type ClientRunner = (url: string, spec: SessionSpec, ca: Buffer) => Promise<SessionResult>;
 
@@ -112,14 +112,14 @@ export const runWs: ClientRunner = (url, spec, ca) =>
 
 /** undici's WHATWG WebSocket; pings, pongs and the 101's headers come from its diagnostics channels. */
 export const runUndici: ClientRunner = async (url, spec, ca) => {
-  const undici = loadUndici();
-  const dispatcher = spec.secure === true ? new undici.Agent({ connect: { ca } }) : undefined;
+  const dispatcher = spec.secure === true ? new Agent({ connect: { ca } }) : undefined;
   try {
     return await new Promise<SessionResult>((resolve, reject) => {
-      const init: Record<string, unknown> = { protocols: spec.protocols ?? [] };
-      if (spec.headers !== undefined) init['headers'] = spec.headers;
-      if (dispatcher !== undefined) init['dispatcher'] = dispatcher;
-      const ws: UndiciWebSocket = new undici.WebSocket(url, init);
+      const ws = new UndiciWebSocket(url, {
+        protocols: spec.protocols ?? [],
+        ...(spec.headers !== undefined ? { headers: spec.headers } : {}),
+        ...(dispatcher !== undefined ? { dispatcher } : {}),
+      });
       ws.binaryType = 'arraybuffer';
       const received: SessionResult['received'] = [];
       let header: string | null | undefined;
@@ -144,7 +144,7 @@ export const runUndici: ClientRunner = async (url, spec, ca) => {
         diagnostics.unsubscribe('undici:websocket:pong', onPong);
       };
       const finish = () => {
-        if (spec.ping !== undefined && pong === undefined) return undici.ping(ws, Buffer.from(spec.ping));
+        if (spec.ping !== undefined && pong === undefined) return undiciPing(ws, Buffer.from(spec.ping));
         const close = closeOf(spec);
         if (close !== undefined && !closing) {
           closing = true;
@@ -156,19 +156,19 @@ export const runUndici: ClientRunner = async (url, spec, ca) => {
         unsubscribe();
         reject(new Error(`undici websocket error: ${String((event as { error?: unknown }).error ?? event)}`));
       };
-      ws.onmessage = (event: { data: string | ArrayBuffer }) => {
-        const { data } = event;
+      ws.onmessage = (event) => {
+        const data = event.data as string | ArrayBuffer;
         received.push(typeof data === 'string' ? summarise('text', data) : summarise('binary', new Uint8Array(data)));
         if (received.length === spec.expect) finish();
       };
       ws.onopen = () => {
         for (const send of spec.sends) {
           if (send.fragmentBytes !== undefined) throw new Error('undici cannot choose fragmentation');
-          ws.send(payloadOf(send.kind, send.size) as string | Uint8Array);
+          ws.send(payloadOf(send.kind, send.size));
         }
         if (spec.expect === 0) finish();
       };
-      ws.onclose = (event: { code: number; reason: string }) => {
+      ws.onclose = (event) => {
         unsubscribe();
         const result: SessionResult = { protocol: ws.protocol === '' ? null : ws.protocol, received, close: { code: event.code, reason: event.reason } };
         if (header !== undefined) result.header = header;
