@@ -129,7 +129,3 @@ export async function until(done: () => boolean, timeoutMs = 5000, what = 'condi
   }
 }
 
-/** Active Node timers (for "no timer left behind"). */
-export function activeTimers(): number {
-  return process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
-}

@@ -14,7 +14,7 @@ import {
   type RxwsError,
 } from '../../src';
 import { Opcode } from '../../src/protocol/opcode';
-import { Resources, activeTimers, closeCodeOf, sleep, tick, until, wsClosed, wsMessage, wsMessages, wsRoundTrip } from '../helpers/harness';
+import { Resources, closeCodeOf, sleep, tick, until, wsClosed, wsMessage, wsMessages, wsRoundTrip } from '../helpers/harness';
 import { clientFrame, closePayload, type RawFrame } from '../helpers/raw-peer';
 
 const res = new Resources();
@@ -815,12 +815,12 @@ describe('close() and terminate() (RFC 6455 §7)', () => {
     const s = await res.server({ closeTimeoutMs: 60_000 });
     const peer = await res.raw(s.port);
     const conn = await s.nextConnection();
-    const timersBefore = activeTimers();
     const closing = conn.close(1000);
     await peer.frame();
     peer.send(clientFrame(Opcode.Close, closePayload(1000)));
     await expect(closing).resolves.toMatchObject({ code: 1000, wasClean: true });
-    expect(activeTimers()).toBeLessThanOrEqual(timersBefore);
+    // (A process-wide timer count proved nondeterministic under Jest; check our own timer.)
+    expect((conn as unknown as { transport: { closeTimer: unknown } }).transport.closeTimer).toBeUndefined();
   });
 
   it('terminate() → close event 1006 at once, without a close frame', async () => {

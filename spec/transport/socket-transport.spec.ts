@@ -5,7 +5,7 @@ import { ProtocolError } from '../../src/errors';
 import { Opcode } from '../../src/protocol/opcode';
 import type { CloseInfo } from '../../src/protocol/protocol-types';
 import { SocketTransport, type TransportListener, type TransportOptions } from '../../src/transport/socket-transport';
-import { activeTimers, closeCodeOf, sleep, until } from '../helpers/harness';
+import { closeCodeOf, sleep, until } from '../helpers/harness';
 import { FrameReader, clientFrame, closePayload, type RawFrame } from '../helpers/raw-peer';
 
 class Recorder implements TransportListener {
@@ -184,24 +184,24 @@ describe('SocketTransport', () => {
 
   it('R19 the close timer destroys a socket whose peer never answers, and is cleared on close', async () => {
     const p = await pair({ closeTimeoutMs: 100 });
-    const before = activeTimers();
     const started = Date.now();
     p.transport.protocol.close(1000, '');
     await until(() => p.listener.closes.length === 1, 2000);
     expect(Date.now() - started).toBeGreaterThanOrEqual(90);
     expect(p.listener.closes[0]).toEqual({ code: 1006, reason: '', wasClean: false });
-    expect(activeTimers()).toBeLessThanOrEqual(before);
+    // (A process-wide timer count proved nondeterministic under Jest; check our own timer.)
+    expect((p.transport as unknown as { closeTimer: unknown }).closeTimer).toBeUndefined();
   });
 
   it('R19 a close timer armed while the peer answers in time is cleared (no timer left)', async () => {
     const p = await pair({ closeTimeoutMs: 60_000 });
-    const before = activeTimers();
     p.transport.protocol.close(1000, '');
     await until(() => p.frames.length === 1);
     p.peer.write(clientFrame(Opcode.Close, closePayload(1000)));
     await until(() => p.listener.closes.length === 1);
     expect(p.listener.closes[0]!.wasClean).toBe(true);
-    expect(activeTimers()).toBeLessThanOrEqual(before);
+    // (A process-wide timer count proved nondeterministic under Jest; check our own timer.)
+    expect((p.transport as unknown as { closeTimer: unknown }).closeTimer).toBeUndefined();
   });
 
   it('a peer fault writes the close frame, reports, and ends the socket', async () => {
