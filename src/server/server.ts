@@ -308,6 +308,8 @@ export class WebSocketServer {
       data: acceptance.data,
       head: rest,
     });
+    // The transport listens for 'error' now; the handshake's no-op listener can go.
+    socket.off('error', ignoreError);
     this.open.add(connection);
     connection.onceClosed(() => this.open.delete(connection));
     route.add(connection);
