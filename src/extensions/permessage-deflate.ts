@@ -1,4 +1,4 @@
-import type { ExtensionOffer, ParsedExtensionOffer } from '../handshake/extensions';
+import { formatExtensions, type ExtensionOffer, type ParsedExtensionOffer } from '../handshake/extensions';
 
 /**
  * permessage-deflate (RFC 7692) negotiation, pure: offers and responses in, agreed parameters and
@@ -311,4 +311,25 @@ export function acceptDeflateResponse(extensions: readonly ParsedExtensionOffer[
 function asParsed(offer: ExtensionOffer): ParsedExtensionOffer {
   const list = (offer as Partial<ParsedExtensionOffer>).paramList;
   return list !== undefined ? (offer as ParsedExtensionOffer) : { ...offer, paramList: [...offer.params] };
+}
+
+/** What a connection needs to run permessage-deflate: the agreement and our zlib settings. */
+export interface NegotiatedDeflate {
+  params: DeflateParams;
+  config: DeflateConfig;
+  /** The Sec-WebSocket-Extensions value to send (server) or that was sent (client). */
+  header: string;
+}
+
+/** Server glue: the route's `perMessageDeflate` option and the client's offers → the response
+ *  header and the agreement, or undefined (off, or every offer declined). */
+export function negotiatePerMessageDeflate(
+  offers: readonly ExtensionOffer[],
+  option: boolean | PerMessageDeflateOptions | undefined,
+): NegotiatedDeflate | undefined {
+  const config = resolveDeflateConfig(option);
+  if (config === undefined) return undefined;
+  const agreement = negotiateDeflate(offers, config);
+  if (agreement === undefined) return undefined;
+  return { params: agreement.params, config, header: formatExtensions([agreement.response]) };
 }

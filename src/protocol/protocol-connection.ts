@@ -163,6 +163,11 @@ export class ProtocolConnection implements FrameHandler {
     return this.inflatingOpcode !== 0;
   }
 
+  /** True while outgoing data waits for (or behind) a message being compressed. */
+  get hasQueuedOutput(): boolean {
+    return this.outQueue.length !== 0;
+  }
+
   /** Bytes of outgoing messages waiting for their compression (or behind one). */
   get queuedOutputBytes(): number {
     return this.outQueuedBytes;
