@@ -199,13 +199,16 @@ export class DeflateCodec implements MessageCompression {
         stream[kJob] = undefined;
         const consumed = stream.bytesWritten - before;
         if (consumed < data.length + TRAILER.length) {
-          // The peer ended its DEFLATE stream with a BFINAL block (RFC 7692 §7.2.3.3 allows
-          // it), so our appended trailer was not read; the next message starts a new stream.
-          // Bytes left unread beyond the trailer follow the end of the stream: invalid data.
+          // The peer ended its DEFLATE stream with a BFINAL block (RFC 7692 §7.2.3 allows
+          // it), so our appended trailer was not read. Bytes left unread beyond the trailer
+          // follow the end of the stream: invalid data. Otherwise the message is complete, and
+          // as Node's stream has ended, the next message starts a new one (no history).
           if (data.length + TRAILER.length - consumed > TRAILER.length) return this.failInflate(stream, own);
-          stream.reset();
+          if (own) this.inflater = undefined;
+          closeStream(stream);
+        } else if (!own) {
+          releasePooled(stream);
         }
-        if (!own) releasePooled(stream);
         if (!this.closed) this.sink.onInflateEnd();
       });
     });
