@@ -73,7 +73,20 @@ function createStream(kind: 'deflate' | 'inflate', windowBits: number, config: D
       : zlib.createInflateRaw({ windowBits });
   stream.on('data', onStreamData);
   stream.on('error', onStreamError);
+  openStreams++;
+  stream.once('close', onStreamClose);
   return stream;
+}
+
+let openStreams = 0;
+function onStreamClose(): void {
+  openStreams--;
+}
+
+/** zlib streams not yet closed, pooled ones included (each holds native zlib memory until it
+ *  is closed): for diagnostics and leak tests. */
+export function deflateStreamCount(): number {
+  return openStreams;
 }
 
 /**
