@@ -7,6 +7,8 @@ import { zlibLimiter } from './zlib-limiter';
 /** RFC 7692 §7.2.1/§7.2.2: the tail of a sync flush, removed by the sender, restored by us. */
 const TRAILER = Buffer.from([0x00, 0x00, 0xff, 0xff]);
 const { Z_SYNC_FLUSH } = zlib.constants;
+/** Compressed messages up to this size are copied to append the trailer in the same write. */
+const INFLATE_COPY_BYTES = 64 * 1024;
 
 /**
  * zlib cannot compress raw DEFLATE with a 256-byte window: it silently uses 512 bytes (Node
@@ -67,10 +69,12 @@ function onStreamError(this: JobStream): void {
 }
 
 function createStream(kind: 'deflate' | 'inflate', windowBits: number, config: DeflateConfig): JobStream {
+  // Every write is a sync flush (RFC 7692 §7.2.1): one message is one write, so one trip to
+  // the thread pool, and the write's callback means all its output has been emitted.
   const stream: JobStream =
     kind === 'deflate'
-      ? zlib.createDeflateRaw({ windowBits, level: config.level, memLevel: config.memLevel })
-      : zlib.createInflateRaw({ windowBits });
+      ? zlib.createDeflateRaw({ windowBits, level: config.level, memLevel: config.memLevel, flush: Z_SYNC_FLUSH })
+      : zlib.createInflateRaw({ windowBits, flush: Z_SYNC_FLUSH });
   stream.on('data', onStreamData);
   stream.on('error', onStreamError);
   openStreams++;
@@ -140,8 +144,7 @@ function runDeflate(stream: JobStream, data: Uint8Array, release: () => void, do
     },
   };
   stream[kJob] = job;
-  stream.write(data);
-  stream.flush(Z_SYNC_FLUSH, () => {
+  stream.write(data, () => {
     if (job.finished) return;
     job.finished = true;
     stream[kJob] = undefined;
@@ -202,9 +205,7 @@ export class DeflateCodec implements MessageCompression {
       // An aborted or failed stream is closed; its slot is free once it has stopped.
       stream.once('close', release);
       const before = stream.bytesWritten;
-      stream.write(data);
-      stream.write(TRAILER);
-      stream.flush(Z_SYNC_FLUSH, () => {
+      const finish = () => {
         stream.off('close', release);
         release();
         if (job.finished) return;
@@ -223,7 +224,18 @@ export class DeflateCodec implements MessageCompression {
           releasePooled(stream);
         }
         if (!this.closed) this.sink.onInflateEnd();
-      });
+      };
+      // RFC 7692 §7.2.2: the trailer appended; a small message in one write (one trip to the
+      // thread pool), a large one without copying it.
+      if (data.length <= INFLATE_COPY_BYTES) {
+        const input = Buffer.allocUnsafe(data.length + TRAILER.length);
+        input.set(data, 0);
+        input.set(TRAILER, data.length);
+        stream.write(input, finish);
+      } else {
+        stream.write(data);
+        stream.write(TRAILER, finish);
+      }
     });
   }
 

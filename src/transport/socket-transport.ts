@@ -31,6 +31,8 @@ export interface TransportListener {
 
 /** Frames at least this large are written by reference instead of being copied into a batch. */
 const COPY_LIMIT = 16 * 1024;
+/** Input kept while decompressing before the socket is paused (like a stream's high-water mark). */
+const HELD_INPUT_BYTES = 64 * 1024;
 
 const kTransport = Symbol('rxws.transport');
 type TaggedSocket = Socket & { [kTransport]?: SocketTransport };
@@ -76,8 +78,10 @@ export class SocketTransport implements ProtocolEvents, InflateSink {
   private heldPong: Uint8Array | undefined;
   /** Paused by the reader above (backlog or user). */
   private readPaused = false;
-  /** Paused because bytes arrived while a message was being decompressed (bounded input). */
+  /** Paused because bytes kept up while messages were being decompressed (bounded input). */
   private inflatePaused = false;
+  /** Bytes handed to the core while it was decompressing, since it last was not. */
+  private heldBytes = 0;
   /** whenFlushed() callers waiting for messages still being compressed. */
   private queueWaiters: Array<() => void> | undefined;
 
@@ -132,11 +136,15 @@ export class SocketTransport implements ProtocolEvents, InflateSink {
   /** Feeds bytes from the socket (or bytes that arrived with the handshake) to the protocol. */
   receive(chunk: Uint8Array): void {
     this.inRead = true;
-    // While a message is being decompressed the core only keeps what arrives: stop reading,
-    // so a peer cannot queue unbounded input behind a slow decompression.
-    if (this.protocol.inflating && !this.inflatePaused) {
-      this.inflatePaused = true;
-      this.socket.pause();
+    // While a message is being decompressed the core only keeps what arrives: past
+    // HELD_INPUT_BYTES, stop reading, so a peer cannot queue unbounded input behind a slow
+    // decompression (and short bursts do not cost a pause and a resume each).
+    if (this.protocol.inflating) {
+      this.heldBytes += chunk.length;
+      if (this.heldBytes > HELD_INPUT_BYTES && !this.inflatePaused) {
+        this.inflatePaused = true;
+        this.socket.pause();
+      }
     }
     try {
       this.protocol.receive(chunk);
@@ -266,9 +274,12 @@ export class SocketTransport implements ProtocolEvents, InflateSink {
     } finally {
       this.inRead = false;
     }
-    if (this.inflatePaused && !this.protocol.inflating) {
-      this.inflatePaused = false;
-      if (!this.readPaused && !this.done) this.socket.resume();
+    if (!this.protocol.inflating) {
+      this.heldBytes = 0;
+      if (this.inflatePaused) {
+        this.inflatePaused = false;
+        if (!this.readPaused && !this.done) this.socket.resume();
+      }
     }
     this.flush();
   }
