@@ -12,6 +12,8 @@ export type { SendOptions, PingResult, WaitOptions } from './rx/connection';
 export { DEFAULT_CONNECTION_OPTIONS } from './rx/connection-options';
 export type { ConnectionOptions } from './rx/connection-options';
 export type { HeartbeatOptions } from './transport/heartbeat';
+export type { PerMessageDeflateOptions, DeflateParams } from './extensions/permessage-deflate';
+export { setDeflateConcurrency, DEFAULT_ZLIB_CONCURRENCY } from './transport/zlib-limiter';
 export type {
   Message,
   MessageType,

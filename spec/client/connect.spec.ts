@@ -207,7 +207,10 @@ describe('connect(): the handshake against real servers', () => {
 
   it('RELIABILITY 26: an extension we did not offer fails the handshake', async () => {
     const server = await rawServer((socket) => onRequest(socket, (req) => socket.write(switchingProtocols(req.key, ['Sec-WebSocket-Extensions: permessage-deflate']))));
-    expect(await failureOf(connect(server.url))).toMatchObject({ code: 'unoffered_extension', status: 101 });
+    // permessage-deflate is offered by default (docs/compression.md): turned off, it is unoffered.
+    expect(await failureOf(connect(server.url, { perMessageDeflate: false }))).toMatchObject({ code: 'unoffered_extension', status: 101 });
+    const other = await rawServer((socket) => onRequest(socket, (req) => socket.write(switchingProtocols(req.key, ['Sec-WebSocket-Extensions: x-webkit-deflate-frame']))));
+    expect(await failureOf(connect(other.url))).toMatchObject({ code: 'unoffered_extension', status: 101 });
   });
 
   it('RFC 6455 §4.1: a wrong Sec-WebSocket-Accept, or a 101 without Upgrade, fails the handshake', async () => {

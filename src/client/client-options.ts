@@ -30,6 +30,8 @@ export interface ClientOptions extends ConnectionOptions {
 /** The defaults of every client option (the connection defaults, plus a 10 s handshake timeout). */
 export const DEFAULT_CLIENT_OPTIONS: Readonly<ClientOptions> = Object.freeze({
   ...DEFAULT_CONNECTION_OPTIONS,
+  // Browsers offer permessage-deflate by default; so does our client (the server decides).
+  perMessageDeflate: true,
   headers: undefined,
   protocols: undefined,
   origin: undefined,
@@ -71,5 +73,6 @@ export function connectionOptionsOf(options: ClientOptions): ConnectionOptions {
     backlogBytes: options.backlogBytes,
     autoPong: options.autoPong,
     heartbeat: options.heartbeat,
+    perMessageDeflate: options.perMessageDeflate,
   };
 }

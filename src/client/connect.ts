@@ -3,11 +3,14 @@ import * as tls from 'node:tls';
 import { Observable } from 'rxjs';
 import { HandshakeError, NetworkError, RxwsError, TimeoutError, UsageError, type HttpHeaders } from '../errors';
 import { buildUpgradeRequest, validateUpgradeResponse as validateUpgrade } from '../handshake/client-handshake';
+import { formatExtensions } from '../handshake/extensions';
+import { PERMESSAGE_DEFLATE, acceptDeflateResponse, deflateOffer, resolveDeflateConfig, type DeflateConfig } from '../extensions/permessage-deflate';
 import { HttpHeadParser, type HttpResponseHead } from '../handshake/http-head-parser';
 import type { UpgradeRequest } from '../rx/upgrade-request';
 import { validateOptions } from '../rx/validate-options';
 import { computeAcceptKey, generateClientKey } from '../transport/accept-key';
 import { ClientConnection } from './client-connection';
+import type { ConnectionInit } from '../rx/connection';
 import { CLIENT_OPTION_RULES, DEFAULT_CLIENT_OPTIONS, MAX_ERROR_BODY_BYTES, connectionOptionsOf, type ClientOptions } from './client-options';
 import { resolveTarget, type ConnectTarget, type ResolvedTarget } from './connect-target';
 import { readErrorBody, type ErrorBody } from './error-body';
@@ -64,6 +67,8 @@ export function openConnection<TData = unknown>(target: ConnectTarget, options?:
 interface ConnectionPlan {
   target: ResolvedTarget;
   options: ClientOptions;
+  /** permessage-deflate to offer (RFC 7692), with the Sec-WebSocket-Extensions value. */
+  deflate: { config: DeflateConfig; header: string } | undefined;
 }
 
 /** A valid key for building a trial request at call time (RFC 6455 §4.1's sample nonce). */
@@ -77,15 +82,19 @@ function planConnection(target: ConnectTarget, given: Partial<ClientOptions> | u
   }
   // RELIABILITY 28: build the request once now, so a header with CR, LF or NUL, a non-token
   // subprotocol or a reserved header name throws here, before anything is dialed or written.
-  buildRequestText(resolved, options, TRIAL_KEY);
-  return { target: resolved, options };
+  const config = resolveDeflateConfig(options.perMessageDeflate);
+  const deflate = config === undefined ? undefined : { config, header: formatExtensions([deflateOffer(config)]) };
+  const plan = { target: resolved, options, deflate };
+  buildRequestText(plan, TRIAL_KEY);
+  return plan;
 }
 
-function buildRequestText(target: ResolvedTarget, options: ClientOptions, key: string): string {
+function buildRequestText({ target, options, deflate }: ConnectionPlan, key: string): string {
   return buildUpgradeRequest({
     host: target.hostHeader,
     path: target.path,
     key,
+    ...(deflate !== undefined ? { extensions: deflate.header } : {}),
     ...(options.protocols !== undefined ? { protocols: options.protocols } : {}),
     ...(options.origin !== undefined ? { origin: options.origin } : {}),
     ...(options.headers !== undefined ? { headers: options.headers } : {}),
@@ -110,10 +119,10 @@ function startHandshake<TData>(
   opened: (connection: ClientConnection<TData>) => void,
   failed: (error: RxwsError) => void,
 ): () => void {
-  const { target, options } = plan;
+  const { target, options, deflate } = plan;
   const key = generateClientKey(); // RFC 6455 §4.1 item 7: a fresh nonce per attempt
   const expectedAccept = computeAcceptKey(key);
-  const requestText = buildRequestText(target, options, key);
+  const requestText = buildRequestText(plan, key);
   const parser = HttpHeadParser.response({ maxHeaderBytes: options.maxHeaderBytes, maxHeaderCount: options.maxHeaderCount });
   const where = `${target.hostHeader}`;
   let finished = false;
@@ -170,12 +179,17 @@ function startHandshake<TData>(
     }
     const validation = validateUpgradeResponse(head);
     if (!validation.ok) return fail(new HandshakeError(validation.code, validation.message, 101, head.headers, ''));
-    handOver(head, validation.protocol, result.rest);
+    // RFC 7692 §5: a response we did not allow fails the connection.
+    const agreed = deflate === undefined ? undefined : acceptDeflateResponse(validation.extensions, deflate.config);
+    if (agreed !== undefined && !agreed.ok) return fail(new HandshakeError('bad_extensions', agreed.message, 101, head.headers, ''));
+    const params = agreed?.ok === true ? agreed.params : undefined;
+    handOver(head, validation.protocol, result.rest, params === undefined ? undefined : { params, config: deflate!.config });
   }
 
   function validateUpgradeResponse(head: HttpResponseHead) {
-    // No extensions are offered yet, so any Sec-WebSocket-Extensions in the answer fails (§4.1 item 5).
-    return validateUpgrade(head, { accept: expectedAccept, protocols: options.protocols ?? [], extensionNames: [] });
+    // Only what we offered may come back (§4.1 item 5): permessage-deflate, when enabled.
+    const extensionNames = deflate === undefined ? [] : [PERMESSAGE_DEFLATE];
+    return validateUpgrade(head, { accept: expectedAccept, protocols: options.protocols ?? [], extensionNames });
   }
 
   function onError(error: Error & { code?: string }): void {
@@ -191,7 +205,7 @@ function startHandshake<TData>(
     fail(new NetworkError(`${where} closed the connection before completing the websocket handshake`));
   }
 
-  function handOver(head: HttpResponseHead, protocol: string | undefined, rest: Uint8Array): void {
+  function handOver(head: HttpResponseHead, protocol: string | undefined, rest: Uint8Array, negotiated: ConnectionInit<TData>['deflate']): void {
     finished = true;
     clearTimeout(timer);
     socket.off('data', onData);
@@ -202,11 +216,12 @@ function startHandshake<TData>(
       socket,
       role: 'client',
       options: connectionOptionsOf(options),
-      request: sentRequest(target, options, key, socket),
+      request: sentRequest(plan, key, socket),
       response: { status: head.status, headers: head.headers, protocol },
       protocol,
       data: undefined as TData,
       head: rest,
+      deflate: negotiated,
     });
     opened(connection);
   }
@@ -227,7 +242,7 @@ function startHandshake<TData>(
 }
 
 /** The request we sent, in the shape the server side reports requests in. */
-function sentRequest(target: ResolvedTarget, options: ClientOptions, key: string, socket: net.Socket): UpgradeRequest {
+function sentRequest({ target, options, deflate }: ConnectionPlan, key: string, socket: net.Socket): UpgradeRequest {
   const headers: HttpHeaders = {
     host: target.hostHeader,
     upgrade: 'websocket',
@@ -236,6 +251,7 @@ function sentRequest(target: ResolvedTarget, options: ClientOptions, key: string
     'sec-websocket-version': '13',
   };
   if (options.protocols !== undefined && options.protocols.length > 0) headers['sec-websocket-protocol'] = options.protocols.join(', ');
+  if (deflate !== undefined) headers['sec-websocket-extensions'] = deflate.header;
   for (const [name, value] of Object.entries(options.headers ?? {})) {
     const lower = name.toLowerCase();
     const text = Array.isArray(value) ? value.join(lower === 'cookie' ? '; ' : ', ') : String(value);

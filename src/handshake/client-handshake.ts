@@ -1,6 +1,6 @@
 import { UsageError } from '../errors';
 import { isValidClientKey } from './accept-key';
-import { parseExtensions, type ExtensionOffer } from './extensions';
+import { parseExtensions, type ParsedExtensionOffer } from './extensions';
 import {
   getOwnHeader,
   headerHasToken,
@@ -117,7 +117,7 @@ export function buildUpgradeRequest(opts: {
 }
 
 export type UpgradeResponseValidation =
-  | { ok: true; protocol: string | undefined; extensions: ExtensionOffer[] }
+  | { ok: true; protocol: string | undefined; extensions: ParsedExtensionOffer[] }
   | { ok: false; code: string; message: string };
 
 function fail(code: string, message: string): UpgradeResponseValidation {

@@ -9,6 +9,7 @@ import { Opcode } from './opcode';
 import type {
   CloseInfo,
   MaskSource,
+  MessageCompression,
   ProtocolEvents,
   ProtocolOptions,
   ProtocolState,
@@ -24,6 +25,8 @@ export const LARGE_PAYLOAD_BYTES = 16 * 1024;
 /** Parser verdict: stop for good (input is finished or the connection failed). */
 const STOP = 1;
 const EMPTY = new Uint8Array(0);
+/** RFC 7692 §6: permessage-deflate's "Per-Message Compressed" bit, RSV1. */
+const RSV1 = 4;
 
 const defaultAlloc = (size: number): Uint8Array => new Uint8Array(size);
 
@@ -35,6 +38,7 @@ const OPTION_KEYS = new Set([
   'alloc',
   'textCodec',
   'maskSource',
+  'compression',
 ]);
 
 /**
@@ -53,6 +57,14 @@ const OPTION_KEYS = new Set([
  * Pause: `pause()` (also from inside an event) stops parsing after the current frame, even in
  * the middle of a chunk; the rest of that chunk and any later `receive()` are kept, in order,
  * until `resume()`. The owner should pause its socket too, so that little is kept.
+ *
+ * permessage-deflate (RFC 7692), when `options.compression` is given: RSV1 on a message's first
+ * frame marks it compressed; its payload goes out through `compression.decompress` and the
+ * decompressed bytes come back through `inflateData`/`inflateEnd`, under `maxMessageBytes` and the
+ * UTF-8 check, while parsing waits so messages stay in order. Outgoing messages at or above the
+ * threshold are compressed asynchronously; the data frames and the close sent after them wait in
+ * an ordered queue, while pings and pongs go at once. A compressed payload is read until its
+ * compression completes (small ones are copied first).
  *
  * What is called when: a peer fault → write(close), onProtocolError, armCloseTimer,
  * endTransport. The peer's close → write(reply) and armCloseTimer (unless we closed first),
@@ -74,6 +86,8 @@ export class ProtocolConnection implements FrameHandler {
   private readonly maxMessageBytes: number;
   private readonly parser: FrameParser;
   private readonly assembler: MessageAssembler;
+  /** permessage-deflate, when negotiated (RFC 7692). */
+  private readonly compression: MessageCompression | undefined;
 
   private currentState: ProtocolState = 'open';
   private isPaused = false;
@@ -99,6 +113,11 @@ export class ProtocolConnection implements FrameHandler {
   /** Control frame payload (≤ 125 bytes); copied only when it straddles chunks. */
   private controlPayload: Uint8Array = EMPTY;
   private controlReceived = 0;
+  /** RFC 7692 §6.1: the message being received had RSV1 on its first frame. */
+  private messageCompressed = false;
+  /** Opcode of the compressed message being decompressed (0: none). Parsing waits meanwhile,
+   *  so messages are delivered in order although decompression is asynchronous. */
+  private inflatingOpcode = 0;
 
   // ---- close handshake ----
   private closeSent = false;
@@ -113,6 +132,15 @@ export class ProtocolConnection implements FrameHandler {
   // ---- send side ----
   /** An outgoing fragmented message is open (RFC 6455 §5.4: no other data frame may start). */
   private sendingFragments = false;
+  /** Data frames (and our close) waiting behind a message still being compressed: output keeps
+   *  send order although compression is asynchronous. Control frames do not wait (§5.4). */
+  private readonly outQueue: OutSlot[] = [];
+  private outQueuedBytes = 0;
+  /** Inside pump(): a slot's frames go straight out, ahead of the slots still queued. */
+  private pumping = false;
+  /** A shared compressed frame (broadcast) went out: the next message we compress must not
+   *  refer to our own earlier output, which the peer's window no longer ends with. */
+  private freshDeflate = false;
 
   constructor(options: ProtocolOptions, events: ProtocolEvents) {
     validateOptions(options);
@@ -126,6 +154,23 @@ export class ProtocolConnection implements FrameHandler {
     this.maskSource = this.isServer ? noMask : (options.maskSource ?? createMaskSource());
     this.assembler = new MessageAssembler(options.maxMessageBytes, options.maxFragments);
     this.parser = new FrameParser(this);
+    this.compression = options.compression;
+    if (this.compression !== undefined) this.extensionRsvBits = RSV1;
+  }
+
+  /** True while a compressed message is being decompressed (input is held meanwhile). */
+  get inflating(): boolean {
+    return this.inflatingOpcode !== 0;
+  }
+
+  /** True while outgoing data waits for (or behind) a message being compressed. */
+  get hasQueuedOutput(): boolean {
+    return this.outQueue.length !== 0;
+  }
+
+  /** Bytes of outgoing messages waiting for their compression (or behind one). */
+  get queuedOutputBytes(): number {
+    return this.outQueuedBytes;
   }
 
   get state(): ProtocolState {
@@ -157,7 +202,7 @@ export class ProtocolConnection implements FrameHandler {
    */
   receive(chunk: Uint8Array): void {
     if (this.inputDone) return;
-    if (this.processing || this.isPaused || this.pending.length !== 0) {
+    if (this.processing || this.isPaused || this.inflatingOpcode !== 0 || this.pending.length !== 0) {
       if (chunk.length !== 0) this.pending.push(chunk);
       return;
     }
@@ -186,7 +231,7 @@ export class ProtocolConnection implements FrameHandler {
     if (!this.isPaused) return;
     this.isPaused = false;
     // Inside an event the running loop sees the flag and carries on by itself.
-    if (this.processing || this.inputDone || this.pending.length === 0) return;
+    if (this.processing || this.inputDone || this.inflatingOpcode !== 0 || this.pending.length === 0) return;
     this.processing = true;
     try {
       this.drain();
@@ -207,6 +252,7 @@ export class ProtocolConnection implements FrameHandler {
     if (this.currentState === 'closed') return;
     this.currentState = 'closed';
     this.abandonInput();
+    this.dropQueue();
     let info: CloseInfo;
     if (this.failCode !== 0) {
       info = { code: this.failCode, reason: this.failReason, wasClean: false };
@@ -220,7 +266,7 @@ export class ProtocolConnection implements FrameHandler {
 
   private drain(): void {
     const pending = this.pending;
-    while (pending.length !== 0 && !this.isPaused && !this.inputDone) {
+    while (pending.length !== 0 && !this.isPaused && this.inflatingOpcode === 0 && !this.inputDone) {
       const chunk = pending[0]!;
       const end = chunk.length;
       const pos = this.parser.push(chunk, 0, end);
@@ -240,11 +286,14 @@ export class ProtocolConnection implements FrameHandler {
     this.assembler.discard();
     this.wholePayload = EMPTY;
     this.controlPayload = EMPTY;
+    this.messageCompressed = false;
+    this.inflatingOpcode = 0;
   }
 
-  /** What the parser should do after an event: the handler may have failed, closed or paused. */
+  /** What the parser should do after an event: the handler may have failed, closed or paused,
+   *  or a decompression is under way. */
   private verdict(): number {
-    return this.inputDone ? STOP : this.isPaused ? FRAME_PAUSE : 0;
+    return this.inputDone ? STOP : this.isPaused || this.inflatingOpcode !== 0 ? FRAME_PAUSE : 0;
   }
 
   // ---- FrameHandler (called by the parser; not for the transport) ----
@@ -261,6 +310,11 @@ export class ProtocolConnection implements FrameHandler {
       return this.isServer
         ? this.peerFault(CloseCode.ProtocolError, 'unmasked_frame', 'client frame is not masked')
         : this.peerFault(CloseCode.ProtocolError, 'masked_frame', 'server frame is masked');
+    }
+    if (rsv !== 0 && (opcode === Opcode.Continuation || opcode >= Opcode.Close)) {
+      // RFC 7692 §6.1: RSV1 marks a compressed message on its first frame only; on a
+      // continuation or a control frame it is not defined, so it fails like any RSV bit (§5.2).
+      return this.peerFault(CloseCode.ProtocolError, 'reserved_bits_set', 'rsv1 set on a continuation or control frame');
     }
     this.frameOpcode = opcode;
     this.frameFin = fin;
@@ -295,11 +349,13 @@ export class ProtocolConnection implements FrameHandler {
       return this.peerFault(CloseCode.ProtocolError, 'expected_continuation', 'new message inside a fragmented message');
     }
     this.messageOpcode = opcode;
+    this.messageCompressed = rsv !== 0;
     this.wholePayload = EMPTY;
     if (!fin) {
       this.fragmented = true;
       this.assembling = true;
-      const limit = this.assembler.begin(opcode === Opcode.Text, payloadLength, false);
+      // Compressed bytes are not text: the UTF-8 check runs on the decompressed output.
+      const limit = this.assembler.begin(opcode === Opcode.Text && rsv === 0, payloadLength, false);
       if (limit !== 0) return this.limitFault(limit);
     } else {
       this.assembling = false;
@@ -326,13 +382,13 @@ export class ProtocolConnection implements FrameHandler {
     if (!this.assembling) {
       if (payload.length === this.frameLength) {
         // A single-frame message whole in this chunk: no copy (text is checked whole, §8.1).
-        if (this.messageOpcode === Opcode.Text && !isValidUtf8(payload)) return this.invalidUtf8();
+        if (this.messageOpcode === Opcode.Text && !this.messageCompressed && !isValidUtf8(payload)) return this.invalidUtf8();
         this.wholePayload = payload;
         return 0;
       }
       // It straddles chunks: collect it (limits were checked at header time).
       this.assembling = true;
-      this.assembler.begin(this.messageOpcode === Opcode.Text, this.frameLength, true);
+      this.assembler.begin(this.messageOpcode === Opcode.Text && !this.messageCompressed, this.frameLength, true);
     }
     // §8.1 and Autobahn 6.x: invalid UTF-8 fails as soon as its fragment arrives.
     if (!this.assembler.append(payload)) return this.invalidUtf8();
@@ -351,8 +407,10 @@ export class ProtocolConnection implements FrameHandler {
       this.assembler.discard();
       this.assembling = false;
       this.wholePayload = EMPTY;
+      this.messageCompressed = false;
       return this.verdict();
     }
+    if (this.messageCompressed) return this.startInflate(opcode);
     if (this.assembling) {
       this.assembling = false;
       const assembler = this.assembler;
@@ -382,6 +440,95 @@ export class ProtocolConnection implements FrameHandler {
     this.peerFault(closeCode, errorCode, message);
   }
 
+  // ---- permessage-deflate, receive side (RFC 7692 §7.2.2) ----
+
+  /** A compressed message is complete: hand its bytes out and hold the input until its
+   *  decompressed bytes come back through inflateData/inflateEnd. */
+  private startInflate(opcode: number): number {
+    this.messageCompressed = false;
+    let payload: Uint8Array;
+    if (this.assembling) {
+      this.assembling = false;
+      payload = this.assembler.take();
+    } else {
+      payload = this.wholePayload;
+      this.wholePayload = EMPTY;
+    }
+    // The output is collected like a fragmented message: same limit, same UTF-8 check.
+    this.assembler.begin(opcode === Opcode.Text, 0, false);
+    this.inflatingOpcode = opcode;
+    this.compression!.decompress(payload);
+    return this.verdict();
+  }
+
+  /**
+   * Decompressed bytes of the current message, in order. Returns false when decompression must
+   * stop: the message crossed `maxMessageBytes` (1009, checked chunk by chunk, so a small
+   * "bomb" never inflates much past the limit: RELIABILITY 30), its text is not UTF-8 (1007),
+   * or the connection is no longer reading.
+   */
+  inflateData(chunk: Uint8Array): boolean {
+    if (this.inflatingOpcode === 0 || this.inputDone) return false;
+    if (chunk.length > this.maxMessageBytes - this.assembler.length) {
+      this.limitFault(CloseCode.MessageTooBig);
+      return false;
+    }
+    if (!this.assembler.append(chunk)) {
+      this.invalidUtf8();
+      return false;
+    }
+    return true;
+  }
+
+  /** The current message is fully decompressed: deliver it, then parse the input held since. */
+  inflateEnd(): void {
+    const opcode = this.inflatingOpcode;
+    if (opcode === 0 || this.inputDone) return;
+    this.inflatingOpcode = 0;
+    if (this.processing) {
+      // Decompressed synchronously, from inside startInflate: the running parse carries on.
+      this.deliverInflated(opcode);
+      return;
+    }
+    this.processing = true;
+    try {
+      this.deliverInflated(opcode);
+      if (!this.isPaused && this.inflatingOpcode === 0 && !this.inputDone && this.pending.length !== 0) this.drain();
+    } catch (err) {
+      this.processing = false;
+      this.abandonInput();
+      throw err;
+    }
+    this.processing = false;
+  }
+
+  /** The payload is not valid DEFLATE data: the message is invalid, like bad UTF-8 (1007). */
+  inflateError(): void {
+    if (this.inflatingOpcode === 0 || this.inputDone) return;
+    this.inflatingOpcode = 0;
+    this.peerFault(CloseCode.InvalidPayload, 'invalid_compressed_data', 'compressed data is invalid');
+  }
+
+  private deliverInflated(opcode: number): void {
+    const assembler = this.assembler;
+    if (this.closeSent) {
+      // §5.5.1: a message completed after our close is discarded.
+      assembler.discard();
+      return;
+    }
+    if (opcode === Opcode.Text) {
+      if (!assembler.endText()) {
+        this.invalidUtf8();
+        return;
+      }
+      const text = this.codec.decode(assembler.peek());
+      assembler.release();
+      this.events.onText(text);
+    } else {
+      this.events.onBinary(assembler.take());
+    }
+  }
+
   private controlFrame(): number {
     const payload = this.controlPayload;
     this.controlPayload = EMPTY;
@@ -407,6 +554,8 @@ export class ProtocolConnection implements FrameHandler {
     // frames"); a partial message is dropped.
     this.abandonInput();
     this.currentState = 'closing';
+    // Messages still being compressed are dropped: the reply (or our queued close) goes now.
+    this.releaseQueuedClose();
     if (!this.closeSent) {
       // §5.5.1: reply with a close frame, "typically echoing the status code it received".
       this.writeClose(parsed.code === CloseCode.NoStatus ? 0 : parsed.code, '', 0);
@@ -447,6 +596,7 @@ export class ProtocolConnection implements FrameHandler {
       this.failReason = message;
     }
     this.currentState = 'closing';
+    this.releaseQueuedClose();
     if (!this.closeSent) this.writeClose(closeCode, message, this.codec.byteLength(message));
     if (this.isClosed()) return closeCode; // onClosed was the final event
     this.events.onProtocolError(new ProtocolError(errorCode, message, closeCode));
@@ -465,6 +615,15 @@ export class ProtocolConnection implements FrameHandler {
   sendText(text: string): void {
     this.checkCanSendMessage();
     if (typeof text !== 'string') throw new UsageError('invalid_payload', 'text must be a string');
+    const compression = this.compression;
+    if (compression !== undefined) {
+      const len = this.codec.byteLength(text);
+      if (compression.shouldCompress(len)) {
+        const bytes = this.alloc(len);
+        if (this.codec.encodeInto(text, bytes, 0) !== len) throw new Error('text codec byteLength and encodeInto disagree');
+        return this.sendCompressed(Opcode.Text, bytes, 0);
+      }
+    }
     this.writeTextFrame(Opcode.Text, text, true);
   }
 
@@ -472,7 +631,30 @@ export class ProtocolConnection implements FrameHandler {
   sendBinary(data: Uint8Array): void {
     this.checkCanSendMessage();
     checkBytes(data);
+    if (this.compression !== undefined && this.compression.shouldCompress(data.length)) {
+      return this.sendCompressed(Opcode.Binary, compressionInput(data), 0);
+    }
     this.writeDataFrame(Opcode.Binary, data, true);
+  }
+
+  /**
+   * Sends a whole message as frames of at most `fragmentBytes` payload bytes each (§5.4). With
+   * permessage-deflate the message is compressed first and the compressed bytes are split (RFC
+   * 7692 §6.1: RSV1 on the first frame only).
+   */
+  sendFragmented(opcode: number, data: Uint8Array, fragmentBytes: number): void {
+    this.checkCanSendMessage();
+    checkBytes(data);
+    if (opcode !== Opcode.Text && opcode !== Opcode.Binary) {
+      throw new UsageError('invalid_opcode', 'sendFragmented takes text or binary');
+    }
+    if (!Number.isSafeInteger(fragmentBytes) || fragmentBytes < 1) {
+      throw new UsageError('bad_option', 'fragmentBytes must be a positive integer');
+    }
+    if (this.compression !== undefined && this.compression.shouldCompress(data.length)) {
+      return this.sendCompressed(opcode, compressionInput(data), fragmentBytes);
+    }
+    this.writeFragments(opcode, data, fragmentBytes, false);
   }
 
   /**
@@ -508,13 +690,36 @@ export class ProtocolConnection implements FrameHandler {
    * Writes a frame encoded once for many connections (a broadcast). Server side only: a client
    * frame needs its own mask key (§5.3). The bytes are written by reference.
    */
-  sendPreEncoded(frame: Uint8Array): void {
+  sendPreEncoded(frame: Uint8Array, compressed = false): void {
     if (!this.isServer) {
       throw new UsageError('pre_encoded_on_client', 'pre-encoded frames are unmasked: server side only');
     }
     this.checkCanSendMessage();
     checkBytes(frame);
-    this.events.write(frame);
+    // A shared compressed frame was compressed from an empty window (RFC 7692 §7.2.1); after it,
+    // our own compressor must start afresh too (see freshDeflate).
+    if (compressed) this.freshDeflate = true;
+    this.writeOrdered(frame);
+  }
+
+  /**
+   * Reserves this connection's place in the output order for a pre-encoded frame that is still
+   * being produced (a broadcast being compressed once for many connections). Call the returned
+   * function once with the frame (null drops the place). Server side only.
+   */
+  reservePreEncoded(compressed: boolean): (frame: Uint8Array | null) => void {
+    if (!this.isServer) {
+      throw new UsageError('pre_encoded_on_client', 'pre-encoded frames are unmasked: server side only');
+    }
+    this.checkCanSendMessage();
+    if (compressed) this.freshDeflate = true;
+    const slot = this.reserveSlot(0);
+    return (frame) => {
+      if (slot.dropped || slot.ready) return;
+      if (frame !== null) slot.bytes = frame;
+      slot.ready = true;
+      this.pump();
+    };
   }
 
   /** Sends a ping (§5.5.2); payload ≤ 125 bytes. */
@@ -540,7 +745,8 @@ export class ProtocolConnection implements FrameHandler {
     const reasonBytes = checkCloseToSend(code, reason, this.codec);
     if (this.currentState !== 'open') return;
     this.currentState = 'closing';
-    this.writeClose(code, reason, reasonBytes);
+    // After the messages sent before it, even those still being compressed.
+    this.writeClose(code, reason, reasonBytes, true);
     this.armCloseTimer();
   }
 
@@ -558,6 +764,7 @@ export class ProtocolConnection implements FrameHandler {
       this.failReason = reason;
     }
     this.currentState = 'closing';
+    this.releaseQueuedClose();
     if (!this.closeSent) this.writeClose(code, reason, reasonBytes);
     this.armCloseTimer();
     // §7.1.1: as in peerFault, only the server closes TCP first.
@@ -603,31 +810,123 @@ export class ProtocolConnection implements FrameHandler {
     // pooled buffer on the wire (RELIABILITY.md 38).
     if (codec.encodeInto(text, out, p) !== len) throw new Error('text codec byteLength and encodeInto disagree');
     if (masked) applyMask(out, p, p + len, out, p - 4, 0);
-    this.events.write(out);
+    this.writeOrdered(out);
   }
 
-  private writeDataFrame(opcode: number, data: Uint8Array, fin: boolean): void {
+  private writeDataFrame(opcode: number, data: Uint8Array, fin: boolean, rsv1 = false): void {
     const len = data.length;
     if (this.isServer) {
       if (len >= LARGE_PAYLOAD_BYTES) {
         // Large server payloads: header alone, then the caller's bytes by reference.
         const header = this.alloc(frameHeaderSize(len, false));
-        writeFrameHeader(header, 0, opcode, fin, false, len);
-        this.events.write(header);
-        this.events.write(data);
+        writeFrameHeader(header, 0, opcode, fin, rsv1, len);
+        this.writeOrdered(header);
+        this.writeOrdered(data);
         return;
       }
       const out = this.alloc(frameHeaderSize(len, false) + len);
-      out.set(data, writeFrameHeader(out, 0, opcode, fin, false, len));
-      this.events.write(out);
+      out.set(data, writeFrameHeader(out, 0, opcode, fin, rsv1, len));
+      this.writeOrdered(out);
       return;
     }
     // Clients mask a copy, never the caller's buffer (§5.3).
     const out = this.alloc(frameHeaderSize(len, true) + len);
-    const p = writeMaskedFrameHeader(out, 0, opcode, fin, false, len, this.maskSource);
+    const p = writeMaskedFrameHeader(out, 0, opcode, fin, rsv1, len, this.maskSource);
     out.set(data, p);
     applyMask(out, p, p + len, out, p - 4, 0);
-    this.events.write(out);
+    this.writeOrdered(out);
+  }
+
+  /** One message as frames of at most `size` payload bytes; RSV1 only on the first (RFC 7692). */
+  private writeFragments(opcode: number, data: Uint8Array, size: number, rsv1: boolean): void {
+    const len = data.length;
+    if (len <= size) return this.writeDataFrame(opcode, data, true, rsv1);
+    for (let offset = 0; offset < len; offset += size) {
+      const end = offset + size < len ? offset + size : len;
+      this.writeDataFrame(offset === 0 ? opcode : Opcode.Continuation, data.subarray(offset, end), end === len, offset === 0 && rsv1);
+    }
+  }
+
+  // ---- permessage-deflate, send side (RFC 7692 §7.2.1), and the ordered output ----
+
+  private sendCompressed(opcode: number, data: Uint8Array, fragmentBytes: number): void {
+    const slot = this.reserveSlot(data.length);
+    const fresh = this.freshDeflate;
+    this.freshDeflate = false;
+    this.compression!.compress(data, fresh, (compressed) => {
+      if (slot.dropped) return;
+      if (compressed === null) {
+        // Our own compressor failed: nothing the peer did (1011).
+        if (this.currentState !== 'closed') this.fail(CloseCode.InternalError, 'internal error');
+        return;
+      }
+      slot.size = 0;
+      slot.run = () =>
+        fragmentBytes === 0
+          ? this.writeDataFrame(opcode, compressed, true, true)
+          : this.writeFragments(opcode, compressed, fragmentBytes, true);
+      slot.ready = true;
+      this.outQueuedBytes -= data.length;
+      this.pump();
+    });
+  }
+
+  /** Writes data-frame bytes now, or behind the messages still being compressed. */
+  private writeOrdered(bytes: Uint8Array): void {
+    if (this.outQueue.length === 0 || this.pumping) {
+      this.events.write(bytes);
+      return;
+    }
+    const slot = this.reserveSlot(bytes.length);
+    slot.bytes = bytes;
+    slot.ready = true;
+  }
+
+  private reserveSlot(size: number): OutSlot {
+    const slot: OutSlot = { ready: false, dropped: false, isClose: false, bytes: undefined, run: undefined, size };
+    this.outQueue.push(slot);
+    this.outQueuedBytes += size;
+    return slot;
+  }
+
+  /** Writes the ready slots at the head of the queue, in order. */
+  private pump(): void {
+    const queue = this.outQueue;
+    while (queue.length !== 0 && queue[0]!.ready) {
+      const slot = queue.shift()!;
+      this.outQueuedBytes -= slot.size;
+      this.pumping = true;
+      try {
+        if (slot.bytes !== undefined) this.events.write(slot.bytes);
+        else if (slot.run !== undefined) slot.run();
+      } finally {
+        this.pumping = false;
+      }
+      if (this.currentState === 'closed') {
+        this.dropQueue();
+        return;
+      }
+    }
+  }
+
+  /** Forgets everything queued (the transport is gone); returns our queued close frame, if any. */
+  private dropQueue(): Uint8Array | undefined {
+    let close: Uint8Array | undefined;
+    for (const slot of this.outQueue) {
+      slot.dropped = true;
+      if (slot.isClose) close = slot.bytes;
+    }
+    this.outQueue.length = 0;
+    this.outQueuedBytes = 0;
+    return close;
+  }
+
+  /** The connection is ending now: drop the queued messages, but a close frame we queued still
+   *  goes out, at once (RFC 6455 §5.5.1 lets the close wait for a message, not the reverse). */
+  private releaseQueuedClose(): void {
+    if (this.outQueue.length === 0) return;
+    const close = this.dropQueue();
+    if (close !== undefined) this.events.write(close);
   }
 
   private writeControl(opcode: number, payload: Uint8Array): void {
@@ -644,8 +943,9 @@ export class ProtocolConnection implements FrameHandler {
     this.events.write(out);
   }
 
-  /** Writes a close frame; `code` 0 means an empty payload (§5.5.1: the body is optional). */
-  private writeClose(code: number, reason: string, reasonBytes: number): void {
+  /** Writes a close frame; `code` 0 means an empty payload (§5.5.1: the body is optional).
+   *  `ordered`: after any message still being compressed, else at once. */
+  private writeClose(code: number, reason: string, reasonBytes: number, ordered = false): void {
     this.closeSent = true;
     const len = code === 0 ? 0 : 2 + reasonBytes;
     const masked = !this.isServer;
@@ -656,6 +956,13 @@ export class ProtocolConnection implements FrameHandler {
     if (len !== 0) {
       writeClosePayload(out, p, code, reason, reasonBytes, this.codec);
       if (masked) applyMask(out, p, p + len, out, p - 4, 0);
+    }
+    if (ordered && this.outQueue.length !== 0) {
+      const slot = this.reserveSlot(out.length);
+      slot.bytes = out;
+      slot.isClose = true;
+      slot.ready = true;
+      return;
     }
     this.events.write(out);
   }
@@ -673,6 +980,23 @@ export class ProtocolConnection implements FrameHandler {
     this.transportEndAdvised = true;
     this.events.endTransport();
   }
+}
+
+/** A place in the output order: frames ready to write, or a message still being compressed. */
+interface OutSlot {
+  ready: boolean;
+  dropped: boolean;
+  isClose: boolean;
+  bytes: Uint8Array | undefined;
+  run: (() => void) | undefined;
+  /** Bytes it stands for, counted in queuedOutputBytes. */
+  size: number;
+}
+
+/** Compression reads its input later: small payloads are copied (a caller may reuse them at
+ *  once), large ones are read in place, like large server payloads (see the class comment). */
+function compressionInput(data: Uint8Array): Uint8Array {
+  return data.length < LARGE_PAYLOAD_BYTES ? data.slice() : data;
 }
 
 function noMask(): void {
@@ -713,6 +1037,16 @@ function validateOptions(options: ProtocolOptions): void {
   }
   if (options.maskSource !== undefined && typeof options.maskSource !== 'function') {
     throw new UsageError('invalid_option', 'maskSource must be a function');
+  }
+  const compression = options.compression;
+  if (
+    compression !== undefined &&
+    (compression === null ||
+      typeof compression.shouldCompress !== 'function' ||
+      typeof compression.compress !== 'function' ||
+      typeof compression.decompress !== 'function')
+  ) {
+    throw new UsageError('invalid_option', 'compression must have shouldCompress, compress and decompress');
   }
   const codec = options.textCodec;
   if (

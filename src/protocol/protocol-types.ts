@@ -28,6 +28,33 @@ export interface ProtocolOptions extends ProtocolLimits {
   textCodec?: TextCodec;
   /** Client side only; default: crypto-random keys from a pooled buffer. */
   maskSource?: MaskSource;
+  /** A negotiated permessage-deflate (RFC 7692): RSV1 then marks compressed messages. */
+  compression?: MessageCompression;
+}
+
+/**
+ * How the core hands compressed bytes out and takes them back in (RFC 7692 §6), without knowing
+ * zlib: the transport implements it. The core keeps every limit, the UTF-8 check and the order of
+ * messages in both directions; the implementation only moves bytes through the compressor.
+ */
+export interface MessageCompression {
+  /** Whether an outgoing message of this many bytes is worth compressing (threshold; never
+   *  when our negotiated window is one zlib cannot honour). */
+  shouldCompress(byteLength: number): boolean;
+  /**
+   * Compresses one whole message (RFC 7692 §7.2.1: DEFLATE, sync flush, the trailing
+   * 0x00 0x00 0xff 0xff removed) and calls `done` once, usually later, with the payload or null
+   * when it failed. Calls complete in call order. `freshContext`: start from an empty window
+   * (a shared broadcast frame was sent since the previous message). `data` is read until `done`.
+   */
+  compress(data: Uint8Array, freshContext: boolean, done: (compressed: Uint8Array | null) => void): void;
+  /**
+   * Decompresses one whole message's payload (RFC 7692 §7.2.2: with 0x00 0x00 0xff 0xff
+   * appended), feeding the output, in chunks as it is produced, to the core's `inflateData`,
+   * then `inflateEnd` (or `inflateError`). Stops as soon as `inflateData` returns false. The
+   * core parses nothing more until then.
+   */
+  decompress(data: Uint8Array): void;
 }
 
 export type ProtocolState = 'open' | 'closing' | 'closed';

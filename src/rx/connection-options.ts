@@ -1,3 +1,4 @@
+import type { PerMessageDeflateOptions } from '../extensions/permessage-deflate';
 import { DEFAULT_PROTOCOL_LIMITS } from '../protocol/limits';
 import type { HeartbeatOptions } from '../transport/heartbeat';
 
@@ -19,6 +20,10 @@ export interface ConnectionOptions {
   autoPong: boolean;
   /** Off by default: ping after `intervalMs` of silence, terminate (1006) after `timeoutMs` without an answer. */
   heartbeat: HeartbeatOptions | undefined;
+  /** permessage-deflate (RFC 7692): `true` for the defaults, an options object, or `false`.
+   *  Off by default on the server (and its routes), offered by default by the client. See
+   *  docs/compression.md. */
+  perMessageDeflate: boolean | PerMessageDeflateOptions;
 }
 
 /** The per-connection defaults (see docs/security.md for the reasoning behind each). */
@@ -30,4 +35,5 @@ export const DEFAULT_CONNECTION_OPTIONS: Readonly<ConnectionOptions> = Object.fr
   backlogBytes: 1024 * 1024,
   autoPong: true,
   heartbeat: undefined,
+  perMessageDeflate: false,
 });

@@ -5,6 +5,8 @@ import { Opcode } from '../protocol/opcode';
 import type { CloseInfo } from '../protocol/protocol-types';
 import { SocketTransport, type TransportListener } from '../transport/socket-transport';
 import type { Socket } from 'node:net';
+import type { DeflateConfig, DeflateParams } from '../extensions/permessage-deflate';
+import type { DeflateCodec, SharedFrame } from '../transport/deflate-codec';
 import { sameBytes } from '../transport/same-bytes';
 import { nodeTextCodec } from '../transport/node-text-codec';
 import { checkCloseToSend } from '../protocol/close-payload';
@@ -43,6 +45,8 @@ export interface ConnectionInit<TData> {
   data: TData;
   /** Bytes that arrived after the handshake head, already WebSocket frames. */
   head: Uint8Array;
+  /** permessage-deflate as negotiated in the handshake (RFC 7692), if it was. */
+  deflate?: { params: DeflateParams; config: DeflateConfig } | undefined;
 }
 
 interface PendingPing {
@@ -73,6 +77,7 @@ export class Connection<TData = unknown> implements TransportListener {
 
   private readonly transport: SocketTransport;
   private readonly options: ConnectionOptions;
+  private readonly deflateParams: DeflateParams | undefined;
   private subscribers: Subscriber<Message>[] = [];
   private backlog: Message[] | undefined;
   private backlogBytes = 0;
@@ -94,6 +99,7 @@ export class Connection<TData = unknown> implements TransportListener {
     this.protocol = init.protocol;
     this.data = init.data;
     this.options = init.options;
+    this.deflateParams = init.deflate?.params;
     this.transport = new SocketTransport(
       init.socket,
       {
@@ -104,6 +110,7 @@ export class Connection<TData = unknown> implements TransportListener {
         autoPong: init.options.autoPong,
         maxBufferedBytes: init.options.maxBufferedBytes,
         heartbeat: init.options.heartbeat,
+        deflate: init.deflate,
       },
       this,
     );
@@ -127,6 +134,17 @@ export class Connection<TData = unknown> implements TransportListener {
   /** 'open' until a close frame is sent or received, 'closing' until the socket closes, then 'closed'. */
   get state(): 'open' | 'closing' | 'closed' {
     return this.closeMessage !== undefined ? 'closed' : this.transport.protocol.state === 'open' ? 'open' : 'closing';
+  }
+
+  /** The permessage-deflate parameters agreed in the handshake (RFC 7692), or undefined when
+   *  messages are never compressed on this connection. */
+  get perMessageDeflate(): DeflateParams | undefined {
+    return this.transport.deflate === undefined ? undefined : this.deflateParams;
+  }
+
+  /** @internal The connection's zlib codec (broadcast groups connections by it). */
+  get deflateCodec(): DeflateCodec | undefined {
+    return this.transport.deflate;
   }
 
   get remoteAddress(): string | undefined {
@@ -319,8 +337,9 @@ export class Connection<TData = unknown> implements TransportListener {
     this.resumeIfFree();
   }
 
-  /** Sends a frame encoded once for many receivers (broadcast). Returns false if it was dropped. */
-  sendEncoded(frame: Uint8Array): boolean {
+  /** Sends a frame encoded once for many receivers (broadcast), or keeps this connection's
+   *  place for a shared frame still being compressed. Returns false if it was dropped. */
+  sendEncoded(frame: Uint8Array | SharedFrame): boolean {
     if (this.transport.protocol.state !== 'open' || this.streaming) {
       if (this.state === 'open' && this.streaming) {
         this.enqueueAfterStream(() => this.sendEncoded(frame));
@@ -329,7 +348,8 @@ export class Connection<TData = unknown> implements TransportListener {
       return false;
     }
     if (!this.checkBackpressure()) return false;
-    this.transport.protocol.sendPreEncoded(frame);
+    if (frame instanceof Uint8Array) this.transport.protocol.sendPreEncoded(frame);
+    else frame.attach(this.transport.protocol.reservePreEncoded(frame.compressed)); // permessage-deflate broadcast
     return true;
   }
 
@@ -507,12 +527,8 @@ export class Connection<TData = unknown> implements TransportListener {
     if (!Number.isInteger(fragmentBytes) || fragmentBytes < 1) {
       throw new UsageError('bad_option', 'fragmentBytes must be a positive integer');
     }
-    const protocol = this.transport.protocol;
-    if (bytes.length <= fragmentBytes) return protocol.sendFrame(opcode as 1 | 2, bytes, true);
-    for (let offset = 0; offset < bytes.length; offset += fragmentBytes) {
-      const end = Math.min(offset + fragmentBytes, bytes.length);
-      protocol.sendFrame(offset === 0 ? (opcode as 1 | 2) : Opcode.Continuation, bytes.subarray(offset, end), end === bytes.length);
-    }
+    // The core splits the message, compressing it first when permessage-deflate applies.
+    this.transport.protocol.sendFragmented(opcode, bytes, fragmentBytes);
   }
 
   /** Applies the outbound cap (RELIABILITY 39): false when the message must not be written. */

@@ -1,4 +1,5 @@
 import { UsageError } from '../errors';
+import { checkDeflateOption } from '../extensions/permessage-deflate';
 
 /** How one option is checked. */
 export type OptionRule =
@@ -74,4 +75,5 @@ export const CONNECTION_OPTION_RULES = {
       return undefined;
     },
   },
+  perMessageDeflate: { kind: 'check', test: checkDeflateOption },
 } as const satisfies Record<string, OptionRule>;

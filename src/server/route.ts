@@ -1,12 +1,10 @@
 import { Observable, Subject, type Subscription } from 'rxjs';
 import { RxwsError } from '../errors';
-import { encodeFrame } from '../protocol/frame-serializer';
-import { Opcode } from '../protocol/opcode';
 import type { Connection } from '../rx/connection';
 import type { ConnectionOptions } from '../rx/connection-options';
 import type { OutgoingMessage } from '../rx/message';
-import { toBytes } from '../rx/to-bytes';
 import type { AcceptHook } from './accept';
+import { BroadcastFrames } from './broadcast-frames';
 import type { RouteKey } from './router';
 
 /** A route: where it sits in the host/path table, how it accepts, and its connection settings. */
@@ -57,14 +55,15 @@ export class Route<TData = unknown> {
 
   /**
    * Sends one message to every open connection of the route. The frame is encoded once and the
-   * same bytes are written to every socket, each under its own backpressure policy. Returns how
-   * many connections it was written to. Bound, so `subscribe(route.broadcast)` works.
+   * same bytes are written to every socket, each under its own backpressure policy; with
+   * permessage-deflate, compressed once per distinct compressor setting (BroadcastFrames).
+   * Returns how many connections it was written to. Bound, so `subscribe(route.broadcast)` works.
    */
   readonly broadcast = (message: OutgoingMessage): number => {
     if (this.live.size === 0) return 0;
-    const frame = encodeBroadcastFrame(message);
+    const frames = new BroadcastFrames(message);
     let sent = 0;
-    for (const connection of this.live) if (connection.sendEncoded(frame)) sent++;
+    for (const connection of this.live) if (connection.sendEncoded(frames.for(connection))) sent++;
     return sent;
   };
 
@@ -106,9 +105,4 @@ export class HandlerError extends RxwsError {
   constructor(override readonly cause: unknown) {
     super('handler_error', 'a connection handler failed; the connection was closed with 1011');
   }
-}
-
-function encodeBroadcastFrame(message: OutgoingMessage): Uint8Array {
-  if (typeof message === 'string') return encodeFrame(Opcode.Text, Buffer.from(message, 'utf8'), { alloc: Buffer.allocUnsafe });
-  return encodeFrame(Opcode.Binary, toBytes(message), { alloc: Buffer.allocUnsafe });
 }

@@ -6,6 +6,7 @@ import { Observable, Subject } from 'rxjs';
 import { RxwsError, UsageError, type HttpHeaders } from '../errors';
 import { buildAcceptResponse, buildRejectResponse, validateUpgradeRequest, type UpgradeRequestInfo } from '../handshake/server-handshake';
 import { HttpHeadParser, type HttpRequestHead } from '../handshake/http-head-parser';
+import { negotiatePerMessageDeflate } from '../extensions/permessage-deflate';
 import { Connection } from '../rx/connection';
 import { DEFAULT_CONNECTION_OPTIONS, type ConnectionOptions } from '../rx/connection-options';
 import type { UpgradeRequest } from '../rx/upgrade-request';
@@ -290,8 +291,11 @@ export class WebSocketServer {
     }
     if (this.full(route)) return this.refuse(handshake, 503, 'too many connections');
     let response: string;
+    let deflate: ReturnType<typeof negotiatePerMessageDeflate>;
     try {
-      response = buildAcceptResponse({ accept: computeAcceptKey(info.key), protocol, headers: acceptance.headers });
+      // RFC 7692 §5: the first acceptable permessage-deflate offer, if the route enables it.
+      deflate = negotiatePerMessageDeflate(info.extensions, route.connectionOptions.perMessageDeflate);
+      response = buildAcceptResponse({ accept: computeAcceptKey(info.key), protocol, extensions: deflate?.header, headers: acceptance.headers });
     } catch (error) {
       this.errorSubject.next(error instanceof RxwsError ? error : new AcceptHookError(error));
       return this.refuse(handshake, 500, 'internal server error');
@@ -307,6 +311,7 @@ export class WebSocketServer {
       protocol,
       data: acceptance.data,
       head: rest,
+      deflate,
     });
     // The transport listens for 'error' now; the handshake's no-op listener can go.
     socket.off('error', ignoreError);

@@ -1,8 +1,10 @@
 import type { Socket } from 'node:net';
 import type { ProtocolError } from '../errors';
+import { directionsOf, type DeflateConfig, type DeflateParams } from '../extensions/permessage-deflate';
 import type { ProtocolLimits } from '../protocol/limits';
 import { ProtocolConnection } from '../protocol/protocol-connection';
 import type { CloseInfo, ProtocolEvents, Role } from '../protocol/protocol-types';
+import { DeflateCodec, type InflateSink } from './deflate-codec';
 import { Heartbeat, type HeartbeatOptions } from './heartbeat';
 import { nodeTextCodec } from './node-text-codec';
 
@@ -13,6 +15,8 @@ export interface TransportOptions extends ProtocolLimits {
   /** Outbound bytes past which pongs are coalesced instead of queued (RELIABILITY 41). */
   maxBufferedBytes: number;
   heartbeat: HeartbeatOptions | undefined;
+  /** permessage-deflate as negotiated in the handshake (RFC 7692), with our zlib settings. */
+  deflate?: { params: DeflateParams; config: DeflateConfig } | undefined;
 }
 
 /** What the transport reports upward, to the RxJS connection. */
@@ -27,6 +31,8 @@ export interface TransportListener {
 
 /** Frames at least this large are written by reference instead of being copied into a batch. */
 const COPY_LIMIT = 16 * 1024;
+/** Input kept while decompressing before the socket is paused (like a stream's high-water mark). */
+const HELD_INPUT_BYTES = 64 * 1024;
 
 const kTransport = Symbol('rxws.transport');
 type TaggedSocket = Socket & { [kTransport]?: SocketTransport };
@@ -58,8 +64,10 @@ function flushTick(transport: SocketTransport): void {
  * few socket writes as possible (the replies produced while handling one read go out in one
  * write), arms the timers it asks for, and pauses the socket when the reader above falls behind.
  */
-export class SocketTransport implements ProtocolEvents {
+export class SocketTransport implements ProtocolEvents, InflateSink {
   readonly protocol: ProtocolConnection;
+  /** zlib for permessage-deflate, when negotiated. */
+  readonly deflate: DeflateCodec | undefined;
   private pending: Uint8Array[] = [];
   private pendingBytes = 0;
   private pendingLarge = false;
@@ -71,12 +79,22 @@ export class SocketTransport implements ProtocolEvents {
   private done = false;
   /** The most recent ping we could not answer yet because the peer is not reading. */
   private heldPong: Uint8Array | undefined;
+  /** Paused by the reader above (backlog or user). */
+  private readPaused = false;
+  /** Paused because bytes kept up while messages were being decompressed (bounded input). */
+  private inflatePaused = false;
+  /** Bytes handed to the core while it was decompressing, since it last was not. */
+  private heldBytes = 0;
+  /** whenFlushed() callers waiting for messages still being compressed. */
+  private queueWaiters: Array<() => void> | undefined;
 
   constructor(
     readonly socket: Socket,
     private readonly options: TransportOptions,
     private readonly listener: TransportListener,
   ) {
+    const deflate = options.deflate;
+    this.deflate = deflate === undefined ? undefined : new DeflateCodec(directionsOf(deflate.params, options.role), deflate.config, this);
     this.protocol = new ProtocolConnection(
       {
         role: options.role,
@@ -86,6 +104,7 @@ export class SocketTransport implements ProtocolEvents {
         autoPong: false,
         alloc: Buffer.allocUnsafe,
         textCodec: nodeTextCodec,
+        ...(this.deflate !== undefined ? { compression: this.deflate } : {}),
       },
       this,
     );
@@ -110,7 +129,8 @@ export class SocketTransport implements ProtocolEvents {
 
   /** Bytes waiting in our batch plus bytes Node has not yet handed to the kernel. */
   get bufferedAmount(): number {
-    return this.pendingBytes + this.socket.writableLength;
+    // Messages waiting for compression count too, so backpressure sees them (RELIABILITY 39).
+    return this.pendingBytes + this.socket.writableLength + this.protocol.queuedOutputBytes;
   }
 
   get closed(): boolean {
@@ -120,6 +140,16 @@ export class SocketTransport implements ProtocolEvents {
   /** Feeds bytes from the socket (or bytes that arrived with the handshake) to the protocol. */
   receive(chunk: Uint8Array): void {
     this.inRead = true;
+    // While a message is being decompressed the core only keeps what arrives: past
+    // HELD_INPUT_BYTES, stop reading, so a peer cannot queue unbounded input behind a slow
+    // decompression (and short bursts do not cost a pause and a resume each).
+    if (this.protocol.inflating) {
+      this.heldBytes += chunk.length;
+      if (this.heldBytes > HELD_INPUT_BYTES && !this.inflatePaused) {
+        this.inflatePaused = true;
+        this.socket.pause();
+      }
+    }
     try {
       this.protocol.receive(chunk);
     } catch (error) {
@@ -134,12 +164,14 @@ export class SocketTransport implements ProtocolEvents {
 
   /** Stops reading: the socket (TCP backpressure) and the protocol (mid-chunk). */
   pause(): void {
+    this.readPaused = true;
     this.protocol.pause();
     this.socket.pause();
   }
 
   resume(): void {
-    this.socket.resume();
+    this.readPaused = false;
+    if (!this.inflatePaused) this.socket.resume();
     this.inRead = true;
     try {
       this.protocol.resume();
@@ -156,6 +188,10 @@ export class SocketTransport implements ProtocolEvents {
   /** Resolves once everything written so far has been handed to the kernel. */
   whenFlushed(): Promise<void> {
     if (this.done) return Promise.resolve();
+    if (this.protocol.hasQueuedOutput) {
+      // Messages still being compressed: wait until they are written, then for the kernel.
+      return new Promise<void>((resolve) => (this.queueWaiters ??= []).push(resolve)).then(() => this.whenFlushed());
+    }
     if (this.pending.length === 0 && this.socket.writableLength === 0) return Promise.resolve();
     return new Promise((resolve) => {
       (this.flushWaiters ??= []).push(resolve);
@@ -171,6 +207,7 @@ export class SocketTransport implements ProtocolEvents {
     this.pendingBytes += bytes.length;
     if (bytes.length >= COPY_LIMIT) this.pendingLarge = true;
     this.scheduleFlush();
+    if (this.queueWaiters !== undefined && !this.protocol.hasQueuedOutput) this.releaseQueueWaiters();
   }
 
   onText(text: string): void {
@@ -226,6 +263,36 @@ export class SocketTransport implements ProtocolEvents {
     this.listener.onClosed(info);
   }
 
+  // InflateSink (zlib output for the core) -----------------------------------------------------
+
+  onInflated(chunk: Uint8Array): boolean {
+    return this.protocol.inflateData(chunk);
+  }
+
+  onInflateEnd(): void {
+    this.inRead = true;
+    try {
+      this.protocol.inflateEnd();
+    } catch (error) {
+      this.failInternal(error);
+    } finally {
+      this.inRead = false;
+    }
+    if (!this.protocol.inflating) {
+      this.heldBytes = 0;
+      if (this.inflatePaused) {
+        this.inflatePaused = false;
+        if (!this.readPaused && !this.done) this.socket.resume();
+      }
+    }
+    this.flush();
+  }
+
+  onInflateError(): void {
+    this.protocol.inflateError();
+    this.flush();
+  }
+
   // Socket events ------------------------------------------------------------------------------
 
   socketClosed(): void {
@@ -238,7 +305,9 @@ export class SocketTransport implements ProtocolEvents {
     this.pendingBytes = 0;
     this.releaseWaiters();
     (this.socket as TaggedSocket)[kTransport] = undefined;
+    this.deflate?.close();
     this.protocol.transportClosed();
+    this.releaseQueueWaiters();
   }
 
   /**
@@ -311,6 +380,12 @@ export class SocketTransport implements ProtocolEvents {
     if (this.inRead || this.flushScheduled) return;
     this.flushScheduled = true;
     process.nextTick(flushTick, this);
+  }
+
+  private releaseQueueWaiters(): void {
+    const waiters = this.queueWaiters;
+    this.queueWaiters = undefined;
+    if (waiters !== undefined) waiters.forEach(call);
   }
 
   private releaseWaiters(): void {

@@ -1,0 +1,48 @@
+import { encodeFrame } from '../protocol/frame-serializer';
+import { Opcode } from '../protocol/opcode';
+import { LARGE_PAYLOAD_BYTES } from '../protocol/protocol-connection';
+import type { Connection } from '../rx/connection';
+import type { OutgoingMessage } from '../rx/message';
+import { toBytes } from '../rx/to-bytes';
+import { compressShared, type SharedFrame } from '../transport/deflate-codec';
+
+/**
+ * The frames of one broadcast, each made at most once: the plain frame for connections without
+ * compression (or below their threshold), and one compressed frame per distinct compressor
+ * setting (window bits, level, memLevel) among the connections with permessage-deflate. A
+ * compressed frame is made from an empty window, so it is valid for every such connection,
+ * with or without context takeover; the connection's own compressor then starts its next message
+ * afresh (see docs/compression.md for the trade-off).
+ */
+export class BroadcastFrames {
+  private readonly opcode: number;
+  private readonly bytes: Uint8Array;
+  private plain: Uint8Array | undefined;
+  private shared: Map<string, SharedFrame> | undefined;
+
+  constructor(message: OutgoingMessage) {
+    if (typeof message === 'string') {
+      this.opcode = Opcode.Text;
+      this.bytes = Buffer.from(message, 'utf8');
+    } else {
+      this.opcode = Opcode.Binary;
+      const bytes = toBytes(message);
+      // Compression reads the bytes later: copy small ones, as a send would (large ones are
+      // read in place, the documented contract for large payloads).
+      this.bytes = bytes.length < LARGE_PAYLOAD_BYTES ? Uint8Array.prototype.slice.call(bytes) : bytes;
+    }
+  }
+
+  /** The frame for this connection (the same object for every connection that can share it). */
+  for(connection: Connection<any>): Uint8Array | SharedFrame {
+    const codec = connection.deflateCodec;
+    if (codec !== undefined && codec.shouldCompress(this.bytes.length)) {
+      const key = codec.sharedKey!;
+      const shared = (this.shared ??= new Map());
+      let frame = shared.get(key);
+      if (frame === undefined) shared.set(key, (frame = compressShared(this.opcode, this.bytes, codec)));
+      return frame;
+    }
+    return (this.plain ??= encodeFrame(this.opcode, this.bytes, { alloc: Buffer.allocUnsafe }));
+  }
+}
