@@ -11,6 +11,7 @@ import { WebSocket, WebSocketServer as WsServer } from 'ws';
 import type { ClientConnection } from '../../src';
 import { drainDeflatePool } from '../../src/transport/deflate-codec';
 import { bytesWrittenBy, echoServer, rxwsClient, wordsOf, type EchoServer } from './deflate-helpers';
+import { launchBrowser } from '../helpers/browser';
 
 const SIZES = [0, 1, 125, 1024, 5000, 70_000, 1024 * 1024];
 const PYTHON = '/usr/bin/python3';
@@ -142,12 +143,6 @@ describe('interop: Python websockets (compression on by default)', () => {
 
 describe('interop: Chromium (offers permessage-deflate by default)', () => {
   it('a page served over http echoes text and binary through rxws with compression on', async () => {
-    let chromium: { launch(options: object): Promise<{ newPage(): Promise<{ goto(url: string): Promise<unknown>; evaluate<T>(fn: string): Promise<T> }>; close(): Promise<void> }> };
-    try {
-      ({ chromium } = require(require.resolve('playwright-core', { paths: [process.cwd(), '/work/.tools/node_modules'] })));
-    } catch {
-      throw new Error('playwright-core is not installed: npm install --prefix /work/.tools playwright-core@1 (and apt-get install -y chromium)');
-    }
     const s = await rxwsEcho({ thresholdBytes: 0 });
     const page = `<!doctype html><script>
       window.run = async (url) => {
@@ -174,7 +169,8 @@ describe('interop: Chromium (offers permessage-deflate by default)', () => {
     </script>`;
     const web = http.createServer((_, res) => res.writeHead(200, { 'content-type': 'text/html' }).end(page));
     await new Promise<void>((resolve) => web.listen(0, '127.0.0.1', resolve));
-    const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] });
+    // The shared launcher: Debian's Chromium with the flags this machine needs; fails, never skips.
+    const { browser, dispose } = await launchBrowser();
     try {
       const tab = await browser.newPage();
       await tab.goto(`http://127.0.0.1:${(web.address() as { port: number }).port}/`);
@@ -183,7 +179,7 @@ describe('interop: Chromium (offers permessage-deflate by default)', () => {
       expect(s.connections[0]!.perMessageDeflate).toBeDefined();
       expect(s.connections[0]!.request.headers['sec-websocket-extensions']).toMatch(/permessage-deflate/);
     } finally {
-      await browser.close();
+      await dispose();
       await new Promise((resolve) => web.close(resolve));
     }
   }, 60_000);
