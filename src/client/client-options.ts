@@ -16,7 +16,8 @@ export interface ClientOptions extends ConnectionOptions {
   origin: string | undefined;
   /** Node `tls.connect` options for wss:// (ca, cert, key, servername, rejectUnauthorized, ...).
    *  `servername` defaults to the host unless the host is an IP literal (RFC 6066 §3 forbids
-   *  IP addresses in SNI); the certificate is still checked against the host. */
+   *  IP addresses in SNI). Node checks the certificate against `servername` when one is given,
+   *  else against the host. */
   tls: TlsConnectionOptions | undefined;
   /** Time from dialing to a complete 101 (or to the end of a refusal's body); past it the
    *  socket is destroyed and the attempt fails with TimeoutError (RELIABILITY 27). Default 10,000. */

@@ -54,7 +54,8 @@ export function connect<TData = unknown>(target: ConnectTarget, options?: Partia
 
 /**
  * One connection as a Promise: resolves with the open connection, which the caller then owns
- * (close it with `close()`), or rejects with the same typed errors as `connect()`.
+ * (close it with `close()`), or rejects with the same typed errors as `connect()` (handshake,
+ * network, timeout). A bad URL or option is a usage error and throws at once (DESIGN §3).
  */
 export function openConnection<TData = unknown>(target: ConnectTarget, options?: Partial<ClientOptions>): Promise<ClientConnection<TData>> {
   const plan = planConnection(target, options);

@@ -10,7 +10,7 @@ import type { ConnectTarget } from './connect-target';
 import { reconnect, type ReconnectOptions } from './reconnect';
 
 /**
- * 'connecting' until the first connection opens; 'open' while a connection is open;
+ * 'connecting' during the first attempt; 'open' while a connection is open;
  * 'reconnecting' from the moment a connection closed or an attempt failed and a retry is
  * scheduled until the next connection opens; 'closed' at the end (then `state$` completes).
  */
