@@ -102,7 +102,7 @@ export class SocketTransport implements ProtocolEvents, InflateSink {
         maxFragments: options.maxFragments,
         // Pongs are ours to send, so a ping flood cannot queue output without bound (onPing).
         autoPong: false,
-        alloc: Buffer.allocUnsafe,
+        alloc: allocFrame,
         textCodec: nodeTextCodec,
         ...(this.deflate !== undefined ? { compression: this.deflate } : {}),
       },
@@ -346,9 +346,12 @@ export class SocketTransport implements ProtocolEvents, InflateSink {
     this.flushWaiters = undefined;
     const callback = waiters === undefined ? undefined : () => waiters.forEach(call);
     if (list.length === 1) {
-      this.socket.write(list[0]!, callback);
+      this.socket.write(detached(list[0]!), callback);
     } else if (!this.pendingLarge) {
-      this.socket.write(Buffer.concat(list, this.pendingBytes), callback);
+      const total = this.pendingBytes;
+      // A run of at least MIN_VIEW_BYTES goes out as a view of the slab; a smaller one is copied,
+      // so a peer that stops reading pins at most a few slabs, not one per small message.
+      this.socket.write((total >= MIN_VIEW_BYTES ? contiguous(list, total) : undefined) ?? Buffer.concat(list, total), callback);
     } else {
       // Mixed sizes: gather small neighbours, pass large frames through, one writev via cork.
       const out: Uint8Array[] = [];
@@ -399,6 +402,53 @@ export class SocketTransport implements ProtocolEvents, InflateSink {
     if (this.protocol.state === 'open') this.protocol.fail(1011, 'internal error');
     else this.socket.destroy();
   }
+}
+
+/**
+ * Frames are cut from a shared slab, one after another, so the replies produced while handling one
+ * read sit side by side in memory and go out as one view of the slab, without the copy a
+ * `Buffer.concat` costs. A slab is freed by the garbage collector once no frame in it is pending.
+ * Large frames get their own buffer.
+ */
+const SLAB_BYTES = 64 * 1024;
+const SLAB_MAX_FRAME = 8 * 1024;
+const MIN_VIEW_BYTES = 4 * 1024;
+const slabs = new WeakSet<ArrayBufferLike>();
+let slab = newSlab();
+let slabUsed = 0;
+
+function newSlab(): Buffer {
+  const buffer = Buffer.allocUnsafeSlow(SLAB_BYTES);
+  slabs.add(buffer.buffer);
+  return buffer;
+}
+
+function allocFrame(size: number): Uint8Array {
+  if (size > SLAB_MAX_FRAME) return Buffer.allocUnsafe(size);
+  if (slabUsed + size > SLAB_BYTES) {
+    slab = newSlab();
+    slabUsed = 0;
+  }
+  const frame = slab.subarray(slabUsed, slabUsed + size);
+  slabUsed += size;
+  return frame;
+}
+
+/** A lone small frame leaves the slab as a copy, so a stalled peer cannot pin the slab with it. */
+function detached(bytes: Uint8Array): Uint8Array {
+  return bytes.length < MIN_VIEW_BYTES && slabs.has(bytes.buffer) ? Buffer.from(bytes) : bytes;
+}
+
+/** One view over `list` when its parts are adjacent in the same memory, else undefined. */
+function contiguous(list: Uint8Array[], total: number): Buffer | undefined {
+  const first = list[0]!;
+  let end = first.byteOffset + first.length;
+  for (let i = 1; i < list.length; i++) {
+    const part = list[i]!;
+    if (part.buffer !== first.buffer || part.byteOffset !== end) return undefined;
+    end += part.length;
+  }
+  return Buffer.from(first.buffer, first.byteOffset, total);
 }
 
 function call(fn: () => void): void {
