@@ -3,7 +3,7 @@ import * as https from 'node:https';
 import * as net from 'node:net';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { firstValueFrom, timer, map, toArray, take } from 'rxjs';
+import { EMPTY, Observable, firstValueFrom, timer, map, toArray, take } from 'rxjs';
 import WebSocket from 'ws';
 import { AcceptHookError, Connection, UsageError, WebSocketServer, ofText, reject, type RouteOptions } from '../../src';
 import { RawPeer } from '../helpers/raw-peer';
@@ -327,6 +327,32 @@ describe('WebSocketServer: handshake validation (R21-R23, R27)', () => {
     await peer.closed;
     await new Promise((r) => setTimeout(r, 650));
     expect(server.connections.size).toBe(0);
+  });
+});
+
+describe('WebSocketServer: an accept hook still waiting when its handshake ends', () => {
+  it('an Observable hook is unsubscribed at the handshake timeout, so it keeps nothing alive', async () => {
+    let subscribed = 0;
+    let unsubscribed = 0;
+    const never = new Observable<never>(() => {
+      subscribed++;
+      return () => unsubscribed++;
+    });
+    const { port, server } = await listen([{ path: '/', accept: () => never }], { handshakeTimeoutMs: 100 });
+    const peer = await raw(port);
+    peer.send('GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n');
+    await peer.closed;
+    expect(subscribed).toBe(1);
+    expect(unsubscribed).toBe(1);
+    expect(server.connections.size).toBe(0);
+  });
+
+  it('an Observable hook that completes without a value is a 500, reported once', async () => {
+    const { port, server } = await listen([{ path: '/', accept: () => EMPTY }]);
+    const reported: unknown[] = [];
+    server.errors$.subscribe((e) => reported.push(e));
+    expect((await (await raw(port)).upgrade('/')).status).toBe(500);
+    expect(reported).toHaveLength(1);
   });
 });
 

@@ -1,4 +1,4 @@
-import { firstValueFrom, isObservable, type Observable } from 'rxjs';
+import { EmptyError, isObservable, take, type Observable } from 'rxjs';
 import type { UpgradeRequest } from '../rx/upgrade-request';
 
 /** Extra HTTP response headers: a list value repeats the header (Set-Cookie). */
@@ -51,23 +51,41 @@ export function runAcceptHook<TData>(
   request: UpgradeRequest,
   done: (decision: AcceptDecision<TData>) => void,
   failed: (error: unknown) => void,
-): void {
+): () => void {
   let result: ReturnType<AcceptHook<TData>>;
   try {
     result = hook(request);
   } catch (error) {
     failed(error);
-    return;
+    return noop;
   }
   if (isObservable(result)) {
     // The first value decides; an Observable that completes empty is a bug in the hook (500).
-    firstValueFrom(result as Observable<AcceptDecision<TData>>).then(done, failed);
-  } else if (isThenable(result)) {
+    // The returned cancel unsubscribes it, so a hook still waiting when its handshake ends
+    // (timeout, client gone, shutdown) does not keep the socket and closures alive.
+    let answered = false;
+    const subscription = (result as Observable<AcceptDecision<TData>>).pipe(take(1)).subscribe({
+      next: (decision) => {
+        answered = true;
+        done(decision);
+      },
+      error: failed,
+      complete: () => {
+        if (!answered) failed(new EmptyError());
+      },
+    });
+    return () => subscription.unsubscribe();
+  }
+  if (isThenable(result)) {
+    // A promise cannot be cancelled; `done` checks that the handshake is still in progress.
     Promise.resolve(result).then(done, failed);
   } else {
     done(result);
   }
+  return noop;
 }
+
+function noop(): void {}
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
   return typeof value === 'object' && value !== null && typeof (value as PromiseLike<unknown>).then === 'function';

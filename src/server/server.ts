@@ -97,6 +97,8 @@ interface Handshake {
   timer: ReturnType<typeof setTimeout>;
   /** True when we read the head ourselves (listen mode): plain HTTP requests get 426 there. */
   standalone: boolean;
+  /** Cancels an accept hook still running (an Observable) when the handshake ends. */
+  cancelHook?: () => void;
 }
 
 function ignoreError(): void {
@@ -212,6 +214,8 @@ export class WebSocketServer {
     clearTimeout(handshake.timer);
     this.handshakes.delete(handshake);
     handshake.socket.off('close', handshake.onClose);
+    handshake.cancelHook?.();
+    handshake.cancelHook = undefined;
   }
 
   /** RELIABILITY 27: a handshake that is not done in time is dropped without a reply. */
@@ -262,7 +266,7 @@ export class WebSocketServer {
     const request = upgradeRequest(handshake, method, target, headers, info);
     const hook = route.options.accept;
     if (hook === undefined) return this.complete(handshake, route, request, info, undefined, rest);
-    runAcceptHook(
+    handshake.cancelHook = runAcceptHook(
       hook,
       request,
       (decision) => this.complete(handshake, route, request, info, decision, rest),
