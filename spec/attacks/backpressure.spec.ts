@@ -3,9 +3,9 @@
 // flood; this adds what it leaves open: that pongs are really coalesced (the most recent ping is
 // the one answered), that a flood leaves no CPU spin behind, and that the server's heap and RSS
 // stay flat while it is asked to send hundreds of megabytes (measured in a --expose-gc child).
-import { FrameReader, RawPeer, clientFrame } from '../helpers/raw-peer';
+import { FrameReader, clientFrame } from '../helpers/raw-peer';
 import { Resources, sleep, until } from '../helpers/harness';
-import { expectBoundedMemory, startChildServer, type ChildServer } from './child-server';
+import { childServerPerTest, expectBoundedMemory, type ChildServer } from './child-server';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -69,18 +69,12 @@ describe('RELIABILITY 41: a ping flood while we are not being read', () => {
 });
 
 describe('RELIABILITY 39: a peer that never reads our output, with memory measured', () => {
-  let child: ChildServer | undefined;
-  let peer: RawPeer | undefined;
-  afterEach(async () => {
-    peer?.destroy();
-    await child?.stop();
-    peer = undefined;
-    child = undefined;
-  });
+  const open = childServerPerTest();
+  let baseline: ChildServer['baseline'];
 
   async function flood(backpressure: 'close' | 'drop') {
-    child = await startChildServer({ server: { maxBufferedBytes: MiB, backpressure, closeTimeoutMs: 500 }, flood: { messageBytes: 64 * KiB, ms: 1500 } });
-    peer = await RawPeer.connect(child.port);
+    const { child, peer } = await open({ server: { maxBufferedBytes: MiB, backpressure, closeTimeoutMs: 500 }, flood: { messageBytes: 64 * KiB, ms: 1500 } });
+    baseline = child.baseline;
     expect((await peer.upgrade('/')).status).toBe(101);
     peer.socket.pause(); // never read
     return child.nextResult(30_000);
@@ -90,7 +84,7 @@ describe('RELIABILITY 39: a peer that never reads our output, with memory measur
     const result = await flood('close');
     expect(result.close.code).toBe(1008);
     expect(result.errors).toContain('backpressure_close');
-    expectBoundedMemory(result, child!.baseline, { peakHeapMb: 16, peakRssMb: 48 });
+    expectBoundedMemory(result, baseline, { peakHeapMb: 16, peakRssMb: 48 });
   }, 60_000);
 
   it("policy 'drop': 1.5 s of sending to a peer that never reads drops what is over the cap (reported), and heap and RSS stay flat", async () => {
@@ -100,6 +94,6 @@ describe('RELIABILITY 39: a peer that never reads our output, with memory measur
     expect(result.sent).toBeGreaterThan(64 * MiB);
     // The flood ends with close(1000), which the peer never answers: 1006 at closeTimeoutMs.
     expect(result.close.code).toBe(1006);
-    expectBoundedMemory(result, child!.baseline, { peakHeapMb: 16, peakRssMb: 48 });
+    expectBoundedMemory(result, baseline, { peakHeapMb: 16, peakRssMb: 48 });
   }, 60_000);
 });

@@ -3,6 +3,7 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import * as path from 'node:path';
 import * as readline from 'node:readline';
 import type { ServerOptions } from '../../src';
+import { RawPeer } from '../helpers/raw-peer';
 
 export interface ChildResult {
   messages: number;
@@ -25,7 +26,32 @@ export interface ChildServer {
   stop(): Promise<void>;
 }
 
-export async function startChildServer(options: { server?: Partial<ServerOptions>; flood?: { messageBytes: number; ms: number } } = {}): Promise<ChildServer> {
+export interface ChildServerOptions {
+  server?: Partial<ServerOptions>;
+  flood?: { messageBytes: number; ms: number };
+}
+
+/**
+ * For a describe block whose tests each attack a fresh child server from one raw peer: returns
+ * `open(options)`, which starts both; they are stopped after every test.
+ */
+export function childServerPerTest(): (options?: ChildServerOptions) => Promise<{ child: ChildServer; peer: RawPeer }> {
+  let child: ChildServer | undefined;
+  let peer: RawPeer | undefined;
+  afterEach(async () => {
+    peer?.destroy();
+    await child?.stop();
+    peer = undefined;
+    child = undefined;
+  });
+  return async (options = {}) => {
+    child = await startChildServer(options);
+    peer = await RawPeer.connect(child.port);
+    return { child, peer };
+  };
+}
+
+export async function startChildServer(options: ChildServerOptions = {}): Promise<ChildServer> {
   const root = path.join(__dirname, '..', '..');
   const child: ChildProcessWithoutNullStreams = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', path.join(__dirname, 'server-child.ts'), JSON.stringify(options)], {
     cwd: root,

@@ -2,25 +2,17 @@
 // million writes in all. The server must assemble every message correctly (or, if it chose to
 // refuse such a peer, close with 1008), in bounded time and memory (measured in a child process).
 import { createHash } from 'node:crypto';
-import { RawPeer, clientFrame } from '../helpers/raw-peer';
-import { expectBoundedMemory, startChildServer, type ChildServer } from './child-server';
+import { clientFrame } from '../helpers/raw-peer';
+import { childServerPerTest, expectBoundedMemory } from './child-server';
 
 const MESSAGES = 1000;
 const MESSAGE_BYTES = 1000; // 1008 bytes on the wire each (2 + 2 length + 4 mask): ~1,008,000 writes
 
 describe('RELIABILITY 36: a million 1-byte TCP writes', () => {
-  let child: ChildServer | undefined;
-  let peer: RawPeer | undefined;
-  afterEach(async () => {
-    peer?.destroy();
-    await child?.stop();
-    peer = undefined;
-    child = undefined;
-  });
+  const open = childServerPerTest();
 
   it('every message arrives intact and in order (or the peer is refused with 1008), within 60 s and bounded memory', async () => {
-    child = await startChildServer();
-    peer = await RawPeer.connect(child.port);
+    const { child, peer } = await open();
     expect((await peer.upgrade('/')).status).toBe(101);
     const socket = peer.socket;
     socket.setNoDelay(true);

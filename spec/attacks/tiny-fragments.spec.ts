@@ -3,9 +3,9 @@
 // stays bounded either way (measured in a child process with --expose-gc).
 import * as net from 'node:net';
 import { createHash } from 'node:crypto';
-import { RawPeer, clientFrame } from '../helpers/raw-peer';
+import { clientFrame } from '../helpers/raw-peer';
 import { closeCodeOf } from '../helpers/harness';
-import { expectBoundedMemory, startChildServer, type ChildServer } from './child-server';
+import { childServerPerTest, expectBoundedMemory } from './child-server';
 
 const MILLION = 1_000_000;
 
@@ -36,18 +36,10 @@ async function writeFragments(socket: net.Socket, count: number, payloadBytes: 0
 }
 
 describe('RELIABILITY 35: a million tiny fragments, end to end', () => {
-  let child: ChildServer | undefined;
-  let peer: RawPeer | undefined;
-  afterEach(async () => {
-    peer?.destroy();
-    await child?.stop();
-    peer = undefined;
-    child = undefined;
-  });
+  const open = childServerPerTest();
 
   it('1-byte fragments past the default maxFragments (131,072) → 1008 at the cap; memory bounded', async () => {
-    child = await startChildServer();
-    peer = await RawPeer.connect(child.port);
+    const { child, peer } = await open();
     expect((await peer.upgrade('/')).status).toBe(101);
     const writing = writeFragments(peer.socket, MILLION, 1);
     const result = await child.nextResult(60_000);
@@ -63,8 +55,7 @@ describe('RELIABILITY 35: a million tiny fragments, end to end', () => {
   }, 90_000);
 
   it('with maxFragments raised to 2,000,000: a million 1-byte fragments arrive as one intact 1 MB message; memory bounded', async () => {
-    child = await startChildServer({ server: { maxFragments: 2_000_000 } });
-    peer = await RawPeer.connect(child.port);
+    const { child, peer } = await open({ server: { maxFragments: 2_000_000 } });
     expect((await peer.upgrade('/')).status).toBe(101);
     const sent = await writeFragments(peer.socket, MILLION, 1);
     peer.send(clientFrame(8, Buffer.from([0x03, 0xe8])));
@@ -77,8 +68,7 @@ describe('RELIABILITY 35: a million tiny fragments, end to end', () => {
   }, 90_000);
 
   it('with maxFragments raised: a million empty fragments make one empty message; memory bounded', async () => {
-    child = await startChildServer({ server: { maxFragments: 2_000_000 } });
-    peer = await RawPeer.connect(child.port);
+    const { child, peer } = await open({ server: { maxFragments: 2_000_000 } });
     expect((await peer.upgrade('/')).status).toBe(101);
     await writeFragments(peer.socket, MILLION, 0);
     peer.send(clientFrame(8, Buffer.from([0x03, 0xe8])));
