@@ -2,7 +2,7 @@
 // as the client peer, or a RawPeer where the exact bytes matter. Titles cite the RFC 6455 section
 // or the RELIABILITY.md item (R<n>) each test proves.
 import * as fc from 'fast-check';
-import { Subject, firstValueFrom, map, takeUntil, toArray } from 'rxjs';
+import { Observable, Subject, firstValueFrom, map, takeUntil, toArray } from 'rxjs';
 import {
   ConnectionClosedError,
   TimeoutError,
@@ -589,6 +589,46 @@ describe('sendStream(Observable) (RFC 6455 §5.4: a message of unknown length)',
     await expect(queued).rejects.toBeInstanceOf(ConnectionClosedError);
     chunks.complete();
     await expect(streamed).rejects.toBeInstanceOf(ConnectionClosedError);
+  });
+
+  it('the source of a stream in progress is unsubscribed when the connection closes', async () => {
+    const { peer, conn } = await rawSetup();
+    let unsubscribed = false;
+    const endless = new Observable<string>(() => () => (unsubscribed = true));
+    const streamed = conn.sendStream(endless);
+    peer.destroy();
+    await expect(streamed).rejects.toBeInstanceOf(ConnectionClosedError);
+    expect(unsubscribed).toBe(true);
+  });
+
+  it('R39 a stream to a peer that does not read fails the connection with 1008 at maxBufferedBytes, whatever the policy', async () => {
+    const s = await res.server({}, { maxBufferedBytes: 256 * 1024, backpressure: 'drop' });
+    const peer = await res.raw(s.port);
+    const conn = await s.nextConnection();
+    peer.socket.pause(); // never read
+    let unsubscribed = false;
+    const chunk = Buffer.alloc(64 * 1024, 1);
+    let sent = 0;
+    const flood = new Observable<Uint8Array>((subscriber) => {
+      const timer = setInterval(() => {
+        for (let i = 0; i < 16 && !subscriber.closed; i++) {
+          sent += chunk.length;
+          subscriber.next(chunk);
+        }
+      }, 1);
+      return () => {
+        unsubscribed = true;
+        clearInterval(timer);
+      };
+    });
+    const streamed = conn.sendStream(flood, { binary: true });
+    await expect(streamed).rejects.toMatchObject({ code: 'backpressure_close' });
+    expect(unsubscribed).toBe(true);
+    // Bounded: the cap plus what the kernel took, not everything the source offered.
+    expect(conn.bufferedAmount).toBeLessThan(256 * 1024 + 2 * chunk.length);
+    conn.terminate();
+    await expect(firstValueFrom(conn.closed$)).resolves.toMatchObject({ code: 1008 });
+    expect(sent).toBeGreaterThan(256 * 1024);
   });
 });
 

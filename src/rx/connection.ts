@@ -1,4 +1,4 @@
-import { Observable, Subject, filter, firstValueFrom, throwError, timeout, type Observer, type Subscriber } from 'rxjs';
+import { Observable, Subject, filter, firstValueFrom, throwError, timeout, type Observer, type Subscriber, type Subscription } from 'rxjs';
 import { ConnectionClosedError, RxwsError, TimeoutError, UsageError, type ProtocolError } from '../errors';
 import { CloseCode, isValidWireCloseCode } from '../protocol/close-code';
 import { Opcode } from '../protocol/opcode';
@@ -91,6 +91,8 @@ export class Connection<TData = unknown> implements TransportListener {
   private errorSubject: Subject<RxwsError> | undefined;
   private drainSubject: Subject<void> | undefined;
   private streaming = false;
+  /** Ends the stream in progress (the connection closed under it). */
+  private stopStream: (() => void) | undefined;
   private streamQueue: Array<() => void> | undefined;
 
   constructor(init: ConnectionInit<TData>) {
@@ -213,16 +215,31 @@ export class Connection<TData = unknown> implements TransportListener {
       new Promise<void>((resolve, reject) => {
         this.streaming = true;
         let first = true;
+        let finished = false;
+        let subscription: Subscription | undefined;
         const opcode = options?.binary === true ? Opcode.Binary : Opcode.Text;
         const finish = (error?: unknown) => {
+          if (finished) return;
+          finished = true;
+          this.stopStream = undefined;
+          subscription?.unsubscribe();
           this.streaming = false;
           this.runStreamQueue();
           if (error !== undefined) reject(error);
           else this.transport.whenFlushed().then(resolve, reject);
         };
-        chunks.subscribe({
+        // The connection closing ends the stream too: the source is unsubscribed, not left running.
+        this.stopStream = () => finish(closedError(this.closeMessage));
+        subscription = chunks.subscribe({
           next: (chunk) => {
-            if (this.transport.protocol.state !== 'open') return;
+            if (this.transport.protocol.state !== 'open') return finish(closedError(this.closeMessage));
+            if (this.transport.bufferedAmount > this.options.maxBufferedBytes) {
+              // Half a message cannot be dropped, so whatever the policy a stream the peer does
+              // not read fails the connection (1008) rather than growing our buffer (R39).
+              this.report(new RxwsError('backpressure_close', 'closing: the peer is not reading fast enough'));
+              this.transport.protocol.fail(CloseCode.PolicyViolation, 'send buffer full');
+              return finish(new RxwsError('backpressure_close', 'stream aborted: the peer is not reading fast enough'));
+            }
             const bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
             this.transport.protocol.sendFrame(first ? opcode : Opcode.Continuation, bytes, false);
             first = false;
@@ -237,6 +254,7 @@ export class Connection<TData = unknown> implements TransportListener {
             finish();
           },
         });
+        if (finished) subscription.unsubscribe();
       });
     if (!this.streaming) return start();
     return new Promise((resolve, reject) => this.enqueueAfterStream(() => start().then(resolve, reject)));
@@ -421,6 +439,7 @@ export class Connection<TData = unknown> implements TransportListener {
         p.reject(closedError(close));
       }
     }
+    this.stopStream?.();
     const queue = this.streamQueue;
     this.streamQueue = undefined;
     if (queue !== undefined) queue.forEach((run) => run());
