@@ -112,10 +112,23 @@ describe('examples/chat-client.html in Chromium', () => {
     await say(page, 'call me Carol');
     await page.locator('#me', { hasText: 'you are Carol' }).waitFor(WAIT);
     const port = chat.port;
+    // The first retry may come within milliseconds (full jitter), so the page records every status
+    // it shows, with the Send button's state at that moment, instead of the test trying to catch
+    // a short-lived one.
+    await page.evaluate(`(() => {
+      window.statusLog = [];
+      const status = document.getElementById('status');
+      const record = () => window.statusLog.push({
+        state: status.dataset.state,
+        text: document.getElementById('status-text').textContent,
+        sendDisabled: document.getElementById('send').disabled,
+      });
+      new MutationObserver(record).observe(status, { attributes: true, childList: true, characterData: true, subtree: true });
+    })()`);
     await chat.close();
     await page.locator('#status[data-state="reconnecting"]').waitFor(WAIT);
-    expect(await page.locator('#status-text').textContent()).toMatch(/^reconnecting in \d+s$/);
-    expect(await page.locator('#send').isDisabled()).toBe(true);
+    const shown = await page.evaluate<Array<{ state: string; text: string; sendDisabled: boolean }>>('window.statusLog');
+    expect(shown).toContainEqual({ state: 'reconnecting', text: expect.stringMatching(/^reconnecting in \d+s$/), sendDisabled: true });
 
     // The server comes back on the same port: the page's backoff finds it without a reload, and
     // the page takes back the name it had chosen.
