@@ -67,6 +67,23 @@ describe('MessageAssembler', () => {
     expect(out[0]).toBe(0);
   });
 
+  it('uses the given allocator and exposes only appended bytes, even from dirty memory', () => {
+    const sizes: number[] = [];
+    const dirty = (n: number): Uint8Array => {
+      sizes.push(n);
+      return new Uint8Array(n).fill(0xee);
+    };
+    const a = new MessageAssembler(1 << 20, 10, dirty);
+    a.begin(false, 300, true);
+    a.append(bytes(1, 2));
+    a.append(new Uint8Array(298).fill(3));
+    const out = a.take();
+    expect(sizes).toEqual([256, 300]);
+    expect(out.length).toBe(300);
+    expect(Array.from(out.subarray(0, 3))).toEqual([1, 2, 3]);
+    expect(out.every((b, i) => b === (i === 0 ? 1 : i === 1 ? 2 : 3))).toBe(true);
+  });
+
   it('a huge declared (but unsent) length allocates nothing up front', () => {
     const a = new MessageAssembler(2 ** 40, 10);
     expect(a.begin(false, 2 ** 39, false)).toBe(0);

@@ -842,6 +842,7 @@ describe('ProtocolConnection: options', () => {
     [{ ...base, maxFragments: 0 }],
     [{ ...base, autoPong: 'yes' }],
     [{ ...base, alloc: 5 }],
+    [{ ...base, allocMessage: 'no' }],
     [{ ...base, maskSource: {} }],
     [{ ...base, textCodec: { decode: () => '' } }],
     [null],

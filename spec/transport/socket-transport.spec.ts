@@ -102,6 +102,70 @@ describe('SocketTransport', () => {
     ]);
   });
 
+  it('small replies to one read leave as one copied Buffer, not a view that pins the shared slab', async () => {
+    const p = await pair();
+    const write = jest.spyOn(p.server, 'write');
+    p.peer.write(Buffer.concat([clientFrame(Opcode.Ping, 'a'), clientFrame(Opcode.Ping, 'b')]));
+    await until(() => p.frames.length === 2);
+    expect(write).toHaveBeenCalledTimes(1);
+    const chunk = write.mock.calls[0]![0] as Buffer;
+    expect(Buffer.isBuffer(chunk)).toBe(true);
+    expect(chunk.length).toBe(6); // two 3-byte pongs
+    // Its memory is its own (Node's small-buffer pool), not the 64 KiB frame slab.
+    expect(chunk.buffer.byteLength).toBeLessThan(64 * 1024);
+  });
+
+  it('a run of replies of 4 KiB or more leaves as one view of the slab, bytes intact', async () => {
+    const p = await pair();
+    const write = jest.spyOn(p.server, 'write');
+    const payloads = Array.from({ length: 6 }, (_, i) => Buffer.alloc(1000, 0x41 + i));
+    for (const payload of payloads) p.transport.protocol.sendBinary(payload);
+    await p.transport.whenFlushed();
+    expect(write).toHaveBeenCalledTimes(1);
+    const chunk = write.mock.calls[0]![0] as Buffer;
+    expect(Buffer.isBuffer(chunk)).toBe(true);
+    expect(chunk.length).toBe(6 * 1004);
+    expect(chunk.buffer.byteLength).toBe(64 * 1024);
+    await until(() => p.frames.length === 6);
+    expect(p.frames.map((f) => Buffer.from(f.payload))).toEqual(payloads);
+  });
+
+  it('a pong split across reads reaches the listener as a Buffer, bytes intact', async () => {
+    const p = await pair();
+    const seen: Uint8Array[] = [];
+    p.listener.onPong = (data) => void seen.push(data);
+    const pong = clientFrame(Opcode.Pong, 'split pong');
+    p.peer.write(pong.subarray(0, 8));
+    await sleep(20);
+    p.peer.write(pong.subarray(8));
+    await until(() => seen.length === 1);
+    expect(Buffer.isBuffer(seen[0])).toBe(true);
+    expect(Buffer.from(seen[0]!).toString()).toBe('split pong');
+  });
+
+  it('binary messages reach the listener as Buffers, whether whole in one read, split across reads or fragmented', async () => {
+    const p = await pair();
+    const seen: Uint8Array[] = [];
+    const onBinary = p.listener.onBinary.bind(p.listener);
+    p.listener.onBinary = (data) => {
+      seen.push(data);
+      onBinary(data);
+    };
+    p.peer.write(clientFrame(Opcode.Binary, Buffer.from([1, 2, 3])));
+    await until(() => seen.length === 1);
+    const split = clientFrame(Opcode.Binary, Buffer.alloc(3000, 7));
+    p.peer.write(split.subarray(0, 1000));
+    await sleep(20);
+    p.peer.write(split.subarray(1000));
+    await until(() => seen.length === 2);
+    p.peer.write(Buffer.concat([clientFrame(Opcode.Binary, Buffer.from([9]), { fin: false }), clientFrame(Opcode.Continuation, Buffer.from([8]))]));
+    await until(() => seen.length === 3);
+    expect(seen.map((d) => Buffer.isBuffer(d))).toEqual([true, true, true]);
+    expect(seen.map((d) => d.length)).toEqual([3, 3000, 2]);
+    expect(Buffer.from(seen[1]!).equals(Buffer.alloc(3000, 7))).toBe(true);
+    expect(Array.from(seen[2]!)).toEqual([9, 8]);
+  });
+
   it('sends from user code in one tick are batched into one write, in order', async () => {
     const p = await pair();
     const write = jest.spyOn(p.server, 'write');

@@ -32,6 +32,10 @@ export class MessageAssembler {
   constructor(
     private readonly maxMessageBytes: number,
     private readonly maxFragments: number,
+    /** Makes the message buffer. Only bytes written by `append` are ever exposed (through a view
+     *  of the received length), so it need not be zero-filled; the transport passes
+     *  `Buffer.allocUnsafe`, which also makes assembled messages Buffers like the others. */
+    private readonly alloc: (size: number) => Uint8Array = zeroed,
   ) {}
 
   /** Bytes received so far for the current message. */
@@ -122,9 +126,13 @@ export class MessageAssembler {
     // Never past the message's exact size once known, nor past the limit (declared ≤ limit).
     const ceiling = this.sizeKnown ? this.declared : this.maxMessageBytes;
     if (cap > ceiling) cap = ceiling > need ? ceiling : need;
-    const buf = new Uint8Array(cap);
+    const buf = this.alloc(cap);
     if (old !== null && this.received > 0) buf.set(old.subarray(0, this.received));
     this.buffer = buf;
     return buf;
   }
+}
+
+function zeroed(size: number): Uint8Array {
+  return new Uint8Array(size);
 }

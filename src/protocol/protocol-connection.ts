@@ -36,6 +36,7 @@ const OPTION_KEYS = new Set([
   'maxFragments',
   'autoPong',
   'alloc',
+  'allocMessage',
   'textCodec',
   'maskSource',
   'compression',
@@ -80,6 +81,7 @@ export class ProtocolConnection implements FrameHandler {
   private readonly isServer: boolean;
   private readonly events: ProtocolEvents;
   private readonly alloc: (size: number) => Uint8Array;
+  private readonly allocMessage: (size: number) => Uint8Array;
   private readonly codec: TextCodec;
   private readonly maskSource: MaskSource;
   private readonly autoPong: boolean;
@@ -147,12 +149,13 @@ export class ProtocolConnection implements FrameHandler {
     this.isServer = options.role === 'server';
     this.events = events;
     this.alloc = options.alloc ?? defaultAlloc;
+    this.allocMessage = options.allocMessage ?? defaultAlloc;
     this.codec = options.textCodec ?? defaultTextCodec;
     this.autoPong = options.autoPong ?? true;
     this.maxMessageBytes = options.maxMessageBytes;
     // RFC 6455 §5.3: only clients mask, with a fresh strong-random key per frame.
     this.maskSource = this.isServer ? noMask : (options.maskSource ?? createMaskSource());
-    this.assembler = new MessageAssembler(options.maxMessageBytes, options.maxFragments);
+    this.assembler = new MessageAssembler(options.maxMessageBytes, options.maxFragments, this.allocMessage);
     this.parser = new FrameParser(this);
     this.compression = options.compression;
     if (this.compression !== undefined) this.extensionRsvBits = RSV1;
@@ -371,7 +374,7 @@ export class ProtocolConnection implements FrameHandler {
       if (this.controlReceived === 0 && payload.length === this.frameLength) {
         this.controlPayload = payload;
       } else {
-        if (this.controlReceived === 0) this.controlPayload = new Uint8Array(this.frameLength);
+        if (this.controlReceived === 0) this.controlPayload = this.allocMessage(this.frameLength);
         this.controlPayload.set(payload, this.controlReceived);
       }
       this.controlReceived += payload.length;
@@ -1034,6 +1037,9 @@ function validateOptions(options: ProtocolOptions): void {
   }
   if (options.alloc !== undefined && typeof options.alloc !== 'function') {
     throw new UsageError('invalid_option', 'alloc must be a function');
+  }
+  if (options.allocMessage !== undefined && typeof options.allocMessage !== 'function') {
+    throw new UsageError('invalid_option', 'allocMessage must be a function');
   }
   if (options.maskSource !== undefined && typeof options.maskSource !== 'function') {
     throw new UsageError('invalid_option', 'maskSource must be a function');

@@ -25,6 +25,10 @@ export interface ProtocolOptions extends ProtocolLimits {
   autoPong?: boolean;
   /** Allocates output buffers; the transport passes Buffer.allocUnsafe (pooled). */
   alloc?: (size: number) => Uint8Array;
+  /** Allocates the buffer a message (or a control frame's payload) spanning frames or chunks is
+   *  assembled in, which is handed to the application. Need not be zero-filled (only received bytes are ever exposed). Default:
+   *  `new Uint8Array(size)`; the transport passes `Buffer.allocUnsafe`. */
+  allocMessage?: (size: number) => Uint8Array;
   textCodec?: TextCodec;
   /** Client side only; default: crypto-random keys from a pooled buffer. */
   maskSource?: MaskSource;

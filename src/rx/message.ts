@@ -4,12 +4,12 @@ export interface TextMessage {
   readonly type: 'text';
   readonly data: string;
 }
-/** A binary message; `data` is a view the receiver may keep. */
+/** A binary message; `data` is a view the receiver may keep (a Node `Buffer` at run time). */
 export interface BinaryMessage {
   readonly type: 'binary';
   readonly data: Uint8Array;
 }
-/** A pong (an answer to our ping, or unsolicited): RFC 6455 §5.5.3. */
+/** A pong (an answer to our ping, or unsolicited): RFC 6455 §5.5.3. `data` is a `Buffer` too. */
 export interface PongMessage {
   readonly type: 'pong';
   readonly data: Uint8Array;

@@ -110,6 +110,8 @@ export class SocketTransport implements ProtocolEvents, InflateSink {
         // Pongs are ours to send, so a ping flood cannot queue output without bound (onPing).
         autoPong: false,
         alloc: allocFrame,
+        // Messages assembled from several frames or reads are Buffers, like single-read ones.
+        allocMessage: Buffer.allocUnsafe,
         textCodec: nodeTextCodec,
         ...(this.deflate !== undefined ? { compression: this.deflate } : {}),
       },
