@@ -84,6 +84,31 @@ describe('MessageAssembler', () => {
     expect(out.every((b, i) => b === (i === 0 ? 1 : i === 1 ? 2 : 3))).toBe(true);
   });
 
+  it('capacity never runs ahead of the bytes received by more than 4× (2× while the size is unknown)', () => {
+    const caps: number[] = [];
+    const alloc = (n: number): Uint8Array => {
+      caps.push(n);
+      return new Uint8Array(n);
+    };
+    const known = new MessageAssembler(1 << 30, 10, alloc);
+    known.begin(false, 1 << 20, true);
+    for (let i = 0; i < 16; i++) {
+      known.append(new Uint8Array(65536));
+      expect(known.peek().buffer.byteLength).toBeLessThanOrEqual(Math.max(256, 4 * known.length));
+    }
+    expect(caps).toEqual([65536, 262144, 1 << 20]);
+    caps.length = 0;
+    const unknown = new MessageAssembler(1 << 30, 100, alloc);
+    unknown.begin(false, 65536, false);
+    unknown.append(new Uint8Array(65536));
+    for (let i = 0; i < 15; i++) {
+      unknown.addFrame(65536, false);
+      unknown.append(new Uint8Array(65536));
+      expect(unknown.peek().buffer.byteLength).toBeLessThanOrEqual(2 * unknown.length);
+    }
+    expect(caps).toEqual([65536, 131072, 262144, 524288, 1 << 20]);
+  });
+
   it('a huge declared (but unsent) length allocates nothing up front', () => {
     const a = new MessageAssembler(2 ** 40, 10);
     expect(a.begin(false, 2 ** 39, false)).toBe(0);
