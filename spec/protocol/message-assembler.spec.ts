@@ -109,6 +109,19 @@ describe('MessageAssembler', () => {
     expect(caps).toEqual([65536, 131072, 262144, 524288, 1 << 20]);
   });
 
+  it('a known size within 4× of the first bytes is allocated whole (one buffer for a split 64 KiB message)', () => {
+    const caps: number[] = [];
+    const a = new MessageAssembler(1 << 30, 10, (n) => {
+      caps.push(n);
+      return new Uint8Array(n);
+    });
+    a.begin(false, 65536, true);
+    a.append(new Uint8Array(65522));
+    a.append(new Uint8Array(14));
+    expect(caps).toEqual([65536]);
+    expect(a.take().length).toBe(65536);
+  });
+
   it('a huge declared (but unsent) length allocates nothing up front', () => {
     const a = new MessageAssembler(2 ** 40, 10);
     expect(a.begin(false, 2 ** 39, false)).toBe(0);

@@ -126,6 +126,9 @@ export class MessageAssembler {
     // (page faults, the copy). Either way capacity stays within 4× the bytes that arrived.
     let cap = old === null ? MIN_CAPACITY : old.length * (this.sizeKnown ? 4 : 2);
     if (cap < need) cap = need;
+    // A known size within 4× of what arrived is taken whole: a 64 KiB message split across two
+    // reads then needs one buffer, not two.
+    if (this.sizeKnown && this.declared <= need * 4 && cap < this.declared) cap = this.declared;
     // Never past the message's exact size once known, nor past the limit (declared ≤ limit).
     const ceiling = this.sizeKnown ? this.declared : this.maxMessageBytes;
     if (cap > ceiling) cap = ceiling > need ? ceiling : need;
