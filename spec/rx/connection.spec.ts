@@ -1099,4 +1099,21 @@ describe('connection details', () => {
     await firstValueFrom(conn.closed$);
     expect(conn.state).toBe('closed');
   });
+
+  it('@internal track: the tracker is told once, before other close callbacks, and at once after the close', async () => {
+    const s = await res.server({});
+    await res.client(s.url);
+    const conn = await s.nextConnection();
+    const seen: string[] = [];
+    const done = conn.close(1000).then(() => seen.push(`close() resolved, ${s.server.connections.size} open`));
+    // The route is this connection's tracker: the live sets are up to date when callbacks run.
+    conn.closed$.subscribe(() => seen.push(`closed$, ${s.server.connections.size} open`));
+    // The route is the first tracker; a second one is a bug in rxws, not something to stack.
+    expect(() => conn.track({ connectionClosed: () => seen.push('another') })).toThrow(UsageError);
+    await done;
+    expect(seen).toEqual(['closed$, 0 open', 'close() resolved, 0 open']);
+    const late: Connection[] = [];
+    conn.track({ connectionClosed: (c) => late.push(c) });
+    expect(late).toEqual([conn]);
+  });
 });

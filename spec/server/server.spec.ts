@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { EMPTY, Observable, firstValueFrom, timer, map, toArray, take } from 'rxjs';
 import WebSocket from 'ws';
-import { AcceptHookError, Connection, UsageError, WebSocketServer, ofText, reject, type RouteOptions } from '../../src';
+import { AcceptHookError, Connection, UsageError, WebSocketServer, ofText, reject, type Route, type RouteOptions } from '../../src';
 import { RawPeer } from '../helpers/raw-peer';
 import { makeTestCert } from '../helpers/test-cert';
 
@@ -128,6 +128,31 @@ describe('WebSocketServer: routes by host and path', () => {
     await closed;
     expect(a!.connections.size).toBe(0);
     expect(server.connections.size).toBe(1);
+  });
+
+  it('on close the connection leaves both live sets, then what `handle` returned is unsubscribed, then closed$ runs', async () => {
+    const seen: string[] = [];
+    let server!: WebSocketServer;
+    let route!: Route<unknown>;
+    const sets = () => `server ${server.connections.size} route ${route.connections.size}`;
+    const setup = await listen([
+      {
+        path: '/',
+        handle: (conn) => {
+          conn.closed$.subscribe(() => seen.push(`closed$: ${sets()}`));
+          return new Observable<never>(() => () => seen.push(`handle teardown: ${sets()}`));
+        },
+      },
+    ]);
+    server = setup.server;
+    route = setup.routes[0]!;
+    const opened = firstValueFrom(server.connections$);
+    const ws = await wsClient(`ws://127.0.0.1:${setup.port}/`);
+    const conn = await opened;
+    expect(sets()).toBe('server 1 route 1');
+    ws.close(1000);
+    await firstValueFrom(conn.closed$);
+    expect(seen).toEqual(['handle teardown: server 0 route 0', 'closed$: server 0 route 0']);
   });
 });
 

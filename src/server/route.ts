@@ -33,12 +33,16 @@ export class Route<TData = unknown> {
   readonly connections$: Observable<Connection<TData>>;
   private readonly subject = new Subject<Connection<TData>>();
   private readonly live = new Set<Connection<TData>>();
+  /** The subscriptions to what `handle` returned, by connection, ended when it closes. */
+  private handling: Map<Connection<TData>, Subscription> | undefined;
 
   constructor(
     readonly options: Readonly<RouteOptions<TData>>,
     /** Connection settings after merging the server's defaults with this route's overrides. */
     readonly connectionOptions: Readonly<ConnectionOptions>,
     private readonly reportError: (error: RxwsError) => void,
+    /** The server's own bookkeeping for a closed connection, done before the route's. */
+    private readonly untrack: (connection: Connection<TData>) => void,
   ) {
     this.connections$ = this.subject.asObservable();
   }
@@ -70,23 +74,34 @@ export class Route<TData = unknown> {
   /** Called by the server when a handshake on this route succeeded. */
   add(connection: Connection<TData>): void {
     this.live.add(connection);
-    let handling: Subscription | undefined;
-    connection.onceClosed(() => {
-      this.live.delete(connection);
-      handling?.unsubscribe();
-    });
+    // The route itself is told of the close (connectionClosed): no closure per connection.
+    connection.track(this);
     const handle = this.options.handle;
     if (handle !== undefined) {
       try {
         const work = handle(connection);
         if (work !== undefined && connection.state !== 'closed') {
-          handling = work.subscribe({ error: (error: unknown) => this.handlerFailed(connection, error) });
+          const subscription = work.subscribe({ error: (error: unknown) => this.handlerFailed(connection, error) });
+          // Kept only while the route holds the connection, so the map never keeps a closed one.
+          if (this.live.has(connection)) (this.handling ??= new Map()).set(connection, subscription);
+          else subscription.unsubscribe();
         }
       } catch (error) {
         this.handlerFailed(connection, error);
       }
     }
     this.subject.next(connection);
+  }
+
+  /** @internal Called by the connection once it has closed. */
+  connectionClosed(connection: Connection<TData>): void {
+    this.untrack(connection);
+    this.live.delete(connection);
+    const handling = this.handling?.get(connection);
+    if (handling !== undefined) {
+      this.handling!.delete(connection);
+      handling.unsubscribe();
+    }
   }
 
   /** Completes `connections$` (server shutdown). */

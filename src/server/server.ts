@@ -137,7 +137,12 @@ export class WebSocketServer {
     const { host, path, defaultHost, defaultPath, accept, handle, protocols, allowOrigins, maxConnections, ...overrides } = options;
     validateOptions('route', { host, path, defaultHost, defaultPath, accept, handle, protocols, allowOrigins, maxConnections }, {} as never, ROUTE_ONLY_RULES as never);
     const connectionOptions = validateOptions<ConnectionOptions>('route', overrides, this.options, CONNECTION_OPTION_RULES);
-    const route = new Route<TData>(options, connectionOptions, (error) => this.errorSubject.next(error));
+    const route = new Route<TData>(
+      options,
+      connectionOptions,
+      (error) => this.errorSubject.next(error),
+      (connection) => this.open.delete(connection),
+    );
     this.router.add(route, options);
     return route;
   }
@@ -319,8 +324,8 @@ export class WebSocketServer {
     });
     // The transport listens for 'error' now; the handshake's no-op listener can go.
     socket.off('error', ignoreError);
+    // The route tells the server when it closes (its `untrack`): one registration per connection.
     this.open.add(connection);
-    connection.onceClosed(() => this.open.delete(connection));
     route.add(connection);
     this.connectionSubject.next(connection);
   }
