@@ -277,6 +277,66 @@ describe('buffering before subscription (DESIGN §2: bounded backlog, never drop
     expect(got).toEqual(Array.from({ length: count }, (_, i) => i));
   });
 
+  it('after the only subscriber unsubscribes, messages and the close wait in the backlog for the next one', async () => {
+    const s = await res.server();
+    const ws = await res.client(s.url);
+    const conn = await s.nextConnection();
+    const early: Message[] = [];
+    conn.messages$.subscribe((m) => early.push(m)).unsubscribe();
+    ws.send('a');
+    ws.close(1000);
+    await firstValueFrom(conn.closed$);
+    expect(early).toEqual([]);
+    expect(await allMessages(conn)).toEqual([
+      { type: 'text', data: 'a' },
+      { type: 'close', code: 1000, reason: '', wasClean: true },
+    ]);
+  });
+
+  it('a subscriber that unsubscribes gets nothing more; the others get everything, in order', async () => {
+    const s = await res.server();
+    const ws = await res.client(s.url);
+    const conn = await s.nextConnection();
+    const first: string[] = [];
+    const second: string[] = [];
+    const third: string[] = [];
+    const a = conn.messages$.pipe(ofData()).subscribe((d) => first.push(String(d)));
+    const b = conn.messages$.pipe(ofData()).subscribe((d) => {
+      second.push(String(d));
+      c.unsubscribe(); // by another subscriber, in the middle of delivering '1'
+    });
+    const c = conn.messages$.pipe(ofData()).subscribe((d) => third.push(String(d)));
+    ws.send('1');
+    await wsRoundTrip(ws);
+    b.unsubscribe();
+    ws.send('2');
+    await wsRoundTrip(ws);
+    a.unsubscribe();
+    const d = conn.messages$.pipe(ofData()).subscribe((x) => third.push(`late ${String(x)}`));
+    ws.send('3');
+    await wsRoundTrip(ws);
+    d.unsubscribe();
+    expect(first).toEqual(['1', '2']);
+    expect(second).toEqual(['1']);
+    expect(third).toEqual(['late 3']);
+  });
+
+  it('an unsubscribed subscriber does not count: a full backlog still pauses the socket until someone subscribes', async () => {
+    const s = await res.server({ backlogBytes: 1 * KiB });
+    const peer = await res.raw(s.port);
+    const conn = await s.nextConnection();
+    conn.messages$.subscribe().unsubscribe();
+    const count = 200;
+    peer.send(Buffer.concat(Array.from({ length: count }, (_, i) => indexedFrame(i, 100))));
+    await sleep(50);
+    const got: number[] = [];
+    conn.messages$.subscribe((m) => {
+      if (m.type === 'binary') got.push(Buffer.from(m.data.buffer, m.data.byteOffset, 4).readUInt32BE(0));
+    });
+    await until(() => got.length >= count, 2000, `all ${count} messages`).catch(() => undefined);
+    expect(got).toEqual(Array.from({ length: count }, (_, i) => i));
+  });
+
   it('sequential waitForMessage calls with no other subscriber miss nothing', async () => {
     const s = await res.server();
     const ws = await res.client(s.url);

@@ -83,7 +83,9 @@ export class Connection<TData = unknown> implements TransportListener {
   private readonly transport: SocketTransport;
   private readonly options: ConnectionOptions;
   private readonly deflateParams: DeflateParams | undefined;
-  private subscribers: Subscriber<Message>[] = [];
+  /** messages$ subscribers in subscription order; undefined when there are none. Unsubscribed
+   *  ones are dropped lazily (see subscribeMessages). */
+  private subscribers: Subscriber<Message>[] | undefined;
   private backlog: Message[] | undefined;
   private backlogBytes = 0;
   /** Reading is paused while either holds: the backlog is full, or the user asked. */
@@ -123,7 +125,7 @@ export class Connection<TData = unknown> implements TransportListener {
       },
       this,
     );
-    this.messages$ = new Observable<Message>((subscriber) => this.subscribe(subscriber));
+    this.messages$ = new MessageStream(this);
     this.sink = new ConnectionSink(this);
     if (init.head.length > 0) {
       // Frames that came in the handshake's own packet are handled one turn later, as if read
@@ -453,9 +455,9 @@ export class Connection<TData = unknown> implements TransportListener {
     const queue = this.streamQueue;
     this.streamQueue = undefined;
     if (queue !== undefined) queue.forEach((run) => run());
-    const subscribers = this.subscribers;
-    this.subscribers = [];
-    if (subscribers.length === 0) {
+    const subscribers = this.liveSubscribers();
+    this.subscribers = undefined;
+    if (subscribers === undefined) {
       (this.backlog ??= []).push(close);
     } else {
       for (const s of subscribers) s.next(close);
@@ -472,7 +474,13 @@ export class Connection<TData = unknown> implements TransportListener {
 
   // Internals ----------------------------------------------------------------------------------
 
-  private subscribe(subscriber: Subscriber<Message>): () => void {
+  /**
+   * @internal `messages$`'s subscribe. It returns no teardown: RxJS would keep one in a new
+   * finalizer array on every subscriber (about 300 B per idle connection with the closure).
+   * An unsubscribed subscriber is `closed`, gets nothing more from `next`, has already let go of
+   * its observer, and is dropped from `subscribers` at the next delivery, subscription or close.
+   */
+  subscribeMessages(subscriber: Subscriber<Message>): void {
     // Replay the backlog first. Replaying can trigger reads (resume) that add to a new backlog,
     // hence the loop.
     let backlog = this.backlog;
@@ -485,11 +493,11 @@ export class Connection<TData = unknown> implements TransportListener {
         // The subscriber left early (waitForMessage): the rest waits for the next one.
         this.backlog = backlog.slice(i).concat(this.backlog ?? []);
         this.backlogBytes = this.backlog.reduce((n, m) => n + sizeOf(m), 0);
-        return noop;
+        return;
       }
       if (backlog[backlog.length - 1]!.type === 'close') {
         subscriber.complete();
-        return noop;
+        return;
       }
       backlog = this.backlog;
     }
@@ -498,27 +506,43 @@ export class Connection<TData = unknown> implements TransportListener {
         subscriber.next(this.closeMessage);
         subscriber.complete();
       }
-      return noop;
+      return;
     }
-    if (subscriber.closed) return noop;
+    if (subscriber.closed) return;
     // Register first, then resume: resuming parses the bytes held back, and their messages must
     // reach this subscriber rather than start a new backlog.
-    this.subscribers.push(subscriber);
+    const subscribers = this.liveSubscribers();
+    // An exact one-slot array: a first push would reserve 17.
+    if (subscribers === undefined) this.subscribers = [subscriber];
+    else subscribers.push(subscriber);
     if (this.pausedForBacklog) {
       this.pausedForBacklog = false;
       this.resumeIfFree();
     }
-    return () => {
-      const index = this.subscribers.indexOf(subscriber);
-      if (index >= 0) this.subscribers.splice(index, 1);
-    };
+  }
+
+  /** Drops the subscribers that unsubscribed; returns those left, or undefined when none is. */
+  private liveSubscribers(): Subscriber<Message>[] | undefined {
+    const subscribers = this.subscribers;
+    if (subscribers === undefined) return undefined;
+    let kept = 0;
+    for (let i = 0; i < subscribers.length; i++) {
+      const s = subscribers[i]!;
+      if (!s.closed) subscribers[kept++] = s;
+    }
+    if (kept === 0) return (this.subscribers = undefined);
+    subscribers.length = kept;
+    return subscribers;
   }
 
   private deliver(message: Message, size: number): void {
-    const subscribers = this.subscribers;
-    if (subscribers.length === 1) {
+    let subscribers = this.subscribers;
+    if (subscribers !== undefined && subscribers.length === 1 && !subscribers[0]!.closed) {
       subscribers[0]!.next(message);
-    } else if (subscribers.length === 0) {
+      return;
+    }
+    subscribers = this.liveSubscribers();
+    if (subscribers === undefined) {
       (this.backlog ??= []).push(message);
       this.backlogBytes += size;
       if (this.backlogBytes >= this.options.backlogBytes && !this.pausedForBacklog) {
@@ -608,6 +632,20 @@ export class Connection<TData = unknown> implements TransportListener {
 
 const EMPTY = new Uint8Array(0);
 
+/**
+ * `Connection.messages$`: one Observable subclass whose subscribe function is shared, instead of a
+ * closure (and its context) per connection. RxJS calls it with `this` set to the Observable.
+ */
+class MessageStream extends Observable<Message> {
+  constructor(private readonly connection: Connection<any>) {
+    super(MessageStream.subscribeTo);
+  }
+
+  private static subscribeTo(this: Observable<Message>, subscriber: Subscriber<Message>): void {
+    (this as MessageStream).connection.subscribeMessages(subscriber);
+  }
+}
+
 /** `Connection.sink`: one small object per connection rather than three closures. */
 class ConnectionSink implements Observer<OutgoingMessage> {
   constructor(private readonly connection: Connection<any>) {}
@@ -621,8 +659,6 @@ class ConnectionSink implements Observer<OutgoingMessage> {
     this.connection.sinkComplete();
   }
 }
-
-function noop(): void {}
 
 function releaseHead(connection: Connection<unknown>): void {
   connection.releaseHead();
