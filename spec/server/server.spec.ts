@@ -130,6 +130,23 @@ describe('WebSocketServer: routes by host and path', () => {
     expect(server.connections.size).toBe(1);
   });
 
+  it("each route's connection settings reach the transport of every one of its connections", async () => {
+    const { port } = await listen([{ path: '/quiet', autoPong: false }, { path: '/loud' }]);
+    const pongs = async (path: string): Promise<number> => {
+      let count = 0;
+      for (let i = 0; i < 2; i++) {
+        const ws = await wsClient(`ws://127.0.0.1:${port}${path}`);
+        ws.on('pong', () => count++);
+        ws.ping();
+        await new Promise((r) => setTimeout(r, 50)); // loopback: a pong, if any, is back by then
+      }
+      return count;
+    };
+    expect(await pongs('/loud')).toBe(2);
+    expect(await pongs('/quiet')).toBe(0);
+    expect(await pongs('/loud')).toBe(2);
+  });
+
   it('on close the connection leaves both live sets, then what `handle` returned is unsubscribed, then closed$ runs', async () => {
     const seen: string[] = [];
     let server!: WebSocketServer;

@@ -3,7 +3,7 @@ import { ConnectionClosedError, RxwsError, TimeoutError, UsageError, type Protoc
 import { CloseCode, isValidWireCloseCode } from '../protocol/close-code';
 import { Opcode } from '../protocol/opcode';
 import type { CloseInfo } from '../protocol/protocol-types';
-import { SocketTransport, type TransportListener } from '../transport/socket-transport';
+import { SocketTransport, type TransportListener, type TransportOptions } from '../transport/socket-transport';
 import type { Socket } from 'node:net';
 import type { DeflateConfig, DeflateParams } from '../extensions/permessage-deflate';
 import type { DeflateCodec, SharedFrame } from '../transport/deflate-codec';
@@ -111,20 +111,7 @@ export class Connection<TData = unknown> implements TransportListener {
     this.data = init.data;
     this.options = init.options;
     this.deflateParams = init.deflate?.params;
-    this.transport = new SocketTransport(
-      init.socket,
-      {
-        role: init.role,
-        maxMessageBytes: init.options.maxMessageBytes,
-        maxFragments: init.options.maxFragments,
-        closeTimeoutMs: init.options.closeTimeoutMs,
-        autoPong: init.options.autoPong,
-        maxBufferedBytes: init.options.maxBufferedBytes,
-        heartbeat: init.options.heartbeat,
-        deflate: init.deflate,
-      },
-      this,
-    );
+    this.transport = new SocketTransport(init.socket, transportOptions(init.options, init.role, init.deflate), this);
     this.messages$ = new MessageStream(this);
     this.sink = new ConnectionSink(this);
     if (init.head.length > 0) {
@@ -631,6 +618,39 @@ export class Connection<TData = unknown> implements TransportListener {
 }
 
 const EMPTY = new Uint8Array(0);
+
+/** Server transport settings, by the route's connection options they were made from. */
+const sharedTransportOptions = new WeakMap<ConnectionOptions, TransportOptions>();
+
+/**
+ * The transport's settings. On the server, one frozen object per route's options rather than one
+ * per connection (idle connections are the memory that adds up), unless permessage-deflate was
+ * negotiated: its parameters are the connection's own. Options objects are not changed once made
+ * (Readonly throughout), so sharing is safe. A client makes an options object per connection, so
+ * there is nothing to share there.
+ */
+function transportOptions(options: ConnectionOptions, role: 'server' | 'client', deflate: ConnectionInit<unknown>['deflate']): TransportOptions {
+  if (deflate !== undefined || role === 'client') return makeTransportOptions(options, role, deflate);
+  let shared = sharedTransportOptions.get(options);
+  if (shared === undefined) {
+    shared = Object.freeze(makeTransportOptions(options, role, undefined));
+    sharedTransportOptions.set(options, shared);
+  }
+  return shared;
+}
+
+function makeTransportOptions(options: ConnectionOptions, role: 'server' | 'client', deflate: ConnectionInit<unknown>['deflate']): TransportOptions {
+  return {
+    role,
+    maxMessageBytes: options.maxMessageBytes,
+    maxFragments: options.maxFragments,
+    closeTimeoutMs: options.closeTimeoutMs,
+    autoPong: options.autoPong,
+    maxBufferedBytes: options.maxBufferedBytes,
+    heartbeat: options.heartbeat,
+    deflate,
+  };
+}
 
 /**
  * `Connection.messages$`: one Observable subclass whose subscribe function is shared, instead of a
