@@ -53,6 +53,22 @@ describe('MessageAssembler', () => {
     expect(a.append(bytes(0xff, 0xfe))).toBe(true);
   });
 
+  it('binary and text interleave: binary stays unchecked, text after it is checked from a clean state', () => {
+    const a = new MessageAssembler(100, 10);
+    a.begin(false, 1, true);
+    expect(a.append(bytes(0xe2))).toBe(true); // an unfinished code point, in binary: fine
+    expect(a.endText()).toBe(true);
+    a.release();
+    a.begin(true, 1, false);
+    expect(a.append(bytes(0xe2))).toBe(true);
+    a.discard(); // the open code point goes with the message
+    a.begin(false, 2, true);
+    expect(a.append(bytes(0x82, 0xac))).toBe(true);
+    a.release();
+    a.begin(true, 2, true);
+    expect(a.append(bytes(0x82, 0xac))).toBe(false); // continuation bytes with no lead
+  });
+
   it('grows by doubling, not beyond the known size, and take() hands the buffer over', () => {
     const a = new MessageAssembler(1 << 20, 10);
     a.begin(false, 1000, true);

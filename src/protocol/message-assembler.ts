@@ -27,7 +27,8 @@ export class MessageAssembler {
   /** True once the final frame's header arrived: `declared` is then the exact message size. */
   private sizeKnown = false;
   private text = false;
-  private readonly validator = new Utf8Validator();
+  /** Made by the first text message that needs it: most connections never assemble one. */
+  private validator: Utf8Validator | null = null;
 
   constructor(
     private readonly maxMessageBytes: number,
@@ -49,7 +50,7 @@ export class MessageAssembler {
     this.received = 0;
     this.declared = 0;
     this.fragments = 0;
-    this.validator.reset();
+    if (text) (this.validator ??= new Utf8Validator()).reset();
     return this.addFrame(frameLength, fin);
   }
 
@@ -73,12 +74,12 @@ export class MessageAssembler {
     if (buf === null || need > buf.length) buf = this.grow(need);
     buf.set(bytes, at);
     this.received = need;
-    return !this.text || this.validator.push(buf, at, need);
+    return !this.text || this.validator!.push(buf, at, need);
   }
 
   /** At FIN: false if the text stops inside a code point (§8.1: 1007). */
   endText(): boolean {
-    return this.validator.end();
+    return this.validator === null || this.validator.end();
   }
 
   /**
@@ -116,7 +117,7 @@ export class MessageAssembler {
     this.declared = 0;
     this.fragments = 0;
     this.sizeKnown = false;
-    this.validator.reset();
+    this.validator?.reset();
   }
 
   private grow(need: number): Uint8Array {
