@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { EMPTY, Observable, firstValueFrom, timer, map, toArray, take } from 'rxjs';
 import WebSocket from 'ws';
-import { AcceptHookError, Connection, UsageError, WebSocketServer, ofText, reject, type Route, type RouteOptions } from '../../src';
+import { AcceptHookError, Connection, UsageError, WebSocketServer, ofText, reject, type Route, type RouteOptions, type UpgradeRequest } from '../../src';
 import { RawPeer } from '../helpers/raw-peer';
 import { makeTestCert } from '../helpers/test-cert';
 
@@ -191,6 +191,16 @@ describe('WebSocketServer: the accept hook', () => {
     });
     expect(seen.headers.cookie).toBe('id=42');
     expect(seen.remotePort).toEqual(expect.any(Number));
+  });
+
+  it('a request that offers no subprotocol has an empty list that cannot be changed (it is shared)', async () => {
+    const seen: UpgradeRequest[] = [];
+    const { port } = await listen([{ path: '/', accept: (request) => void seen.push(request) }]);
+    await wsClient(`ws://127.0.0.1:${port}/`);
+    await wsClient(`ws://127.0.0.1:${port}/`);
+    expect(seen.map((r) => r.protocols)).toEqual([[], []]);
+    expect(Object.isFrozen(seen[0]!.protocols)).toBe(true);
+    expect(seen.map((r) => r.method)).toEqual(['GET', 'GET']);
   });
 
   it('reject(status, body, headers) answers with exactly that response', async () => {

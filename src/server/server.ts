@@ -268,7 +268,7 @@ export class WebSocketServer {
     if (route === undefined) return this.refuse(handshake, 404, 'no websocket route here');
     if (!originAllowed(route.options.allowOrigins, info.origin)) return this.refuse(handshake, 403, 'origin not allowed');
     if (this.full(route)) return this.refuse(handshake, 503, 'too many connections');
-    const request = upgradeRequest(handshake, method, target, headers, info);
+    const request = upgradeRequest(handshake, target, headers, info);
     const hook = route.options.accept;
     if (hook === undefined) return this.complete(handshake, route, request, info, undefined, rest);
     handshake.cancelHook = runAcceptHook(
@@ -385,16 +385,23 @@ function originAllowed(rule: RouteOptions['allowOrigins'], origin: string | unde
   return origin !== undefined && rule.includes(origin);
 }
 
-function upgradeRequest(handshake: Handshake, method: string, url: string, headers: HttpHeaders, info: UpgradeRequestInfo): UpgradeRequest {
+/** The offered-subprotocols list of every request that offers none. */
+const NO_PROTOCOLS: readonly string[] = Object.freeze([]);
+
+/** The request kept on each connection: it lives as long as the connection, so what can be
+ *  shared is (the method, the empty list; the headers, as sent, cannot be). */
+function upgradeRequest(handshake: Handshake, url: string, headers: HttpHeaders, info: UpgradeRequestInfo): UpgradeRequest {
   return {
-    method,
+    // The only method validateUpgradeRequest lets through (RFC 6455 §4.1); a constant, not the
+    // parsed copy.
+    method: 'GET',
     url,
     path: info.path,
     query: info.query,
     host: info.host,
     headers,
     origin: info.origin,
-    protocols: info.protocols,
+    protocols: info.protocols.length === 0 ? NO_PROTOCOLS : info.protocols,
     remoteAddress: handshake.socket.remoteAddress,
     remotePort: handshake.socket.remotePort,
     secure: handshake.secure,
