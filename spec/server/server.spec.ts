@@ -1,6 +1,7 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
 import * as net from 'node:net';
+import * as tls from 'node:tls';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { EMPTY, Observable, firstValueFrom, timer, map, toArray, take } from 'rxjs';
@@ -440,6 +441,35 @@ describe('WebSocketServer: TLS, attach, handleUpgrade', () => {
     ws.send('over tls');
     expect(await nextMessage(ws)).toBe('over tls');
     expect(secure).toBe(true);
+  });
+
+  it.each(['plain', 'tls'])('listen mode (%s): a peer that sends FIN without a closing handshake gets our FIN at once, and 1006', async (kind) => {
+    const secure = kind === 'tls';
+    const { routes, port } = await listen([{ path: '/' }], secure ? { tls: { key: cert.key, cert: cert.cert } } : {});
+    const opened = firstValueFrom(routes[0]!.connections$);
+    const socket: net.Socket = secure ? tls.connect({ port, host: '127.0.0.1', servername: 'localhost', ca: cert.cert }) : net.connect(port, '127.0.0.1');
+    sockets.push(socket);
+    socket.on('error', () => undefined);
+    const head = new Promise<void>((resolve) => {
+      let got = '';
+      const onData = (chunk: Buffer) => {
+        got += chunk.toString('latin1');
+        if (!got.includes('\r\n\r\n')) return;
+        socket.off('data', onData);
+        resolve();
+      };
+      socket.on('data', onData);
+    });
+    socket.write(`GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`);
+    await head;
+    const connection = await opened;
+    const serverEnded = new Promise<void>((resolve) => socket.once('end', resolve));
+    socket.resume();
+    const started = Date.now();
+    socket.end();
+    await serverEnded;
+    expect(await firstValueFrom(connection.closed$)).toMatchObject({ code: 1006, wasClean: false });
+    expect(Date.now() - started).toBeLessThan(1000);
   });
 
   it('attaches to an http server that still serves plain requests, and leaves it open on close', async () => {

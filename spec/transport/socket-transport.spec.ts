@@ -236,6 +236,19 @@ describe('SocketTransport', () => {
     expect(p.transport.closed).toBe(true);
   });
 
+  it.each([false, true])(
+    'EOF without a close frame, allowHalfOpen %s: the reply goes out, then our FIN, then onClosed 1006',
+    async (allowHalfOpen) => {
+      // Node's http server hands over half-open sockets (attach mode); net and tls servers do not.
+      const p = await pair({}, (s) => (s.allowHalfOpen = allowHalfOpen));
+      p.peer.end(clientFrame(Opcode.Ping, Buffer.from('last words')));
+      await p.peerEnded;
+      expect(p.frames.map((f) => [f.opcode, Buffer.from(f.payload).toString()])).toEqual([[Opcode.Pong, 'last words']]);
+      await until(() => p.listener.closes.length === 1);
+      expect(p.listener.closes).toEqual([{ code: 1006, reason: '', wasClean: false }]);
+    },
+  );
+
   it('§7.1.1 after the closing handshake the server ends the TCP connection first', async () => {
     const p = await pair();
     p.peer.write(clientFrame(Opcode.Close, closePayload(1000, 'bye')));
