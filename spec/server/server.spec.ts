@@ -194,6 +194,45 @@ describe('WebSocketServer: the accept hook', () => {
     expect(seen.remotePort).toEqual(expect.any(Number));
   });
 
+  it('conn.request is the same with or without an accept hook, whole head or split, and stable once read', async () => {
+    const seenByHook: UpgradeRequest[] = [];
+    const { routes, port } = await listen([
+      { path: '/hooked', accept: (request) => void seenByHook.push(request) },
+      { path: '/plain', defaultPath: true },
+    ]);
+    const extra = 'Origin: http://o.test\r\nCookie: a=1\r\nCookie: b=2\r\nSec-WebSocket-Protocol: p1, p2\r\nX-Latin: caf\xe9\r\n';
+    const requestTo = (path: string) =>
+      `GET ${path}?room=7 HTTP/1.1\r\nHost: h.test\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+      `Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n${extra}\r\n`;
+    const open = async (route: Route<unknown>, path: string, split: boolean): Promise<Connection> => {
+      const opened = firstValueFrom(route.connections$);
+      const peer = await raw(port);
+      const bytes = Buffer.from(requestTo(path), 'latin1');
+      if (split) {
+        peer.socket.write(bytes.subarray(0, 40));
+        await new Promise((r) => setTimeout(r, 20));
+        peer.socket.write(bytes.subarray(40));
+      } else {
+        peer.socket.write(bytes);
+      }
+      expect((await peer.readResponse()).status).toBe(101);
+      return opened;
+    };
+    const hooked = await open(routes[0]!, '/hooked', false);
+    expect(hooked.request).toBe(seenByHook[0]); // the very object the hook saw
+    // The routes differ in path and the peers in port; everything else must match exactly.
+    const same = (r: UpgradeRequest) => ({ ...r, url: r.url.replace(/^\/\w+/, '/route'), path: '/route', remotePort: 0 });
+    for (const split of [false, true]) {
+      const plain = await open(routes[1]!, '/plain', split);
+      expect(plain.remoteAddress).toBe('127.0.0.1');
+      const request = plain.request;
+      expect(plain.request).toBe(request);
+      expect(same(request)).toStrictEqual(same(seenByHook[0]!));
+      expect(request).toMatchObject({ url: '/plain?room=7', path: '/plain', protocols: ['p1', 'p2'], remotePort: expect.any(Number) });
+      expect(request.headers['x-latin']).toBe('caf\xe9');
+    }
+  });
+
   it('a request that offers no subprotocol has an empty list that cannot be changed (it is shared)', async () => {
     const seen: UpgradeRequest[] = [];
     const { port } = await listen([{ path: '/', accept: (request) => void seen.push(request) }]);

@@ -13,7 +13,7 @@ import { checkCloseToSend } from '../protocol/close-payload';
 import type { ConnectionOptions } from './connection-options';
 import type { CloseMessage, Message, MessageType, OutgoingMessage } from './message';
 import { toBytes } from './to-bytes';
-import type { UpgradeRequest, UpgradeResponse } from './upgrade-request';
+import { KeptUpgradeRequest, type UpgradeRequest, type UpgradeResponse } from './upgrade-request';
 
 /** Options for `Connection.send`. */
 export interface SendOptions {
@@ -39,7 +39,8 @@ export interface ConnectionInit<TData> {
   socket: Socket;
   role: 'server' | 'client';
   options: ConnectionOptions;
-  request: UpgradeRequest;
+  /** The request, or (server side) its compact form until first asked for. */
+  request: UpgradeRequest | KeptUpgradeRequest;
   response: UpgradeResponse | undefined;
   protocol: string | undefined;
   data: TData;
@@ -71,8 +72,13 @@ interface PendingPing {
 export class Connection<TData = unknown> implements TransportListener {
   readonly messages$: Observable<Message>;
   readonly sink: Observer<OutgoingMessage>;
+
   /** The handshake as this side saw it (on the client: the request it sent). */
-  readonly request: UpgradeRequest;
+  get request(): UpgradeRequest {
+    const request = this.upgradeRequest;
+    return request instanceof KeptUpgradeRequest ? (this.upgradeRequest = request.restore()) : request;
+  }
+
   /** On the client: the server's 101 response. Undefined on the server. */
   readonly response: UpgradeResponse | undefined;
   /** The negotiated subprotocol, if any. */
@@ -80,6 +86,8 @@ export class Connection<TData = unknown> implements TransportListener {
   /** Per-connection user data, set by the server's accept hook (or by you). */
   data: TData;
 
+  /** `request`, or its kept form until first read (see KeptUpgradeRequest). */
+  private upgradeRequest: UpgradeRequest | KeptUpgradeRequest;
   private readonly transport: SocketTransport;
   private readonly options: ConnectionOptions;
   private readonly deflateParams: DeflateParams | undefined;
@@ -105,7 +113,7 @@ export class Connection<TData = unknown> implements TransportListener {
   private streamQueue: Array<() => void> | undefined;
 
   constructor(init: ConnectionInit<TData>) {
-    this.request = init.request;
+    this.upgradeRequest = init.request;
     this.response = init.response;
     this.protocol = init.protocol;
     this.data = init.data;
@@ -146,7 +154,7 @@ export class Connection<TData = unknown> implements TransportListener {
   }
 
   get remoteAddress(): string | undefined {
-    return this.request.remoteAddress;
+    return this.upgradeRequest.remoteAddress;
   }
 
   /** Outgoing bytes not yet handed to the kernel. */

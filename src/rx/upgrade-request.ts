@@ -27,3 +27,14 @@ export interface UpgradeResponse {
   readonly headers: HttpHeaders;
   readonly protocol: string | undefined;
 }
+
+/**
+ * @internal A request in a compact form, restored into an `UpgradeRequest` the first time
+ * `conn.request` is read. The server keeps the requests nobody has seen yet (routes without an
+ * accept hook) this way, because the parsed object lives as long as the connection.
+ */
+export abstract class KeptUpgradeRequest {
+  abstract readonly remoteAddress: string | undefined;
+  /** A new object equal to the request the server parsed and validated. */
+  abstract restore(): UpgradeRequest;
+}

@@ -9,11 +9,12 @@ import { HttpHeadParser, type HttpRequestHead } from '../handshake/http-head-par
 import { negotiatePerMessageDeflate } from '../extensions/permessage-deflate';
 import { Connection } from '../rx/connection';
 import { DEFAULT_CONNECTION_OPTIONS, type ConnectionOptions } from '../rx/connection-options';
-import type { UpgradeRequest } from '../rx/upgrade-request';
+import type { KeptUpgradeRequest, UpgradeRequest } from '../rx/upgrade-request';
 import { CONNECTION_OPTION_RULES, validateOptions, type OptionRules } from '../rx/validate-options';
 import { computeAcceptKey } from '../transport/accept-key';
 import { replyAndClose } from '../transport/reply';
 import { isRejection, runAcceptHook, type AcceptDecision } from './accept';
+import { KeptRequest, upgradeRequestOf } from './kept-request';
 import { Route, type RouteOptions } from './route';
 import { Router } from './router';
 
@@ -243,20 +244,35 @@ export class WebSocketServer {
     }
     const handshake = this.startHandshake(socket, secure, true);
     const parser = HttpHeadParser.request({ maxHeaderBytes: this.options.maxHeaderBytes, maxHeaderCount: this.options.maxHeaderCount });
+    // A head that came in one chunk can be kept as its text (KeptRequest); one that came in
+    // pieces is parsed for good, as holding the pieces would let a slow sender pin them all.
+    let oneChunk = true;
     const onData = (chunk: Buffer) => {
       const result = parser.push(chunk);
-      if (result.kind === 'incomplete') return;
+      if (result.kind === 'incomplete') {
+        oneChunk = false;
+        return;
+      }
       socket.off('data', onData);
       socket.pause();
       if (result.kind === 'error') return this.refuse(handshake, result.status, result.message);
       const head: HttpRequestHead = result.head;
-      this.upgrade(handshake, head.method, head.target, head.httpVersion, head.headers, result.rest);
+      this.upgrade(handshake, head.method, head.target, head.httpVersion, head.headers, result.rest, oneChunk ? chunk : undefined);
     };
     socket.on('data', onData);
   }
 
-  /** Validation, routing, origin and capacity checks, then the accept hook. */
-  private upgrade(handshake: Handshake, method: string, target: string, httpVersion: string, headers: HttpHeaders, rest: Uint8Array): void {
+  /** Validation, routing, origin and capacity checks, then the accept hook. `headChunk`: the
+   *  chunk that carried the whole head (and `rest` after it), when we read one (listen mode). */
+  private upgrade(
+    handshake: Handshake,
+    method: string,
+    target: string,
+    httpVersion: string,
+    headers: HttpHeaders,
+    rest: Uint8Array,
+    headChunk?: Buffer,
+  ): void {
     if (this.closing !== undefined) return this.refuse(handshake, 503, 'server is shutting down');
     if (handshake.standalone && headers['upgrade'] === undefined) {
       return this.refuse(handshake, 426, 'this is a websocket server', { upgrade: 'websocket' });
@@ -268,9 +284,18 @@ export class WebSocketServer {
     if (route === undefined) return this.refuse(handshake, 404, 'no websocket route here');
     if (!originAllowed(route.options.allowOrigins, info.origin)) return this.refuse(handshake, 403, 'origin not allowed');
     if (this.full(route)) return this.refuse(handshake, 503, 'too many connections');
-    const request = upgradeRequest(handshake, target, headers, info);
+    const socket = handshake.socket;
     const hook = route.options.accept;
-    if (hook === undefined) return this.complete(handshake, route, request, info, undefined, rest);
+    if (hook === undefined) {
+      // Nobody sees the request before the connection opens: keep its head's text rather than the
+      // parsed request, for as long as nobody reads `conn.request`.
+      const request =
+        headChunk !== undefined
+          ? new KeptRequest(headChunk.toString('latin1', 0, headChunk.length - rest.length), socket.remoteAddress, socket.remotePort, handshake.secure)
+          : upgradeRequestOf(target, headers, info, socket.remoteAddress, socket.remotePort, handshake.secure);
+      return this.complete(handshake, route, request, info, undefined, rest);
+    }
+    const request = upgradeRequestOf(target, headers, info, socket.remoteAddress, socket.remotePort, handshake.secure);
     handshake.cancelHook = runAcceptHook(
       hook,
       request,
@@ -283,7 +308,14 @@ export class WebSocketServer {
   }
 
   /** The accept hook has decided: write the 101 and open the connection, or refuse. */
-  private complete(handshake: Handshake, route: Route<any>, request: UpgradeRequest, info: UpgradeRequestInfo, decision: AcceptDecision<unknown>, rest: Uint8Array): void {
+  private complete(
+    handshake: Handshake,
+    route: Route<any>,
+    request: UpgradeRequest | KeptUpgradeRequest,
+    info: UpgradeRequestInfo,
+    decision: AcceptDecision<unknown>,
+    rest: Uint8Array,
+  ): void {
     const socket = handshake.socket;
     if (socket.destroyed || !this.handshakes.has(handshake)) return this.endHandshake(handshake);
     if (this.closing !== undefined) return this.refuse(handshake, 503, 'server is shutting down');
@@ -383,27 +415,4 @@ function originAllowed(rule: RouteOptions['allowOrigins'], origin: string | unde
   if (rule === undefined) return true;
   if (typeof rule === 'function') return rule(origin);
   return origin !== undefined && rule.includes(origin);
-}
-
-/** The offered-subprotocols list of every request that offers none. */
-const NO_PROTOCOLS: readonly string[] = Object.freeze([]);
-
-/** The request kept on each connection: it lives as long as the connection, so what can be
- *  shared is (the method, the empty list; the headers, as sent, cannot be). */
-function upgradeRequest(handshake: Handshake, url: string, headers: HttpHeaders, info: UpgradeRequestInfo): UpgradeRequest {
-  return {
-    // The only method validateUpgradeRequest lets through (RFC 6455 §4.1); a constant, not the
-    // parsed copy.
-    method: 'GET',
-    url,
-    path: info.path,
-    query: info.query,
-    host: info.host,
-    headers,
-    origin: info.origin,
-    protocols: info.protocols.length === 0 ? NO_PROTOCOLS : info.protocols,
-    remoteAddress: handshake.socket.remoteAddress,
-    remotePort: handshake.socket.remotePort,
-    secure: handshake.secure,
-  };
 }

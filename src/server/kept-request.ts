@@ -1,0 +1,66 @@
+import type { HttpHeaders } from '../errors';
+import { HttpHeadParser } from '../handshake/http-head-parser';
+import { validateUpgradeRequest, type UpgradeRequestInfo } from '../handshake/server-handshake';
+import { KeptUpgradeRequest, type UpgradeRequest } from '../rx/upgrade-request';
+
+/**
+ * A request that passed the handshake, kept as the text of its head (latin1, one char per byte)
+ * until someone reads `conn.request`, then parsed and validated again into the same request.
+ *
+ * Why: the parsed request (a null-prototype headers dictionary, a string per header value, the
+ * request object itself) costs about twice the head's own size and lives as long as the
+ * connection, while many applications never look at it. The same bytes through the same
+ * deterministic parser and validator give an equal request, so nothing a user can see changes.
+ */
+export class KeptRequest extends KeptUpgradeRequest {
+  constructor(
+    /** The request head, from the request line to its blank line included. */
+    private readonly head: string,
+    readonly remoteAddress: string | undefined,
+    private readonly remotePort: number | undefined,
+    private readonly secure: boolean,
+  ) {
+    super();
+  }
+
+  restore(): UpgradeRequest {
+    const bytes = Buffer.from(this.head, 'latin1');
+    // These bytes were accepted under the server's limits, so any limits at least their size do.
+    const parsed = HttpHeadParser.request({ maxHeaderBytes: bytes.length, maxHeaderCount: bytes.length }).push(bytes);
+    if (parsed.kind !== 'done') throw new Error(`rxws bug: a kept request head no longer parses (${parsed.kind})`);
+    const { method, target, httpVersion, headers } = parsed.head;
+    const validation = validateUpgradeRequest(method, target, headers, httpVersion);
+    if (!validation.ok) throw new Error(`rxws bug: a kept request head no longer validates (${validation.status})`);
+    return upgradeRequestOf(target, headers, validation.info, this.remoteAddress, this.remotePort, this.secure);
+  }
+}
+
+/** The offered-subprotocols list of every request that offers none. */
+const NO_PROTOCOLS: readonly string[] = Object.freeze([]);
+
+/** The request as the accept hook and `conn.request` show it. It lives as long as the
+ *  connection, so what can be shared is (the method, the empty list; the headers, as sent, cannot be). */
+export function upgradeRequestOf(
+  url: string,
+  headers: HttpHeaders,
+  info: UpgradeRequestInfo,
+  remoteAddress: string | undefined,
+  remotePort: number | undefined,
+  secure: boolean,
+): UpgradeRequest {
+  return {
+    // The only method validateUpgradeRequest lets through (RFC 6455 §4.1); a constant, not the
+    // parsed copy.
+    method: 'GET',
+    url,
+    path: info.path,
+    query: info.query,
+    host: info.host,
+    headers,
+    origin: info.origin,
+    protocols: info.protocols.length === 0 ? NO_PROTOCOLS : info.protocols,
+    remoteAddress,
+    remotePort,
+    secure,
+  };
+}
