@@ -1,7 +1,5 @@
-import type { Observer } from 'rxjs';
 import { CloseCode, isValidWireCloseCode } from '../protocol/close-code';
-import { Connection, type ConnectionInit } from '../rx/connection';
-import type { OutgoingMessage } from '../rx/message';
+import { Connection } from '../rx/connection';
 
 /**
  * A client-side Connection that also remembers whether this program started the close, and with
@@ -11,23 +9,6 @@ import type { OutgoingMessage } from '../rx/message';
  */
 export class ClientConnection<TData = unknown> extends Connection<TData> {
   private localCode: number | undefined;
-
-  constructor(init: ConnectionInit<TData>) {
-    super(init);
-    const inner = this.sink;
-    const sink: Observer<OutgoingMessage> = {
-      next: (message) => inner.next(message),
-      error: (error: unknown) => {
-        this.markLocal(closeCodeOf(error));
-        inner.error(error);
-      },
-      complete: () => {
-        this.markLocal(CloseCode.Normal);
-        inner.complete();
-      },
-    };
-    (this as { sink: Observer<OutgoingMessage> }).sink = sink;
-  }
 
   /**
    * The close code this side asked for when it started the close (`close()`, `sink.complete()`,
@@ -49,6 +30,18 @@ export class ClientConnection<TData = unknown> extends Connection<TData> {
     const wasOpen = this.state === 'open';
     super.fail(code, reason); // throws UsageError for a bad code or reason
     if (wasOpen && this.localCode === undefined) this.localCode = code;
+  }
+
+  /** @internal `sink.error()`. */
+  override sinkError(error: unknown): void {
+    this.markLocal(closeCodeOf(error));
+    super.sinkError(error);
+  }
+
+  /** @internal `sink.complete()`. */
+  override sinkComplete(): void {
+    this.markLocal(CloseCode.Normal);
+    super.sinkComplete();
   }
 
   override terminate(): void {

@@ -71,7 +71,13 @@ interface PendingPing {
  */
 export class Connection<TData = unknown> implements TransportListener {
   readonly messages$: Observable<Message>;
-  readonly sink: Observer<OutgoingMessage>;
+
+  /** Outgoing messages: `next` sends (a drop after close is reported on `errors$`), `complete`
+   *  closes with 1000, `error` closes with the error's `closeCode` or 1011. */
+  get sink(): Observer<OutgoingMessage> {
+    // Made on first use: many connections only ever listen.
+    return (this.sinkObserver ??= new ConnectionSink(this));
+  }
 
   /** The handshake as this side saw it (on the client: the request it sent). */
   get request(): UpgradeRequest {
@@ -88,6 +94,7 @@ export class Connection<TData = unknown> implements TransportListener {
 
   /** `request`, or its kept form until first read (see KeptUpgradeRequest). */
   private upgradeRequest: UpgradeRequest | KeptUpgradeRequest;
+  private sinkObserver: ConnectionSink | undefined;
   private readonly transport: SocketTransport;
   private readonly options: ConnectionOptions;
   private readonly deflateParams: DeflateParams | undefined;
@@ -121,7 +128,6 @@ export class Connection<TData = unknown> implements TransportListener {
     this.deflateParams = init.deflate?.params;
     this.transport = new SocketTransport(init.socket, transportOptions(init.options, init.role, init.deflate), this);
     this.messages$ = new MessageStream(this);
-    this.sink = new ConnectionSink(this);
     if (init.head.length > 0) {
       // Frames that came in the handshake's own packet are handled one turn later, as if read
       // then: the application gets the connection first (route `handle`, `connections$`, the
