@@ -8,6 +8,7 @@ import { MessageAssembler } from './message-assembler';
 import { Opcode } from './opcode';
 import type {
   CloseInfo,
+  FrameArena,
   MaskSource,
   MessageCompression,
   ProtocolEvents,
@@ -37,6 +38,7 @@ const OPTION_KEYS = new Set([
   'autoPong',
   'alloc',
   'allocMessage',
+  'arena',
   'textCodec',
   'maskSource',
   'compression',
@@ -82,6 +84,11 @@ export class ProtocolConnection implements FrameHandler {
   private readonly events: ProtocolEvents;
   private readonly alloc: (size: number) => Uint8Array;
   private readonly allocMessage: (size: number) => Uint8Array;
+  private readonly arena: FrameArena | undefined;
+  /** Where the frame begun by `beginFrame` starts in the buffer it returned. */
+  private frameAt = 0;
+  /** The frame begun by `beginFrame` is in the arena. */
+  private frameInArena = false;
   private readonly codec: TextCodec;
   private readonly maskSource: MaskSource;
   private readonly autoPong: boolean;
@@ -150,6 +157,10 @@ export class ProtocolConnection implements FrameHandler {
     this.events = events;
     this.alloc = options.alloc ?? defaultAlloc;
     this.allocMessage = options.allocMessage ?? defaultAlloc;
+    this.arena = options.arena;
+    if (this.arena !== undefined && typeof events.writeArena !== 'function') {
+      throw new UsageError('invalid_option', 'an arena needs events.writeArena');
+    }
     this.codec = options.textCodec ?? defaultTextCodec;
     this.autoPong = options.autoPong ?? true;
     this.maxMessageBytes = options.maxMessageBytes;
@@ -804,16 +815,18 @@ export class ProtocolConnection implements FrameHandler {
     const codec = this.codec;
     const len = codec.byteLength(text);
     const masked = !this.isServer;
-    // One allocation for header + payload; the text is encoded straight into it.
-    const out = this.alloc(frameHeaderSize(len, masked) + len);
+    // One buffer for header + payload; the text is encoded straight into it.
+    const size = frameHeaderSize(len, masked) + len;
+    const out = this.beginFrame(size, true);
+    const at = this.frameAt;
     const p = masked
-      ? writeMaskedFrameHeader(out, 0, opcode, fin, false, len, this.maskSource)
-      : writeFrameHeader(out, 0, opcode, fin, false, len);
+      ? writeMaskedFrameHeader(out, at, opcode, fin, false, len, this.maskSource)
+      : writeFrameHeader(out, at, opcode, fin, false, len);
     // A codec whose byteLength and encodeInto disagree would leave uninitialised bytes of a
     // pooled buffer on the wire (RELIABILITY.md 38).
     if (codec.encodeInto(text, out, p) !== len) throw new Error('text codec byteLength and encodeInto disagree');
     if (masked) applyMask(out, p, p + len, out, p - 4, 0);
-    this.writeOrdered(out);
+    this.endFrame(out, size, true);
   }
 
   private writeDataFrame(opcode: number, data: Uint8Array, fin: boolean, rsv1 = false): void {
@@ -821,23 +834,52 @@ export class ProtocolConnection implements FrameHandler {
     if (this.isServer) {
       if (len >= LARGE_PAYLOAD_BYTES) {
         // Large server payloads: header alone, then the caller's bytes by reference.
-        const header = this.alloc(frameHeaderSize(len, false));
-        writeFrameHeader(header, 0, opcode, fin, rsv1, len);
-        this.writeOrdered(header);
+        const headerSize = frameHeaderSize(len, false);
+        const header = this.beginFrame(headerSize, true);
+        writeFrameHeader(header, this.frameAt, opcode, fin, rsv1, len);
+        this.endFrame(header, headerSize, true);
         this.writeOrdered(data);
         return;
       }
-      const out = this.alloc(frameHeaderSize(len, false) + len);
-      out.set(data, writeFrameHeader(out, 0, opcode, fin, rsv1, len));
-      this.writeOrdered(out);
+      const size = frameHeaderSize(len, false) + len;
+      const out = this.beginFrame(size, true);
+      out.set(data, writeFrameHeader(out, this.frameAt, opcode, fin, rsv1, len));
+      this.endFrame(out, size, true);
       return;
     }
     // Clients mask a copy, never the caller's buffer (§5.3).
-    const out = this.alloc(frameHeaderSize(len, true) + len);
-    const p = writeMaskedFrameHeader(out, 0, opcode, fin, rsv1, len, this.maskSource);
+    const size = frameHeaderSize(len, true) + len;
+    const out = this.beginFrame(size, true);
+    const p = writeMaskedFrameHeader(out, this.frameAt, opcode, fin, rsv1, len, this.maskSource);
     out.set(data, p);
     applyMask(out, p, p + len, out, p - 4, 0);
-    this.writeOrdered(out);
+    this.endFrame(out, size, true);
+  }
+
+  /**
+   * Starts an outgoing frame of `size` bytes: returns the buffer to write it into, at
+   * `this.frameAt`. That is the arena when there is one, the frame is small, and (for data
+   * frames, `ordered`) nothing waits in the ordered queue; otherwise a buffer of its own.
+   * `endFrame` must follow, with no other frame in between.
+   */
+  private beginFrame(size: number, ordered: boolean): Uint8Array {
+    const arena = this.arena;
+    if (arena !== undefined && size <= arena.maxFrameBytes && (!ordered || this.outQueue.length === 0 || this.pumping)) {
+      this.frameAt = arena.reserve(size);
+      this.frameInArena = true;
+      return arena.bytes;
+    }
+    this.frameAt = 0;
+    this.frameInArena = false;
+    return this.alloc(size);
+  }
+
+  /** Hands the frame begun by `beginFrame` to the transport (through the ordered queue if
+   *  `ordered` and it is not in the arena). */
+  private endFrame(out: Uint8Array, size: number, ordered: boolean): void {
+    if (this.frameInArena) this.events.writeArena!(this.frameAt, size);
+    else if (ordered) this.writeOrdered(out);
+    else this.events.write(out);
   }
 
   /** One message as frames of at most `size` payload bytes; RSV1 only on the first (RFC 7692). */
@@ -935,15 +977,17 @@ export class ProtocolConnection implements FrameHandler {
   private writeControl(opcode: number, payload: Uint8Array): void {
     const len = payload.length;
     const masked = !this.isServer;
-    const out = this.alloc(frameHeaderSize(len, masked) + len);
+    const size = frameHeaderSize(len, masked) + len;
+    const out = this.beginFrame(size, false);
+    const at = this.frameAt;
     if (masked) {
-      const p = writeMaskedFrameHeader(out, 0, opcode, true, false, len, this.maskSource);
+      const p = writeMaskedFrameHeader(out, at, opcode, true, false, len, this.maskSource);
       out.set(payload, p);
       applyMask(out, p, p + len, out, p - 4, 0);
     } else {
-      out.set(payload, writeFrameHeader(out, 0, opcode, true, false, len));
+      out.set(payload, writeFrameHeader(out, at, opcode, true, false, len));
     }
-    this.events.write(out);
+    this.endFrame(out, size, false);
   }
 
   /** Writes a close frame; `code` 0 means an empty payload (§5.5.1: the body is optional).
@@ -1034,6 +1078,10 @@ function validateOptions(options: ProtocolOptions): void {
   }
   if (options.autoPong !== undefined && typeof options.autoPong !== 'boolean') {
     throw new UsageError('invalid_option', 'autoPong must be a boolean');
+  }
+  const arena = options.arena;
+  if (arena !== undefined && (arena === null || typeof arena.reserve !== 'function' || !(arena.bytes instanceof Uint8Array) || !Number.isSafeInteger(arena.maxFrameBytes))) {
+    throw new UsageError('invalid_option', 'arena must have reserve(), bytes and maxFrameBytes');
   }
   if (options.alloc !== undefined && typeof options.alloc !== 'function') {
     throw new UsageError('invalid_option', 'alloc must be a function');

@@ -16,6 +16,20 @@ export interface TextCodec {
   decode(bytes: Uint8Array): string;
 }
 
+/**
+ * A buffer shared by many connections that the core writes small frames straight into, instead of
+ * asking `alloc` for a buffer per frame: on a busy connection that is a typed-array view and its
+ * garbage per message. The transport owns it and is told of each frame by `events.writeArena`.
+ */
+export interface FrameArena {
+  /** Frames up to this many bytes may go to the arena; larger ones use `alloc`. */
+  readonly maxFrameBytes: number;
+  /** Makes room for `size` contiguous bytes and returns where they start in `bytes`. */
+  reserve(size: number): number;
+  /** The current buffer. Read it after `reserve`, which may have replaced it. */
+  readonly bytes: Uint8Array;
+}
+
 /** Writes 4 mask-key bytes at `offset` (RFC 6455 §5.3: unpredictable, from a strong source). */
 export type MaskSource = (target: Uint8Array, offset: number) => void;
 
@@ -25,6 +39,9 @@ export interface ProtocolOptions extends ProtocolLimits {
   autoPong?: boolean;
   /** Allocates output buffers; the transport passes Buffer.allocUnsafe (pooled). */
   alloc?: (size: number) => Uint8Array;
+  /** Where small frames are written in place; requires `events.writeArena`. Default: none, every
+   *  frame gets a buffer from `alloc`. */
+  arena?: FrameArena;
   /** Allocates the buffer a message (or a control frame's payload) spanning frames or chunks is
    *  assembled in, which is handed to the application. Need not be zero-filled (only received bytes are ever exposed). Default:
    *  `new Uint8Array(size)`; the transport passes `Buffer.allocUnsafe`. */
@@ -80,6 +97,9 @@ export interface CloseInfo {
 export interface ProtocolEvents {
   /** Bytes to put on the wire, in order. Ownership passes: the core never touches them again. */
   write(bytes: Uint8Array): void;
+  /** With `options.arena`: the `size` bytes at `offset` of `arena.bytes` (just reserved) are the
+   *  next bytes to put on the wire, in order with `write`. */
+  writeArena?(offset: number, size: number): void;
   onText(text: string): void;
   /** A view the receiver may keep (it is not reused by the core). */
   onBinary(data: Uint8Array): void;
