@@ -74,6 +74,6 @@ export function markdownReport(r: RunReport): string {
     for (const f of s.failures) out.push(`- failed: ${f}`);
     if (Object.keys(s.skipped).length || s.failures.length) out.push('');
   }
-  out.push('Run it yourself: `npx tsx bench/run.ts` (full, ~10–15 min on 2 cores) or `npx tsx bench/run.ts --quick`.', '');
+  out.push('Run it yourself: `npx tsx bench/run.ts` (full, ~10–15 min on 2 cores) or `npx tsx bench/run.ts --quick`. Loopback figures on a small VM swing with scheduling; to compare the JavaScript of two builds alone, `npm run build && npx tsx bench/echo-in-process.ts` (ns per echoed message, no kernel).', '');
   return out.join('\n');
 }

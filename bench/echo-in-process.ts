@@ -1,0 +1,96 @@
+/**
+ * The JavaScript cost of echoing one message through rxws, without the kernel: a server-side
+ * Connection on an in-memory Duplex fed chunks of masked frames, with the bench's echo handler
+ * (subscribe to messages$, push each into sink). Prints nanoseconds per echoed message, best and
+ * median of several runs. On this 2-core VM the loopback numbers of `npm run bench` swing by ±30%
+ * with scheduling and wake-ups; this loop moves only with our own code, so compare builds with it.
+ *
+ *   npm run build && npx tsx bench/echo-in-process.ts [--size 32] [--per-read 32] [--read 65536] [--text]
+ *
+ * The code measured is the compiled build in dist/ (as users run it), not the sources through tsx.
+ */
+import { Duplex } from 'node:stream';
+import type { Socket } from 'node:net';
+import type * as ConnectionModule from '../src/rx/connection';
+import type * as OptionsModule from '../src/rx/connection-options';
+import { BENCH_MASK_KEY, OPCODE_BINARY, OPCODE_TEXT, buildFrame, repeatFrame } from './lib/frames';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { Connection } = require('../dist/cjs/rx/connection') as typeof ConnectionModule;
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { DEFAULT_CONNECTION_OPTIONS } = require('../dist/cjs/rx/connection-options') as typeof OptionsModule;
+
+
+/** Discards what is written, counting it: the socket's place without a kernel. */
+class NullSocket extends Duplex {
+  written = 0;
+  override _read(): void {}
+  override _write(chunk: Buffer, _encoding: BufferEncoding, done: () => void): void {
+    this.written += chunk.length;
+    done();
+  }
+  override _writev(chunks: Array<{ chunk: Buffer }>, done: () => void): void {
+    for (const c of chunks) this.written += c.chunk.length;
+    done();
+  }
+  setNoDelay(): this {
+    return this;
+  }
+}
+
+function arg(name: string, fallback: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
+}
+
+const size = arg('size', 32);
+const perRead = arg('per-read', 32);
+const text = process.argv.includes('--text');
+const frame = buildFrame(text ? OPCODE_TEXT : OPCODE_BINARY, Buffer.alloc(size, 0x61), BENCH_MASK_KEY);
+const stream = repeatFrame(frame, perRead);
+const readBytes = arg('read', stream.length);
+
+const socket = new NullSocket();
+const connection = new Connection({
+  socket: socket as unknown as Socket,
+  role: 'server',
+  options: DEFAULT_CONNECTION_OPTIONS,
+  request: { method: 'GET', url: '/', path: '/', query: '', host: undefined, headers: {}, origin: undefined, protocols: [], remoteAddress: undefined, remotePort: undefined, secure: false },
+  response: undefined,
+  protocol: undefined,
+  data: undefined,
+  head: new Uint8Array(0),
+});
+let echoed = 0;
+connection.messages$.subscribe((m) => {
+  if (m.type === 'text' || m.type === 'binary') {
+    connection.sink.next(m.data);
+    echoed++;
+  }
+});
+
+/** Feeds `rounds` copies of the frame stream in reads of `readBytes` (fresh memory each, as
+ *  Node gives: the parser unmasks in place); returns ns per message. */
+function run(rounds: number): number {
+  const t0 = process.hrtime.bigint();
+  for (let r = 0; r < rounds; r++) {
+    for (let at = 0; at < stream.length; at += readBytes) {
+      const n = Math.min(readBytes, stream.length - at);
+      const chunk = Buffer.allocUnsafe(n);
+      stream.copy(chunk, 0, at, at + n);
+      socket.emit('data', chunk);
+    }
+  }
+  return Number(process.hrtime.bigint() - t0) / (rounds * perRead);
+}
+
+const rounds = Math.max(20, Math.ceil(Math.min(400_000, 2e9 / (size * 20)) / perRead));
+run(rounds); // warm-up: let V8 optimise the path
+const results = Array.from({ length: 7 }, () => run(rounds)).sort((a, b) => a - b);
+const expected = 8 * rounds * perRead;
+if (echoed !== expected) throw new Error(`echoed ${echoed} messages, expected ${expected}`);
+console.log(
+  `${size} B ${text ? 'text' : 'binary'}, ${perRead} per read of ${readBytes} B: ` +
+    `best ${results[0]!.toFixed(1)} ns/message, median ${results[3]!.toFixed(1)} (node ${process.version})`,
+);
+connection.terminate();
