@@ -487,14 +487,14 @@ const MIN_VIEW_BYTES = 4 * 1024;
  */
 class SlabArena implements FrameArena {
   readonly maxFrameBytes = SLAB_MAX_FRAME;
-  slab = new ArrayBuffer(SLAB_BYTES);
-  bytes = new Uint8Array(this.slab);
+  bytes = newSlab();
+  slab = this.bytes.buffer as ArrayBuffer;
   used = 0;
 
   reserve(size: number): number {
     if (this.used + size > SLAB_BYTES) {
-      this.slab = new ArrayBuffer(SLAB_BYTES);
-      this.bytes = new Uint8Array(this.slab);
+      this.bytes = newSlab();
+      this.slab = this.bytes.buffer as ArrayBuffer;
       this.used = 0;
     }
     const at = this.used;
@@ -503,6 +503,15 @@ class SlabArena implements FrameArena {
   }
 }
 const slabArena = new SlabArena();
+
+/**
+ * A slab of its own (not Node's shared pool), not zero-filled: every byte that reaches a socket
+ * was written as part of a frame first, and zero-filling 64 KiB per slab was 15% of the time of
+ * an in-process 1 KiB echo.
+ */
+function newSlab(): Buffer {
+  return Buffer.allocUnsafeSlow(SLAB_BYTES);
+}
 
 /** The frame allocFrame made last and where it lies: `write` recognises it by identity, which
  *  is cheaper than asking a view for its `.buffer` (a call into C++). */
