@@ -216,43 +216,21 @@ export class SocketTransport implements ProtocolEvents, InflateSink {
 
   write(bytes: Uint8Array): void {
     if (this.done || this.socket.destroyed) return;
-    const n = bytes.length;
     if (bytes === lastFrame) {
-      // A frame just cut from the slab: it usually follows the previous one in memory.
+      // A frame just cut from the slab by allocFrame: it usually follows the previous one.
       lastFrame = undefined;
-      if (this.runSlab === lastFrameSlab && this.runEnd === lastFrameOffset) {
-        this.runEnd += n;
-      } else {
-        this.endRun();
-        this.runSlab = lastFrameSlab;
-        this.runStart = lastFrameOffset;
-        this.runEnd = lastFrameOffset + n;
-      }
-    } else {
-      this.endRun();
-      (this.pending ??= []).push(bytes);
-      if (n >= COPY_LIMIT) this.pendingLarge = true;
+      this.appendToRun(lastFrameSlab, lastFrameOffset, bytes.length);
+      return;
     }
-    this.pendingBytes += n;
-    this.scheduleFlush();
-    if (this.queueWaiters !== undefined && !this.protocol.hasQueuedOutput) this.releaseQueueWaiters();
+    this.endRun();
+    (this.pending ??= []).push(bytes);
+    if (bytes.length >= COPY_LIMIT) this.pendingLarge = true;
+    this.queued(bytes.length);
   }
 
   writeArena(offset: number, size: number): void {
-    if (this.done || this.socket.destroyed) return;
     // A frame written in place in the slab (FrameArena): it usually follows the previous one.
-    const current = slabArena.slab;
-    if (this.runSlab === current && this.runEnd === offset) {
-      this.runEnd += size;
-    } else {
-      this.endRun();
-      this.runSlab = current;
-      this.runStart = offset;
-      this.runEnd = offset + size;
-    }
-    this.pendingBytes += size;
-    this.scheduleFlush();
-    if (this.queueWaiters !== undefined && !this.protocol.hasQueuedOutput) this.releaseQueueWaiters();
+    if (!this.done && !this.socket.destroyed) this.appendToRun(slabArena.slab, offset, size);
   }
 
   onText(text: string): void {
@@ -425,6 +403,26 @@ export class SocketTransport implements ProtocolEvents, InflateSink {
       }
     }
     this.clearPending();
+  }
+
+  /** Extends the slab run with the frame at `slab[offset..offset+size)`, or starts a new one. */
+  private appendToRun(slab: ArrayBuffer, offset: number, size: number): void {
+    if (this.runSlab === slab && this.runEnd === offset) {
+      this.runEnd += size;
+    } else {
+      this.endRun();
+      this.runSlab = slab;
+      this.runStart = offset;
+      this.runEnd = offset + size;
+    }
+    this.queued(size);
+  }
+
+  /** Bookkeeping after a frame was queued for the next socket write. */
+  private queued(size: number): void {
+    this.pendingBytes += size;
+    this.scheduleFlush();
+    if (this.queueWaiters !== undefined && !this.protocol.hasQueuedOutput) this.releaseQueueWaiters();
   }
 
   /** Moves the slab run into the list, so that what is written next comes after it. */
