@@ -111,6 +111,9 @@ function skipAsciiWords(bytes: Uint8Array, i: number, end: number): number {
   let w = (bytes.byteOffset + i) >>> 2;
   const wEnd = w + ((end - i) >>> 3) * 2;
   const w0 = w;
+  // Eight words a step while they last (as in mask.ts, fewer bounds checks and loop tests per
+  // word), then pairs.
+  while (w + 8 <= wEnd && ((words[w]! | words[w + 1]! | words[w + 2]! | words[w + 3]! | words[w + 4]! | words[w + 5]! | words[w + 6]! | words[w + 7]!) & 0x80808080) === 0) w += 8;
   while (w < wEnd && ((words[w]! | words[w + 1]!) & 0x80808080) === 0) w += 2;
   return i + ((w - w0) << 2);
 }
