@@ -23,6 +23,7 @@ export { isControlOpcode, isKnownOpcode, Opcode } from './opcode';
 export { LARGE_PAYLOAD_BYTES, ProtocolConnection } from './protocol-connection';
 export type {
   CloseInfo,
+  FrameArena,
   MaskSource,
   ProtocolEvents,
   ProtocolOptions,
