@@ -509,6 +509,35 @@ describe('ProtocolConnection: pause, resume and re-entrancy', () => {
     conn.resume(); // not paused: no-op
   });
 
+  it('input kept while paused is each connection\'s own (idle connections start from one shared empty list)', () => {
+    const a = makeConnection('server');
+    const b = makeConnection('server');
+    a.conn.pause();
+    b.conn.pause();
+    a.conn.receive(toServer(Opcode.Text, 'for a'));
+    b.conn.receive(toServer(Opcode.Text, 'for b'));
+    const c = makeConnection('server');
+    c.conn.receive(toServer(Opcode.Text, 'for c'));
+    a.conn.resume();
+    b.conn.resume();
+    expect(a.rec.log).toEqual(['text "for a"']);
+    expect(b.rec.log).toEqual(['text "for b"']);
+    expect(c.rec.log).toEqual(['text "for c"']);
+  });
+
+  it('a message split across chunks while another connection assembles its own stays intact', () => {
+    const a = makeConnection('server');
+    const b = makeConnection('server');
+    const fa = toServer(Opcode.Text, 'alpha '.repeat(20));
+    const fb = toServer(Opcode.Binary, new Uint8Array(100).fill(7));
+    a.conn.receive(fa.slice(0, 30));
+    b.conn.receive(fb.slice(0, 40));
+    a.conn.receive(fa.slice(30));
+    b.conn.receive(fb.slice(40));
+    expect(a.rec.log).toEqual([`text ${JSON.stringify('alpha '.repeat(20))}`]);
+    expect(b.rec.log).toEqual([`binary ${'07'.repeat(100)}`]);
+  });
+
   it('pause() then resume() inside the same event carries straight on', () => {
     const { conn, rec } = makeConnection('server');
     rec.hooks.onText = (() => {

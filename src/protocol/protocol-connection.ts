@@ -30,6 +30,10 @@ const EMPTY = new Uint8Array(0);
 const RSV1 = 4;
 
 const defaultAlloc = (size: number): Uint8Array => new Uint8Array(size);
+/** Shared empty lists every connection starts with, replaced by its own array on first use (an
+ *  idle connection holds none). Frozen, so a push that missed the swap fails loudly. */
+const NO_INPUT: Uint8Array[] = Object.freeze([]) as unknown as Uint8Array[];
+const NO_SLOTS: OutSlot[] = Object.freeze([]) as unknown as OutSlot[];
 
 const OPTION_KEYS = new Set([
   'role',
@@ -93,8 +97,11 @@ export class ProtocolConnection implements FrameHandler {
   private readonly maskSource: MaskSource;
   private readonly autoPong: boolean;
   private readonly maxMessageBytes: number;
-  private readonly parser: FrameParser;
-  private readonly assembler: MessageAssembler;
+  private readonly maxFragments: number;
+  /** Made on the first bytes received, and the assembler on the first message that needs it:
+   *  an idle connection holds neither (idle connections are the memory that adds up). */
+  private parserOrNone: FrameParser | undefined;
+  private assemblerOrNone: MessageAssembler | undefined;
   /** permessage-deflate, when negotiated (RFC 7692). */
   private readonly compression: MessageCompression | undefined;
 
@@ -107,7 +114,7 @@ export class ProtocolConnection implements FrameHandler {
   /** Inside parser.push: re-entrant receive()/resume() must not start a second loop. */
   private processing = false;
   /** Chunks (or the tail of one) kept while paused, in arrival order. */
-  private pending: Uint8Array[] = [];
+  private pending: Uint8Array[] = NO_INPUT;
   private frameOpcode = 0;
   private frameFin = false;
   private frameLength = 0;
@@ -143,7 +150,7 @@ export class ProtocolConnection implements FrameHandler {
   private sendingFragments = false;
   /** Data frames (and our close) waiting behind a message still being compressed: output keeps
    *  send order although compression is asynchronous. Control frames do not wait (§5.4). */
-  private readonly outQueue: OutSlot[] = [];
+  private outQueue: OutSlot[] = NO_SLOTS;
   private outQueuedBytes = 0;
   /** Inside pump(): a slot's frames go straight out, ahead of the slots still queued. */
   private pumping = false;
@@ -166,10 +173,17 @@ export class ProtocolConnection implements FrameHandler {
     this.maxMessageBytes = options.maxMessageBytes;
     // RFC 6455 §5.3: only clients mask, with a fresh strong-random key per frame.
     this.maskSource = this.isServer ? noMask : (options.maskSource ?? createMaskSource());
-    this.assembler = new MessageAssembler(options.maxMessageBytes, options.maxFragments, this.allocMessage);
-    this.parser = new FrameParser(this);
+    this.maxFragments = options.maxFragments;
     this.compression = options.compression;
     if (this.compression !== undefined) this.extensionRsvBits = RSV1;
+  }
+
+  private get parser(): FrameParser {
+    return (this.parserOrNone ??= new FrameParser(this));
+  }
+
+  private get assembler(): MessageAssembler {
+    return (this.assemblerOrNone ??= new MessageAssembler(this.maxMessageBytes, this.maxFragments, this.allocMessage));
   }
 
   /** True while a compressed message is being decompressed (input is held meanwhile). */
@@ -217,14 +231,20 @@ export class ProtocolConnection implements FrameHandler {
   receive(chunk: Uint8Array): void {
     if (this.inputDone) return;
     if (this.processing || this.isPaused || this.inflatingOpcode !== 0 || this.pending.length !== 0) {
-      if (chunk.length !== 0) this.pending.push(chunk);
+      if (chunk.length !== 0) {
+        if (this.pending === NO_INPUT) this.pending = [chunk];
+        else this.pending.push(chunk);
+      }
       return;
     }
     this.processing = true;
     try {
       const end = chunk.length;
       const pos = this.parser.push(chunk, 0, end);
-      if (pos < end && !this.inputDone) this.pending.unshift(chunk.subarray(pos));
+      if (pos < end && !this.inputDone) {
+        if (this.pending === NO_INPUT) this.pending = [chunk.subarray(pos)];
+        else this.pending.unshift(chunk.subarray(pos));
+      }
       if (this.pending.length !== 0) this.drain();
     } catch (err) {
       this.processing = false;
@@ -296,8 +316,8 @@ export class ProtocolConnection implements FrameHandler {
 
   private abandonInput(): void {
     this.inputDone = true;
-    this.pending.length = 0;
-    this.assembler.discard();
+    if (this.pending !== NO_INPUT) this.pending.length = 0;
+    this.assemblerOrNone?.discard();
     this.wholePayload = EMPTY;
     this.controlPayload = EMPTY;
     this.messageCompressed = false;
@@ -418,7 +438,7 @@ export class ProtocolConnection implements FrameHandler {
     this.messageOpcode = 0;
     if (this.closeSent) {
       // §5.5.1: a message completed after our close is discarded.
-      this.assembler.discard();
+      this.assemblerOrNone?.discard();
       this.assembling = false;
       this.wholePayload = EMPTY;
       this.messageCompressed = false;
@@ -929,7 +949,8 @@ export class ProtocolConnection implements FrameHandler {
 
   private reserveSlot(size: number): OutSlot {
     const slot: OutSlot = { ready: false, dropped: false, isClose: false, bytes: undefined, run: undefined, size };
-    this.outQueue.push(slot);
+    if (this.outQueue === NO_SLOTS) this.outQueue = [slot];
+    else this.outQueue.push(slot);
     this.outQueuedBytes += size;
     return slot;
   }
@@ -961,7 +982,8 @@ export class ProtocolConnection implements FrameHandler {
       slot.dropped = true;
       if (slot.isClose) close = slot.bytes;
     }
-    this.outQueue.length = 0;
+    // Emptied in place (not replaced): a pump() running below holds this array.
+    if (this.outQueue !== NO_SLOTS) this.outQueue.length = 0;
     this.outQueuedBytes = 0;
     return close;
   }
