@@ -38,6 +38,15 @@ function indexedFrame(index: number, size: number): Buffer {
   return clientFrame(Opcode.Binary, payload);
 }
 
+/** Subscribes to `conn.messages$`; returns the live list of the indices its indexedFrames carry. */
+function collectIndices(conn: Connection): number[] {
+  const got: number[] = [];
+  conn.messages$.subscribe((m) => {
+    if (m.type === 'binary') got.push(Buffer.from(m.data.buffer, m.data.byteOffset, 4).readUInt32BE(0));
+  });
+  return got;
+}
+
 describe('messages$ (RFC 6455 §6.1, §6.2)', () => {
   const sizes = [0, 125, 126, 65_535, 65_536, 16 * MiB];
 
@@ -250,10 +259,7 @@ describe('buffering before subscription (DESIGN §2: bounded backlog, never drop
     const backedUp = peer.socket.writableLength;
     await sleep(100);
     expect(peer.socket.writableLength).toBeGreaterThanOrEqual(backedUp); // still not read
-    const got: number[] = [];
-    conn.messages$.subscribe((m) => {
-      if (m.type === 'binary') got.push(Buffer.from(m.data.buffer, m.data.byteOffset, 4).readUInt32BE(0));
-    });
+    const got = collectIndices(conn);
     await until(() => got.length >= sent, 5000, `all ${sent} messages (got ${got.length})`).catch((e: Error) => {
       throw new Error(`${e.message}; peer write buffer ${peer.socket.writableLength}`);
     });
@@ -269,10 +275,7 @@ describe('buffering before subscription (DESIGN §2: bounded backlog, never drop
     const count = 500;
     peer.send(Buffer.concat(Array.from({ length: count }, (_, i) => indexedFrame(i, 100))));
     await sleep(50);
-    const got: number[] = [];
-    conn.messages$.subscribe((m) => {
-      if (m.type === 'binary') got.push(Buffer.from(m.data.buffer, m.data.byteOffset, 4).readUInt32BE(0));
-    });
+    const got = collectIndices(conn);
     await until(() => got.length >= count, 2000, `all ${count} messages`).catch(() => undefined);
     expect(got).toEqual(Array.from({ length: count }, (_, i) => i));
   });
@@ -329,10 +332,7 @@ describe('buffering before subscription (DESIGN §2: bounded backlog, never drop
     const count = 200;
     peer.send(Buffer.concat(Array.from({ length: count }, (_, i) => indexedFrame(i, 100))));
     await sleep(50);
-    const got: number[] = [];
-    conn.messages$.subscribe((m) => {
-      if (m.type === 'binary') got.push(Buffer.from(m.data.buffer, m.data.byteOffset, 4).readUInt32BE(0));
-    });
+    const got = collectIndices(conn);
     await until(() => got.length >= count, 2000, `all ${count} messages`).catch(() => undefined);
     expect(got).toEqual(Array.from({ length: count }, (_, i) => i));
   });
@@ -1011,10 +1011,7 @@ describe('R40 a slow subscriber', () => {
     const s = await res.server();
     const peer = await res.raw(s.port);
     const conn = await s.nextConnection();
-    const got: number[] = [];
-    conn.messages$.subscribe((m) => {
-      if (m.type === 'binary') got.push(Buffer.from(m.data.buffer, m.data.byteOffset, 4).readUInt32BE(0));
-    });
+    const got = collectIndices(conn);
     conn.pause();
     let sent = 0;
     while (peer.socket.writableLength < 2 * MiB) {
