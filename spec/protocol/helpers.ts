@@ -131,13 +131,19 @@ export function runChunks(
   extra: Partial<ProtocolOptions> = {},
 ): string[] {
   const { conn, rec } = makeConnection(role, extra);
+  feedChunks(conn, bytes, cuts);
+  return rec.log;
+}
+
+/** Feeds `bytes` to `conn` cut at `cuts` (ascending offsets), each chunk a fresh copy (the core
+ *  unmasks in place), then closes the transport. */
+export function feedChunks(conn: ProtocolConnection, bytes: Uint8Array, cuts: readonly number[]): void {
   let prev = 0;
   for (const cut of [...cuts, bytes.length]) {
     conn.receive(bytes.slice(prev, cut));
     prev = cut;
   }
   conn.transportClosed();
-  return rec.log;
 }
 
 export function runWhole(role: Role, bytes: Uint8Array, extra: Partial<ProtocolOptions> = {}): string[] {

@@ -3,7 +3,7 @@
 // test says so, so order, limits and RSV1 rules are checked deterministically.
 import type { MessageCompression } from '../../src/protocol/protocol-types';
 import type { ProtocolConnection } from '../../src/protocol/protocol-connection';
-import { concat, hex, makeConnection, peerFrame, runWhole, utf8 } from './helpers';
+import { concat, feedChunks, hex, makeConnection, peerFrame, runWhole, utf8 } from './helpers';
 
 const RSV1 = 4;
 const xor = (bytes: Uint8Array): Uint8Array => bytes.map((b) => b ^ 0x5a);
@@ -351,12 +351,7 @@ describe('RFC 7692 §7.2.1: sending compressed messages, in order', () => {
 /** RELIABILITY 8 with the fake: a fresh connection per run, chunks copied (unmasked in place). */
 function runSplit(bytes: Uint8Array, cuts: readonly number[]): string[] {
   const { conn, rec } = setup();
-  let prev = 0;
-  for (const cut of [...cuts, bytes.length]) {
-    conn.receive(bytes.slice(prev, cut));
-    prev = cut;
-  }
-  conn.transportClosed();
+  feedChunks(conn, bytes, cuts);
   return rec.log;
 }
 

@@ -3,18 +3,12 @@
 // and without context takeover, fragmented compressed messages, order, and the zlib pool.
 import * as zlib from 'node:zlib';
 import { Opcode } from '../../src/protocol/opcode';
-import { DeflateCodec, compressShared, drainDeflatePool, type InflateSink } from '../../src/transport/deflate-codec';
+import { DeflateCodec, compressShared, type InflateSink } from '../../src/transport/deflate-codec';
 import { DEFAULT_DEFLATE_CONFIG } from '../../src/extensions/permessage-deflate';
 import type { ClientConnection } from '../../src';
-import { bytesWrittenBy, deflatePayload, echoServer, rxwsClient, wordsOf, type EchoServer } from './deflate-helpers';
+import { bytesWrittenBy, closedAfterEachTest, deflatePayload, echoServer, rxwsClient, wordsOf, type EchoServer } from './deflate-helpers';
 
-const servers: EchoServer[] = [];
-const clients: ClientConnection[] = [];
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.terminate();
-  await Promise.all(servers.splice(0).map((s) => s.server.close({ timeoutMs: 100 })));
-});
-afterAll(() => drainDeflatePool());
+const { servers, clients } = closedAfterEachTest();
 
 async function pair(options: object, clientOptions: object = options, fragmentBytes?: number): Promise<{ s: EchoServer; c: ClientConnection }> {
   const s = await echoServer(options, fragmentBytes);

@@ -3,6 +3,7 @@ import * as zlib from 'node:zlib';
 import { tap } from 'rxjs';
 import { WebSocketServer, openConnection, type ClientConnection, type Connection, type Route } from '../../src';
 import type { PerMessageDeflateOptions } from '../../src/extensions/permessage-deflate';
+import { drainDeflatePool } from '../../src/transport/deflate-codec';
 
 /** Deterministic, compressible, not trivial: words drawn by an LCG, with a 3-byte character. */
 export function wordsOf(size: number, seed = 1): Buffer {
@@ -65,3 +66,31 @@ export async function rxwsClient(url: string, perMessageDeflate: boolean | PerMe
 export function bytesWrittenBy(connection: Connection): number {
   return (connection as unknown as { transport: { socket: { bytesWritten: number } } }).transport.socket.bytesWritten;
 }
+
+/**
+ * The servers and clients a deflate spec opens, closed after each test (and the shared zlib pool
+ * drained after all). Call once at the top of the spec and push what each test opens.
+ */
+export function closedAfterEachTest(): { servers: EchoServer[]; clients: ClientConnection[] } {
+  const servers: EchoServer[] = [];
+  const clients: ClientConnection[] = [];
+  afterEach(async () => {
+    for (const c of clients.splice(0)) c.terminate();
+    await Promise.all(servers.splice(0).map((s) => s.server.close({ timeoutMs: 100 })));
+  });
+  afterAll(() => drainDeflatePool());
+  return { servers, clients };
+}
+
+/** Sends a text and a binary message of every size through `client` and expects each echoed intact. */
+export async function expectEchoOfEverySize(client: ClientConnection, sizes: readonly number[]): Promise<void> {
+  for (const size of sizes) {
+    const text = wordsOf(size, size).toString('utf8');
+    client.sink.next(text);
+    expect((await client.waitForMessage('text', { timeoutMs: 10_000 })).data === text).toBe(true);
+    const bytes = wordsOf(size, size + 1);
+    client.sink.next(bytes);
+    expect(Buffer.from((await client.waitForMessage('binary', { timeoutMs: 10_000 })).data).equals(bytes)).toBe(true);
+  }
+}
+

@@ -8,22 +8,14 @@ import * as http from 'node:http';
 import { join } from 'node:path';
 import * as readline from 'node:readline';
 import { WebSocket, WebSocketServer as WsServer } from 'ws';
-import type { ClientConnection } from '../../src';
-import { drainDeflatePool } from '../../src/transport/deflate-codec';
-import { bytesWrittenBy, echoServer, rxwsClient, wordsOf, type EchoServer } from './deflate-helpers';
+import { bytesWrittenBy, closedAfterEachTest, echoServer, expectEchoOfEverySize, rxwsClient, wordsOf, type EchoServer } from './deflate-helpers';
 import { launchBrowser } from '../helpers/browser';
 
 const SIZES = [0, 1, 125, 1024, 5000, 70_000, 1024 * 1024];
 const PYTHON = '/usr/bin/python3';
 const PEER = join(__dirname, '..', 'interop', 'peers', 'python-deflate-peer.py');
 
-const servers: EchoServer[] = [];
-const clients: ClientConnection[] = [];
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.terminate();
-  await Promise.all(servers.splice(0).map((s) => s.server.close({ timeoutMs: 100 })));
-});
-afterAll(() => drainDeflatePool());
+const { servers, clients } = closedAfterEachTest();
 
 async function rxwsEcho(options: object): Promise<EchoServer> {
   const s = await echoServer(options);
@@ -70,14 +62,7 @@ describe('interop: rxws client → ws server', () => {
       const c = await rxwsClient(`ws://127.0.0.1:${port}/`, { thresholdBytes: 0 });
       clients.push(c);
       expect(c.perMessageDeflate).toEqual({ serverNoContextTakeover: false, clientNoContextTakeover: false, serverMaxWindowBits: 15, clientMaxWindowBits: 15 });
-      for (const size of SIZES) {
-        const text = wordsOf(size, size).toString('utf8');
-        c.sink.next(text);
-        expect((await c.waitForMessage('text', { timeoutMs: 10_000 })).data === text).toBe(true);
-        const bytes = wordsOf(size, size + 1);
-        c.sink.next(bytes);
-        expect(Buffer.from((await c.waitForMessage('binary', { timeoutMs: 10_000 })).data).equals(bytes)).toBe(true);
-      }
+      await expectEchoOfEverySize(c, SIZES);
       await c.send('x'.repeat(10_000), { fragmentBytes: 64 });
       expect((await c.waitForMessage('text', { timeoutMs: 10_000 })).data).toBe('x'.repeat(10_000));
       expect((await c.close(1000)).code).toBe(1000);
@@ -110,14 +95,7 @@ describe('interop: Python websockets (compression on by default)', () => {
       clients.push(c);
       expect(c.perMessageDeflate).toBeDefined();
       expect(c.response?.headers['sec-websocket-extensions']).toMatch(/^permessage-deflate/);
-      for (const size of SIZES) {
-        const text = wordsOf(size, size).toString('utf8');
-        c.sink.next(text);
-        expect((await c.waitForMessage('text', { timeoutMs: 10_000 })).data === text).toBe(true);
-        const bytes = wordsOf(size, size + 1);
-        c.sink.next(bytes);
-        expect(Buffer.from((await c.waitForMessage('binary', { timeoutMs: 10_000 })).data).equals(bytes)).toBe(true);
-      }
+      await expectEchoOfEverySize(c, SIZES);
       expect((await c.close(1000)).code).toBe(1000);
     } finally {
       const exited = new Promise((resolve) => peer.once('exit', resolve));
