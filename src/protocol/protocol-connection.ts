@@ -231,20 +231,14 @@ export class ProtocolConnection implements FrameHandler {
   receive(chunk: Uint8Array): void {
     if (this.inputDone) return;
     if (this.processing || this.isPaused || this.inflatingOpcode !== 0 || this.pending.length !== 0) {
-      if (chunk.length !== 0) {
-        if (this.pending === NO_INPUT) this.pending = [chunk];
-        else this.pending.push(chunk);
-      }
+      if (chunk.length !== 0) this.holdInput(chunk, false);
       return;
     }
     this.processing = true;
     try {
       const end = chunk.length;
       const pos = this.parser.push(chunk, 0, end);
-      if (pos < end && !this.inputDone) {
-        if (this.pending === NO_INPUT) this.pending = [chunk.subarray(pos)];
-        else this.pending.unshift(chunk.subarray(pos));
-      }
+      if (pos < end && !this.inputDone) this.holdInput(chunk.subarray(pos), true);
       if (this.pending.length !== 0) this.drain();
     } catch (err) {
       this.processing = false;
@@ -252,6 +246,14 @@ export class ProtocolConnection implements FrameHandler {
       throw err;
     }
     this.processing = false;
+  }
+
+  /** Keeps input for later, behind what is kept already or (`first`) ahead of it; the first
+   *  kept chunk replaces the shared empty list with the connection's own. */
+  private holdInput(chunk: Uint8Array, first: boolean): void {
+    if (this.pending === NO_INPUT) this.pending = [chunk];
+    else if (first) this.pending.unshift(chunk);
+    else this.pending.push(chunk);
   }
 
   /** Stop processing input after the current frame (even mid-chunk); the owner also pauses
