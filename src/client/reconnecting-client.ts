@@ -1,12 +1,11 @@
 import { BehaviorSubject, EMPTY, Observable, Subject, filter, isObservable, switchMap, type Observer, type Subscription } from 'rxjs';
 import { RxwsError, UsageError } from '../errors';
-import { CloseCode, isValidWireCloseCode } from '../protocol/close-code';
-import type { Connection } from '../rx/connection';
+import { CloseCode } from '../protocol/close-code';
+import { utf8ByteLength } from '../protocol/text-codec';
 import type { DataMessage, Message, OutgoingMessage } from '../rx/message';
+import type { ReactiveConnection } from '../rx/reactive-connection';
+import { sinkErrorCode } from '../rx/sink-error-code';
 import { validateOptions, type OptionRules } from '../rx/validate-options';
-import type { ClientOptions } from './client-options';
-import { connect } from './connect';
-import type { ConnectTarget } from './connect-target';
 import { reconnect, type ReconnectOptions } from './reconnect';
 
 /**
@@ -32,9 +31,6 @@ export interface ReconnectingClientSettings {
   /** Most bytes (UTF-8 for text) the queue holds; same policy. Default 1 MiB. */
   queueLimitBytes: number;
 }
-
-/** The options of a ReconnectingClient: the `connect()` options (with a target) and its own settings. */
-export type ReconnectingClientOptions = Partial<ClientOptions> & Partial<ReconnectingClientSettings>;
 
 const DEFAULT_SETTINGS: Readonly<ReconnectingClientSettings> = Object.freeze({
   reconnect: undefined,
@@ -69,7 +65,9 @@ interface Queued {
 
 /**
  * A connection that keeps itself connected: `connect()` piped through `reconnect`, with what an
- * application needs around it.
+ * application needs around it. This is the shared implementation; each entry (Node, browser)
+ * exports its own `ReconnectingClient` on top, whose constructor takes a target to connect to
+ * with that entry's `connect()`.
  *
  * - `state$` (replays the current state), `connection$` (each connection as it opens; replays
  *   the open one), `connection` (the open one, or undefined).
@@ -88,9 +86,12 @@ interface Queued {
  * Each connection has its own heartbeat (the `heartbeat` option); it stops with its connection,
  * so none survives a reconnect (RELIABILITY 45).
  */
-export class ReconnectingClient {
+export class ReconnectingClientBase<C extends ReactiveConnection<any>, TTarget, TClientOptions extends object> {
+  /** The client's state, replayed to each subscriber; completes after 'closed'. */
   readonly state$: Observable<ReconnectingClientState>;
-  readonly connection$: Observable<Connection<any>>;
+  /** Each connection as it opens (replays the open one); ends when the client ends. */
+  readonly connection$: Observable<C>;
+  /** The text and binary messages of every successive connection, as one stream. */
   readonly messages$: Observable<DataMessage>;
   /** Dropped sends, and each connection's own reports (see `Connection.errors$`). Hot. */
   readonly errors$: Observable<RxwsError>;
@@ -100,11 +101,11 @@ export class ReconnectingClient {
 
   private readonly settings: ReconnectingClientSettings;
   private readonly stateSubject = new BehaviorSubject<ReconnectingClientState>('connecting');
-  private readonly currentSubject = new BehaviorSubject<Connection<any> | undefined>(undefined);
+  private readonly currentSubject = new BehaviorSubject<C | undefined>(undefined);
   private readonly errorSubject = new Subject<RxwsError>();
   private readonly queue: Queued[] = [];
   private queueBytes = 0;
-  private current: Connection<any> | undefined;
+  private current: C | undefined;
   private subscription: Subscription | undefined;
   private ended = false;
   private closing: Promise<void> | undefined;
@@ -112,11 +113,16 @@ export class ReconnectingClient {
   private readonly endedPromise = new Promise<void>((resolve) => (this.resolveEnded = resolve));
 
   /**
-   * @param target where to connect (with `connect()` and the client options in `options`), or
+   * @param target where to connect (with `connectTo` and the client options in `options`), or
    *   any Observable of connections that completes when its connection closes (then `options`
    *   may hold only the settings of this class).
+   * @param connectTo the entry's `connect()`.
    */
-  constructor(target: ConnectTarget | Observable<Connection<any>>, options: ReconnectingClientOptions = {}) {
+  constructor(
+    target: TTarget | Observable<C>,
+    options: Partial<TClientOptions> & Partial<ReconnectingClientSettings>,
+    connectTo: (target: TTarget, options: Partial<TClientOptions>) => Observable<C>,
+  ) {
     if (options === null || typeof options !== 'object') throw new UsageError('bad_option', 'reconnecting client options must be an object');
     const { reconnect: reconnectOptions, whileDisconnected, queueLimit, queueLimitBytes, ...clientOptions } = options;
     this.settings = validateOptions<ReconnectingClientSettings>(
@@ -125,16 +131,16 @@ export class ReconnectingClient {
       DEFAULT_SETTINGS,
       SETTING_RULES,
     );
-    let source: Observable<Connection<any>>;
+    let source: Observable<C>;
     if (isObservable(target)) {
       const extra = Object.keys(clientOptions)[0];
       if (extra !== undefined) throw new UsageError('unknown_option', `option '${extra}' needs a target to connect to, not an Observable`);
-      source = target as Observable<Connection<any>>;
+      source = target as Observable<C>;
     } else {
-      source = connect(target, clientOptions);
+      source = connectTo(target as TTarget, clientOptions as Partial<TClientOptions>);
     }
     const userOnRetry = this.settings.reconnect?.onRetry;
-    const operator = reconnect<Connection<any>>({
+    const operator = reconnect<C>({
       ...this.settings.reconnect,
       onRetry: (info) => {
         if (!this.ended && this.closing === undefined) this.stateSubject.next('reconnecting');
@@ -143,7 +149,7 @@ export class ReconnectingClient {
     });
 
     this.state$ = this.stateSubject.asObservable();
-    this.connection$ = this.currentSubject.pipe(filter((c): c is Connection<any> => c !== undefined));
+    this.connection$ = this.currentSubject.pipe(filter((c): c is C => c !== undefined));
     this.messages$ = this.currentSubject.pipe(
       switchMap((c) => (c === undefined ? EMPTY : c.messages$)),
       filter(isData),
@@ -154,7 +160,7 @@ export class ReconnectingClient {
         this.send(message);
       },
       error: (error: unknown) => {
-        void this.close(closeCodeOf(error), '');
+        void this.close(sinkErrorCode(error), '');
       },
       complete: () => {
         void this.close();
@@ -168,12 +174,13 @@ export class ReconnectingClient {
     });
   }
 
+  /** The current state (see ReconnectingClientState). */
   get state(): ReconnectingClientState {
     return this.stateSubject.value;
   }
 
   /** The open connection, if any. */
-  get connection(): Connection<any> | undefined {
+  get connection(): C | undefined {
     return this.current;
   }
 
@@ -233,7 +240,7 @@ export class ReconnectingClient {
     return this.closing;
   }
 
-  private opened(connection: Connection<any>): void {
+  private opened(connection: C): void {
     if (this.ended) return;
     this.current = connection;
     const errors = connection.errors$.subscribe((error) => this.errorSubject.next(error));
@@ -286,17 +293,11 @@ function isData(message: Message): message is DataMessage {
 }
 
 function byteLengthOf(message: OutgoingMessage): number {
-  return typeof message === 'string' ? Buffer.byteLength(message, 'utf8') : message.byteLength;
+  return typeof message === 'string' ? utf8ByteLength(message) : message.byteLength;
 }
 
 function copyBytes(message: ArrayBufferView | ArrayBuffer): Uint8Array {
   return message instanceof ArrayBuffer
     ? new Uint8Array(message.slice(0))
     : new Uint8Array(message.buffer.slice(message.byteOffset, message.byteOffset + message.byteLength));
-}
-
-/** As Connection's sink.error: the error's `closeCode` when it may be sent, else 1011. */
-function closeCodeOf(error: unknown): number {
-  const code = (error as { closeCode?: unknown } | null)?.closeCode;
-  return typeof code === 'number' && isValidWireCloseCode(code) ? code : CloseCode.InternalError;
 }
