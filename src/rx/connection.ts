@@ -1,5 +1,5 @@
 import type { Observable, Subscription } from 'rxjs';
-import { RxwsError, TimeoutError, UsageError, type ProtocolError } from '../errors';
+import { RxwsError, TimeoutError, UsageError } from '../errors';
 import { CloseCode } from '../protocol/close-code';
 import { Opcode } from '../protocol/opcode';
 import { SocketTransport, type TransportOptions } from '../transport/socket-transport';
@@ -262,8 +262,8 @@ export class Connection<TData = unknown> extends ReactiveConnection<TData> imple
 
   // TransportListener --------------------------------------------------------------------------
 
-  /** @internal Called by the transport. */
-  onPong(data: Uint8Array): void {
+  /** @internal Called by the transport: settles the ping this pong answers, then delivers it. */
+  override onPong(data: Uint8Array): void {
     const pings = this.pings;
     if (pings !== undefined) {
       const index = pings.findIndex((p) => sameBytes(p.payload, data));
@@ -273,12 +273,7 @@ export class Connection<TData = unknown> extends ReactiveConnection<TData> imple
         pending!.resolve({ data, rttMs: performance.now() - pending!.startedAt });
       }
     }
-    this.deliver({ type: 'pong', data }, data.length);
-  }
-
-  /** @internal Called by the transport. */
-  onProtocolError(error: ProtocolError): void {
-    this.report(error);
+    super.onPong(data);
   }
 
   // Internals ----------------------------------------------------------------------------------

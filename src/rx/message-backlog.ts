@@ -62,6 +62,11 @@ export abstract class MessageBacklog {
     this.deliver({ type: 'binary', data }, data.length);
   }
 
+  /** @internal Called by the transport. */
+  onPong(data: Uint8Array): void {
+    this.deliver({ type: 'pong', data }, data.length);
+  }
+
   /**
    * @internal `messages$`'s subscribe. It returns no teardown: RxJS would keep one in a new
    * finalizer array on every subscriber (about 300 B per idle connection with the closure).
