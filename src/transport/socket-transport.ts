@@ -1,4 +1,4 @@
-import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { ProtocolError } from '../errors';
 import { directionsOf, type DeflateConfig, type DeflateParams } from '../extensions/permessage-deflate';
 import type { ProtocolLimits } from '../protocol/limits';
@@ -28,7 +28,14 @@ const COPY_LIMIT = 16 * 1024;
 const HELD_INPUT_BYTES = 64 * 1024;
 
 const kTransport = Symbol('rxws.transport');
-type TaggedSocket = Socket & { [kTransport]?: SocketTransport };
+/**
+ * The byte stream a SocketTransport runs on: a `net.Socket` or `tls.TLSSocket` after an HTTP/1.1
+ * upgrade, or any Duplex that carries one WebSocket's bytes (an `Http2Stream` after an extended
+ * CONNECT, RFC 8441). Only sockets have Nagle's algorithm to turn off.
+ */
+export type ByteStream = Duplex & { setNoDelay?(noDelay?: boolean): unknown };
+
+type TaggedSocket = ByteStream & { [kTransport]?: SocketTransport };
 
 // Socket listeners are shared functions that find their transport through the socket, instead of
 // five closures per connection: idle connections are the memory that adds up.
@@ -89,7 +96,7 @@ export class SocketTransport implements Transport, ProtocolEvents, InflateSink {
   private queueWaiters: Array<() => void> | undefined;
 
   constructor(
-    readonly socket: Socket,
+    readonly socket: ByteStream,
     private readonly options: TransportOptions,
     private readonly listener: TransportListener,
   ) {
@@ -113,7 +120,7 @@ export class SocketTransport implements Transport, ProtocolEvents, InflateSink {
     );
     const tagged = socket as TaggedSocket;
     tagged[kTransport] = this;
-    socket.setNoDelay(true);
+    socket.setNoDelay?.(true);
     socket.on('data', onSocketData);
     // A socket that does not allow half-open (net and tls servers' and clients', by default) ends
     // its side by itself after the peer's FIN; only the others need peerEnded. One 'end' listener
