@@ -4,12 +4,14 @@ export interface TextMessage {
   readonly type: 'text';
   readonly data: string;
 }
-/** A binary message; `data` is a view the receiver may keep (a Node `Buffer` at run time). */
+/** A binary message; `data` is a view the receiver may keep (a `Buffer` on Node, a plain
+ *  `Uint8Array` from the browser entry). */
 export interface BinaryMessage {
   readonly type: 'binary';
   readonly data: Uint8Array;
 }
-/** A pong (an answer to our ping, or unsolicited): RFC 6455 §5.5.3. `data` is a `Buffer` too. */
+/** A pong (an answer to our ping, or unsolicited): RFC 6455 §5.5.3. `data` is a `Buffer` too (never
+ *  emitted by the browser entry: a browser answers pings itself and cannot send one). */
 export interface PongMessage {
   readonly type: 'pong';
   readonly data: Uint8Array;
