@@ -78,6 +78,16 @@ describe('rxws/browser bundled for the browser (esbuild, platform browser, rxjs 
   });
 });
 
+describe('the package exports map', () => {
+  it("serves ./browser (types, import, require), and the browser entry to bundlers under '.' with the browser condition", () => {
+    const pkg = require(join(ROOT, 'package.json')) as { exports: Record<string, Record<string, string>> };
+    expect(pkg.exports['./browser']).toEqual({ types: './dist/types/browser.d.ts', import: './dist/esm/browser.mjs', require: './dist/cjs/browser.js' });
+    expect(pkg.exports['.']!['browser']).toBe('./dist/esm/browser.mjs');
+    // Conditions are tried in order: 'browser' must come before 'import' and 'require'.
+    expect(Object.keys(pkg.exports['.']!).indexOf('browser')).toBeLessThan(Object.keys(pkg.exports['.']!).indexOf('import'));
+  });
+});
+
 describe('rxws/browser names', () => {
   it('has the client API under the same names as the Node entry', () => {
     const shared = ['connect', 'openConnection', 'reconnect', 'ReconnectingClient', 'ClientConnection', 'ofText', 'ofBinary', 'ofData', 'jsonMessages', 'failOnAbnormalClose', 'DecodeError', 'isRetryable', 'backoffDelay', 'MessageDroppedError', 'CloseCode', 'UsageError', 'ConnectionClosedError', 'TimeoutError', 'NetworkError', 'ReactiveConnection'];
