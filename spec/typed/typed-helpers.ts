@@ -1,5 +1,6 @@
 // Plumbing for the typed specs: a real server/client connection pair on 127.0.0.1, and
 // hand-written Standard Schema objects (no library) for the shapes the specs use.
+import type { Observable } from 'rxjs';
 import { openConnection, type ClientConnection, type Connection, type StandardSchemaV1, type StandardSchemaV1Issue } from '../../src';
 import { Resources } from '../helpers/harness';
 
@@ -81,7 +82,7 @@ export const handShape = handSchema<Shape>((value) => {
 });
 
 /** Collects what an Observable emits, for assertions; `done` resolves when it completes. */
-export function collect<T>(source: { subscribe(observer: { next(value: T): void; complete(): void }): unknown }): { values: T[]; done: Promise<void> } {
+export function collect<T>(source: Observable<T>): { values: T[]; done: Promise<void> } {
   const values: T[] = [];
   let resolve!: () => void;
   const done = new Promise<void>((r) => (resolve = r));

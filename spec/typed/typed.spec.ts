@@ -15,7 +15,7 @@ import {
   type RxwsError,
 } from '../../src';
 import { sleep, until } from '../helpers/harness';
-import { Pairs, collect, handShape, type Shape } from './typed-helpers';
+import { Pairs, collect, handShape } from './typed-helpers';
 
 const pairs = new Pairs();
 afterEach(() => pairs.dispose());

@@ -4,19 +4,21 @@ import { validateOptions, type OptionRules } from '../rx/validate-options';
 import { isThenable } from './in-order';
 import { holdInput, releaseInput } from './input-hold';
 import { RequestHandlerError } from './typed-errors';
-import type { ConnectionLike, NonRequestMessage, RequestBody, RequestMessage, TypedConnection } from './typed-connection';
+import type { TypedConnection } from './typed-connection';
 
-/** Options of `serveRequests`. */
-export interface ServeRequestsOptions<Request, Response> {
+/** Options of `serveRequests`. `OnError` is the view's `errorResponse` type (see
+ *  `TypedConnectionTypes`): `(error, request) => response`. */
+export interface ServeRequestsOptions<OnError = (error: unknown, request: never) => unknown> {
   /** How many requests are handled at once. Default 1: one at a time, answered in order. With
    *  more, responses go out as handlers finish. */
   concurrency?: number;
   /**
    * Turns a handler's failure into a response for the peer (sent with the request's id). Without
    * it, a handler that throws or rejects closes the connection with 1011 and a
-   * `RequestHandlerError` is reported on the typed connection's `errors$`.
+   * `RequestHandlerError` is reported on the typed connection's `errors$`. If it throws too, the
+   * same happens.
    */
-  errorResponse?: (error: unknown, request: Request) => Response;
+  errorResponse?: OnError;
 }
 
 /** Requests waiting for a free handler at which the connection is paused, and resumed. */
@@ -37,20 +39,22 @@ const RELEASE_AT_QUEUED = 16;
  *
  * Unsubscribing stops serving: responses still being computed are not sent.
  */
-export function serveRequests<In, Out, K extends string>(
-  view: TypedConnection<In, Out, K, ConnectionLike>,
-  handle: (request: RequestMessage<In, K>) => RequestBody<Out, K> | PromiseLike<RequestBody<Out, K>>,
-  options?: ServeRequestsOptions<RequestMessage<In, K>, RequestBody<Out, K>>,
-): OperatorFunction<In, NonRequestMessage<In, K>> {
+export function serveRequests<In, Handler, OnError, TEvent>(
+  // The handler's type is taken whole from the view, so it is fixed before the handler is
+  // checked, and a response written as a literal keeps its literal types ({ type: 'sum' }).
+  view: TypedConnection<any, any, string, any> & { readonly '~types'?: { in: In; handler: Handler; errorResponse: OnError; event: TEvent } },
+  handle: Handler,
+  options?: ServeRequestsOptions<OnError>,
+): OperatorFunction<In, TEvent> {
   if (typeof handle !== 'function') throw new UsageError('bad_option', 'serveRequests needs a handler function');
-  const { concurrency, errorResponse } = validateOptions('serveRequests', options, { concurrency: 1, errorResponse: undefined }, RULES);
+  const settings = validateOptions<Settings>('serveRequests', options as Partial<Settings> | undefined, { concurrency: 1, errorResponse: undefined }, RULES);
+  const { concurrency, errorResponse } = settings;
+  const handler = handle as unknown as (request: unknown) => unknown;
   const field = view.requestIdField;
-  type Request = RequestMessage<In, K>;
-  type Response = RequestBody<Out, K>;
 
   return (source) =>
-    new Observable<NonRequestMessage<In, K>>((subscriber) => {
-      const queue: Request[] = [];
+    new Observable<TEvent>((subscriber) => {
+      const queue: unknown[] = [];
       let active = 0;
       let pumping = false;
       let held = false;
@@ -67,25 +71,25 @@ export function serveRequests<In, Out, K extends string>(
         releaseInput(view.connection);
       };
 
-      const answered = (request: Request, response: Response): void => {
+      const answered = (request: unknown, response: unknown): void => {
         active--;
-        if (!subscriber.closed) view.reply(request, response);
+        if (!subscriber.closed) view.reply(request as never, response as never);
         pump();
       };
-      const failed = (request: Request, error: unknown): void => {
+      const failed = (request: unknown, error: unknown): void => {
         active--;
         if (!subscriber.closed) {
-          let response: Response | undefined;
+          let response: unknown | undefined;
           let fatal: unknown = error;
           if (errorResponse !== undefined) {
             try {
-              response = (errorResponse as (error: unknown, request: Request) => Response)(error, request);
+              response = errorResponse(error, request);
               fatal = undefined;
             } catch (callbackError) {
               fatal = callbackError;
             }
           }
-          if (fatal === undefined) view.reply(request, response!);
+          if (fatal === undefined) view.reply(request as never, response as never);
           else fail(fatal);
         }
         pump();
@@ -101,11 +105,11 @@ export function serveRequests<In, Out, K extends string>(
           // Already closing.
         }
       };
-      const run = (request: Request): void => {
+      const run = (request: unknown): void => {
         active++;
-        let result: Response | PromiseLike<Response>;
+        let result: unknown | PromiseLike<unknown>;
         try {
-          result = handle(request);
+          result = handler(request);
         } catch (error) {
           failed(request, error);
           return;
@@ -136,10 +140,10 @@ export function serveRequests<In, Out, K extends string>(
         next: (message) => {
           const id = typeof message === 'object' && message !== null ? (message as Record<string, unknown>)[field] : undefined;
           if (id === undefined) {
-            subscriber.next(message as NonRequestMessage<In, K>);
+            subscriber.next(message as unknown as TEvent);
             return;
           }
-          queue.push(message as Request);
+          queue.push(message as unknown);
           hold();
           pump();
         },
@@ -157,7 +161,12 @@ export function serveRequests<In, Out, K extends string>(
     });
 }
 
-const RULES: OptionRules<{ concurrency: number; errorResponse: ((error: unknown, request: never) => unknown) | undefined }> = {
+interface Settings {
+  concurrency: number;
+  errorResponse: ((error: unknown, request: unknown) => unknown) | undefined;
+}
+
+const RULES: OptionRules<Settings> = {
   concurrency: { kind: 'int', min: 1, max: 1_000_000 },
   errorResponse: { kind: 'check', test: (value) => (typeof value === 'function' ? undefined : 'must be a function') },
 };

@@ -59,6 +59,22 @@ export type RequestBody<T, K extends PropertyKey> = T extends unknown ? (K exten
 /** The members of a message union that never carry the request id field `K` (pushed events). */
 export type NonRequestMessage<T, K extends PropertyKey> = T extends unknown ? (K extends keyof T ? ({} extends Pick<T, K> ? T : never) : T) : never;
 
+/** The message types of a typed connection, as one type (see `TypedConnection['~types']`). */
+export interface TypedConnectionTypes<In, Out, K extends string> {
+  /** Every valid incoming message. */
+  readonly in: In;
+  /** Incoming messages that carry a request id: requests to serve, or responses. */
+  readonly request: RequestMessage<In, K>;
+  /** What `reply` sends: an outgoing message that has the id field, without its id. */
+  readonly response: RequestBody<Out, K>;
+  /** Incoming messages that never carry an id: pushed events. */
+  readonly event: NonRequestMessage<In, K>;
+  /** A `serveRequests` handler: a request in, its response (or a promise of it) out. */
+  readonly handler: (request: RequestMessage<In, K>) => RequestBody<Out, K> | PromiseLike<RequestBody<Out, K>>;
+  /** A `serveRequests` `errorResponse`: a handler's failure turned into a response. */
+  readonly errorResponse: (error: unknown, request: RequestMessage<In, K>) => RequestBody<Out, K>;
+}
+
 /**
  * A typed view of a connection, made by `typed()`. `In` is what the `receive` schema produces,
  * `Out` what the `send` schema accepts, `K` the name of the request id field.
@@ -116,6 +132,8 @@ export interface TypedConnection<In, Out, K extends string = 'id', C extends Con
    * `errors$` and nothing is sent.
    */
   reply(request: RequestMessage<In, K>, response: RequestBody<Out, K>): void;
+  /** Types only, never set at run time: this view's message types, for `serveRequests`. */
+  readonly '~types'?: TypedConnectionTypes<In, Out, K>;
   /** @internal Reports an error on `errors$` (used by `serveRequests`). */
   reportError(error: RxwsError): void;
   /** @internal The name of the request id field. */
