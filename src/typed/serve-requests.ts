@@ -1,6 +1,7 @@
 import { Observable, type OperatorFunction } from 'rxjs';
 import { UsageError } from '../errors';
 import { validateOptions, type OptionRules } from '../rx/validate-options';
+import { closeWith } from './close-with';
 import { isThenable } from './in-order';
 import { holdInput, releaseInput } from './input-hold';
 import { RequestHandlerError } from './typed-errors';
@@ -98,12 +99,7 @@ export function serveRequests<In, Handler, OnError, TEvent>(
         // As with a route handler that throws: the connection ends with 1011 and a generic
         // reason (the error's text is ours, not the peer's business); we learn why on errors$.
         view.reportError(new RequestHandlerError(error));
-        try {
-          const closing = view.connection.close(1011, 'internal error');
-          if (isThenable(closing)) closing.then(undefined, () => {});
-        } catch {
-          // Already closing.
-        }
+        closeWith(view.connection, 1011, 'internal error');
       };
       const run = (request: unknown): void => {
         active++;

@@ -3,6 +3,7 @@ import { ConnectionClosedError, RxwsError, UsageError } from '../errors';
 import type { CloseMessage, Message } from '../rx/message';
 import type { Codec } from './codec';
 import { InOrder, type InOrderSteps } from './in-order';
+import { closeWith } from './close-with';
 import { holdInput, releaseInput } from './input-hold';
 import { PendingRequests } from './pending-requests';
 import type { StandardSchemaV1, StandardSchemaV1Issue, StandardSchemaV1Result } from './standard-schema';
@@ -350,7 +351,7 @@ export class TypedView<In, Out, K extends string, C extends ConnectionLike> impl
       if (this.settings.onInvalid === 'close') {
         // RFC 6455 §7.4.1: 1007 is for data inconsistent with the type of the message.
         this.refusing = true;
-        settle(() => this.connection.close(1007, 'invalid message'));
+        closeWith(this.connection, 1007, 'invalid message');
       }
       return;
     }
@@ -560,18 +561,6 @@ function isAbortSignal(value: unknown): value is AbortSignal {
 
 function closedError(close: CloseMessage): ConnectionClosedError {
   return new ConnectionClosedError(`the connection closed (${close.code})`, close.code, close.reason, close.wasClean);
-}
-
-/** Calls something that may return a promise, without letting a rejection go unhandled. */
-function settle(run: () => unknown): void {
-  try {
-    const result = run();
-    if (typeof result === 'object' && result !== null && typeof (result as PromiseLike<unknown>).then === 'function') {
-      (result as PromiseLike<unknown>).then(undefined, noop);
-    }
-  } catch {
-    // Closing an already closing connection: nothing to do.
-  }
 }
 
 function noop(): void {}

@@ -7,7 +7,7 @@ import { TypedView, type ConnectionLike, type TypedConnection, type TypedSetting
 /** Options of `typed()`. Schemas are Standard Schema v1 objects (Zod, Valibot, ArkType, your own). */
 export interface TypedOptions<R extends StandardSchemaV1 | undefined, S extends StandardSchemaV1 | undefined, K extends string> {
   /** Checks every incoming message after decoding; its output type is what `messages$` emits.
-   *  Without it, the view reads nothing (`messages$` emits nothing, `request` never resolves). */
+   *  Without it, every incoming data message is reported as invalid. */
   receive?: R;
   /** Checks every outgoing message before encoding; its input type is what `sink`, `send`,
    *  `request` and `reply` accept. Without it, the view cannot send. */
