@@ -62,6 +62,7 @@ export { typed, DEFAULT_TYPED_OPTIONS } from './typed/typed';
 export type { TypedOptions, Received, Sendable } from './typed/typed';
 export type {
   TypedConnection,
+  TypedConnectionTypes,
   ConnectionLike,
   InvalidMessage,
   RequestOptions,
