@@ -4,7 +4,7 @@
  *
  * - in process: one server Connection on an in-memory socket is fed chunks of masked frames of
  *   the same ~160-byte JSON chat message, and each handler echoes them; CPU time per message,
- *   best and median of 7 runs, with a raw text echo as the floor. This is the figure to trust on
+ *   best and median of 9 turns taken in rotation, with a raw text echo as the floor. This is the figure to trust on
  *   a busy machine: no kernel, no scheduling between processes.
  * - over sockets: each server in its own process, the pipelining generator of the echo scenario
  *   (bench/load/echo-load.ts) sends the message as text, up to 64 in flight per connection;
@@ -105,8 +105,9 @@ const passThrough: Rxws.StandardSchemaV1<z.infer<typeof ChatMessage>> = {
   '~standard': { version: 1, vendor: 'bench', validate: (value) => ({ value: value as z.infer<typeof ChatMessage> }) },
 };
 
-/** CPU nanoseconds per echoed message for one handler, best and median of 7 runs. */
-function inProcess(handler: Handler): { best: number; median: number } {
+/** A Connection on an in-memory socket with one echo handler; `run()` feeds it a batch of reads
+ *  and returns the CPU nanoseconds per echoed message. */
+function inProcessEcho(handler: Handler): { run(): number; close(): void } {
   const socket = new NullSocket();
   const connection = new Connection({
     socket: socket as unknown as Socket,
@@ -136,41 +137,55 @@ function inProcess(handler: Handler): { best: number; median: number } {
   }
   const perRead = 32;
   const stream = repeatFrame(buildFrame(OPCODE_TEXT, message, BENCH_MASK_KEY), perRead);
-  const rounds = 2000;
-  const run = (): number => {
-    const before = process.cpuUsage();
-    for (let r = 0; r < rounds; r++) {
-      // Fresh memory for each read, as Node gives: the parser unmasks in place.
-      const chunk = Buffer.allocUnsafe(stream.length);
-      stream.copy(chunk);
-      socket.emit('data', chunk);
-    }
-    const used = process.cpuUsage(before);
-    return ((used.user + used.system) * 1000) / (rounds * perRead);
+  const reads = 2000;
+  return {
+    run: () => {
+      const before = process.cpuUsage();
+      const expected = echoed + reads * perRead;
+      for (let r = 0; r < reads; r++) {
+        // Fresh memory for each read, as Node gives: the parser unmasks in place.
+        const chunk = Buffer.allocUnsafe(stream.length);
+        stream.copy(chunk);
+        socket.emit('data', chunk);
+      }
+      const used = process.cpuUsage(before);
+      if (echoed !== expected) throw new Error(`${handler}: echoed ${echoed}, expected ${expected}`);
+      return ((used.user + used.system) * 1000) / (reads * perRead);
+    },
+    close: () => connection.terminate(),
   };
-  run(); // warm-up: let V8 optimise the path
-  const runs = Array.from({ length: 7 }, run).sort((a, b) => a - b);
-  if (echoed !== 8 * rounds * perRead) throw new Error(`${handler}: echoed ${echoed}, expected ${8 * rounds * perRead}`);
-  connection.terminate();
-  return { best: runs[0]!, median: runs[3]! };
 }
 
 function reportInProcess(): void {
   const handlers: Handler[] = ['raw text', 'json', 'typed, pass-through schema', 'typed'];
-  const results = new Map(handlers.map((h) => [h, inProcess(h)]));
-  const json = results.get('json')!;
-  const rows = handlers.map((h) => {
-    const r = results.get(h)!;
+  const echoes = handlers.map(inProcessEcho);
+  for (const echo of echoes) echo.run(); // warm-up: let V8 optimise each path
+  // Handlers take turns, in a rotating order, so a change in the machine's load hits all alike.
+  const runs: number[][] = handlers.map(() => []);
+  for (let turn = 0; turn < 9; turn++) {
+    for (let k = 0; k < handlers.length; k++) {
+      const i = (turn + k) % handlers.length;
+      runs[i]!.push(echoes[i]!.run());
+    }
+  }
+  for (const echo of echoes) echo.close();
+  const json = runs[1]!;
+  const rows = handlers.map((h, i) => {
+    const own = runs[i]!;
+    const vsJson = median(own.map((ns, turn) => ns - json[turn]!));
+    const ratio = median(own.map((ns, turn) => ns / json[turn]!));
     return [
       h === 'raw text' ? 'raw text echo (floor)' : h === 'json' ? 'plain JSON echo' : h === 'typed' ? 'typed echo (Zod both ways)' : 'typed echo, pass-through schema',
-      formatNumber(r.best, 0),
-      formatNumber(r.median, 0),
-      h.startsWith('typed') ? `+${formatNumber(r.median - json.median, 0)} ns (${formatNumber((r.median / json.median - 1) * 100, 0)}%)` : '',
+      formatNumber(Math.min(...own), 0),
+      formatNumber(median(own), 0),
+      h.startsWith('typed') ? `${signed(vsJson, 0)} ns (${signed((ratio - 1) * 100, 0)}%)` : '',
     ];
   });
-  console.log(`In process: ${message.length}-byte JSON text messages, 32 per read, CPU time per echoed message`);
-  console.log(renderText({ headers: ['handler', 'best ns/msg', 'median ns/msg', 'vs plain JSON'], rows, align: ['left', 'right', 'right', 'right'] }));
+  console.log(`In process: ${message.length}-byte JSON text messages, 32 per read, CPU time per echoed message (9 turns)`);
+  console.log(renderText({ headers: ['handler', 'best ns/msg', 'median ns/msg', 'vs plain JSON (paired)'], rows, align: ['left', 'right', 'right', 'right'] }));
 }
+
+const signed = (value: number, digits: number): string => `${value >= 0 ? '+' : ''}${formatNumber(value, digits)}`;
 
 async function main(): Promise<void> {
   reportInProcess();
@@ -199,8 +214,10 @@ async function main(): Promise<void> {
   for (const connections of CONNECTIONS) {
     const med = (mode: Mode, key: keyof Sample) => median(samples.get(`${connections}:${mode}`)!.map((s) => s[key]));
     // Paired by round, so drift of the machine between rounds cancels out.
-    const ratio = (key: keyof Sample) =>
-      median(samples.get(`${connections}:typed`)!.map((s, i) => s[key] / samples.get(`${connections}:json`)![i]![key]));
+    const typedSamples = samples.get(`${connections}:typed`)!;
+    const jsonSamples = samples.get(`${connections}:json`)!;
+    const ratio = (key: keyof Sample) => median(typedSamples.map((s, i) => s[key] / jsonSamples[i]![key]));
+    const difference = (key: keyof Sample) => median(typedSamples.map((s, i) => s[key] - jsonSamples[i]![key]));
     for (const mode of MODES) {
       rows.push([
         `${connections} conn × ${message.length} B JSON`,
@@ -208,15 +225,15 @@ async function main(): Promise<void> {
         formatNumber(med(mode, 'msgsPerSec')),
         formatNumber(med(mode, 'serverCpuPct')),
         formatNumber(med(mode, 'cpuUsPerMsg'), 2),
-        mode === 'json' ? '' : `${formatNumber((ratio('msgsPerSec') - 1) * 100, 1)}%`,
-        mode === 'json' ? '' : `+${formatNumber(med('typed', 'cpuUsPerMsg') - med('json', 'cpuUsPerMsg'), 2)} µs (${formatNumber((ratio('cpuUsPerMsg') - 1) * 100, 0)}%)`,
+        mode === 'json' ? '' : `${signed((ratio('msgsPerSec') - 1) * 100, 1)}%`,
+        mode === 'json' ? '' : `${signed(difference('cpuUsPerMsg'), 2)} µs (${signed((ratio('cpuUsPerMsg') - 1) * 100, 0)}%)`,
       ]);
     }
   }
   console.log(`\nTyped JSON echo (Zod 4, validated both ways) vs plain JSON echo, ${ROUNDS} round(s), ${MEASURE_MS / 1000} s per sample; medians`);
   console.log(
     renderText({
-      headers: ['case', 'server', 'msgs/s', 'server CPU %', 'server µs/msg', 'throughput vs plain', 'CPU per message vs plain'],
+      headers: ['case', 'server', 'msgs/s', 'server CPU %', 'server µs/msg', 'throughput vs plain', 'CPU per message vs plain (paired)'],
       rows,
       align: ['left', 'left', 'right', 'right', 'right', 'right', 'right'],
     }),
