@@ -8,6 +8,7 @@ import {
   serveRequests,
   typed,
   type RxwsError,
+  type StandardSchemaV1,
 } from '../../src';
 import { sleep, until } from '../helpers/harness';
 import { Pairs, asyncHandSchema, collect, handShape, type Shape } from './typed-helpers';
@@ -239,6 +240,66 @@ describe('reading', () => {
     await messages.done;
     expect(await pending).toMatchObject({ closeCode: 1006 });
     expect(sent.map((m) => JSON.parse(m as string))).toEqual([{ type: 'add', id: 1, a: 1, b: 1 }]);
+  });
+});
+
+describe('one reading for everyone', () => {
+  it('validates each message once, however many subscribers and requests share it', async () => {
+    const { server, client } = await pairs.open();
+    let checks = 0;
+    const counted: StandardSchemaV1<z.input<typeof Shape>, z.output<typeof Shape>> = {
+      '~standard': {
+        version: 1,
+        vendor: 'counting',
+        validate: (value: unknown) => {
+          checks++;
+          return Shape['~standard'].validate(value);
+        },
+      },
+    };
+    const s = typed(server, { receive: Shape, send: Shape });
+    s.messages$.subscribe((m) => {
+      if (m.type === 'add') s.reply(m, { type: 'sum', value: m.a + m.b });
+    });
+    const c = typed(client, { receive: counted, send: Shape });
+    const one = collect(c.messages$);
+    const two = collect(c.messages$);
+    const answers = await Promise.all([c.request({ type: 'add', a: 1, b: 1 }), c.request({ type: 'add', a: 2, b: 2 })]);
+    expect(answers.map((a) => (a.type === 'sum' ? a.value : 0))).toEqual([2, 4]);
+    expect(one.values).toHaveLength(2);
+    expect(two.values).toEqual(one.values);
+    expect(checks).toBe(2);
+  });
+
+  it("rejects waiting requests with 1007 when onInvalid: 'close' closes the connection", async () => {
+    const { server, client } = await pairs.open();
+    typed(server, { receive: Shape }).messages$.subscribe(); // never answers
+    const c = typed(client, { receive: Shape, send: Shape, onInvalid: 'close' });
+    const waiting = c.request({ type: 'add', a: 1, b: 1 }).catch((e: unknown) => e);
+    await server.send('{"type":"sum","id":1}');
+    expect(await waiting).toMatchObject({ code: 'connection_closed', closeCode: 1007 });
+  });
+
+  it('works on a connection with nothing but messages$, sink and close (as a browser client has)', async () => {
+    const { Subject } = await import('rxjs');
+    const incoming = new Subject<import('../../src').Message>();
+    const sent: unknown[] = [];
+    const view = typed(
+      { messages$: incoming, sink: { next: (m: unknown) => sent.push(m), error: () => {}, complete: () => {} }, close: () => {} },
+      { receive: Shape, send: Shape },
+    );
+    const errors: RxwsError[] = [];
+    view.errors$.subscribe((e) => errors.push(e));
+    const got = collect(view.messages$);
+    await view.send({ type: 'note', text: 'out' });
+    view.sink.next({ type: 'note' } as never);
+    incoming.next({ type: 'text', data: '{"type":"note","text":"in"}' });
+    incoming.next({ type: 'pong', data: new Uint8Array(0) });
+    incoming.next({ type: 'close', code: 1000, reason: '', wasClean: true });
+    await got.done;
+    expect(sent).toEqual(['{"type":"note","text":"out"}']);
+    expect(got.values).toEqual([{ type: 'note', text: 'in' }]);
+    expect(errors.map((e) => e.code)).toEqual(['invalid_outgoing']);
   });
 });
 
