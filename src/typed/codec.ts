@@ -13,7 +13,9 @@ import { RxwsError } from '../errors';
  * usage error.
  */
 export interface Codec {
+  /** One incoming message's data to a value for the `receive` schema; throws to refuse it. */
   decode(data: string | Uint8Array): unknown;
+  /** A value that passed the `send` schema to what goes out: text for a string, else binary. */
   encode(value: unknown): string | Uint8Array;
 }
 

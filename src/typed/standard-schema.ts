@@ -40,7 +40,9 @@ export interface StandardSchemaV1Options {
 
 /** The input and output types of a schema, for inference. */
 export interface StandardSchemaV1Types<Input = unknown, Output = Input> {
+  /** What the schema accepts. */
   readonly input: Input;
+  /** What the schema produces from it. */
   readonly output: Output;
 }
 

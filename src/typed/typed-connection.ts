@@ -26,6 +26,7 @@ export interface ConnectionLike {
   send?(message: string | Uint8Array): Promise<unknown>;
   /** Stops reading (TCP backpressure) while too many messages wait for validation. */
   pause?(): void;
+  /** Starts reading again once the messages waiting for validation are down to a few. */
   resume?(): void;
 }
 
