@@ -107,6 +107,10 @@ export class Connection<TData = unknown> implements TransportListener {
   private pausedForBacklog = false;
   private pausedByUser = false;
   private heldForHead = false;
+  /** How reading goes once our close frame is out (READ_ON, HOLD, KEEP bits; 0 until then). */
+  private closeReading = 0;
+  /** Messages that arrived after our close frame while nobody took them (reported at close). */
+  private discardedAfterClose = 0;
   private closeMessage: CloseMessage | undefined;
   private closeWaiters: Array<(close: CloseMessage) => void> | undefined;
   /** The route that keeps this connection in its live set (server side), told before the waiters. */
@@ -317,13 +321,16 @@ export class Connection<TData = unknown> implements TransportListener {
   /**
    * Starts the closing handshake (RFC 6455 §7.1.2) and resolves with the close event once the
    * connection has closed. Invalid codes or a reason over 123 bytes throw a UsageError.
+   *
+   * Until the peer's close frame arrives, the messages it sent before it saw ours still reach
+   * `messages$` (so nothing it sent before the close is lost); sending is over, so answer them
+   * with `sink.next` (a drop is reported) rather than `send` (which throws). Reading goes on even
+   * if it was paused (`pause()` or a full backlog), so that the handshake completes at once:
+   * see `pause()` for where those messages go. Use `fail()` to stop reading at once.
    */
   close(code: number = CloseCode.Normal, reason = ''): Promise<CloseMessage> {
     checkCloseToSend(code, reason, nodeTextCodec);
-    if (this.transport.protocol.state === 'open') {
-      this.transport.protocol.close(code, reason);
-      this.transport.flush();
-    }
+    if (this.transport.protocol.state === 'open') this.sendClose(code, reason);
     return new Promise((resolve) => this.whenClosed(resolve));
   }
 
@@ -340,22 +347,47 @@ export class Connection<TData = unknown> implements TransportListener {
     }
   }
 
-  /** Stops reading from the socket (TCP backpressure) until `resume()`. */
+  /**
+   * Stops reading from the socket (TCP backpressure) until `resume()`.
+   *
+   * Once our close frame has gone out (`close()`, `sink.complete()`, `sink.error()`), reading
+   * goes on regardless, to find the peer's close frame: while paused, the messages read meanwhile
+   * wait in the backlog for `resume()` (those read before our close frame all of them; later ones
+   * while the backlog holds less than `backlogBytes`, the rest are discarded and their count
+   * reported on `errors$` as `discarded_after_close`), and the close event comes after them.
+   */
   pause(): void {
     this.pausedByUser = true;
-    this.transport.pause();
+    if ((this.closeReading & READ_ON) !== 0) this.closeReading |= HOLD;
+    else this.transport.pause();
   }
 
+  /** Reads again after `pause()`, delivering first whatever waited meanwhile. */
   resume(): void {
     if (!this.pausedByUser) return;
     this.pausedByUser = false;
+    if ((this.closeReading & HOLD) !== 0) {
+      this.closeReading &= ~HOLD;
+      this.releaseHeld();
+      return;
+    }
     this.resumeIfFree();
   }
 
-  /** @internal Reads resume only when no reason to pause is left. */
+  /** @internal Reads resume only when no reason to pause is left; once our close frame is out,
+   *  whatever paused them (the closing handshake needs the peer's close frame). */
   resumeIfFree(): void {
-    if (!this.pausedForBacklog && !this.pausedByUser && !this.heldForHead && this.closeMessage === undefined) {
+    if (this.heldForHead || this.closeMessage !== undefined) return;
+    if ((this.closeReading & READ_ON) === 0) {
+      if (!this.pausedForBacklog && !this.pausedByUser) this.transport.resume();
+      return;
+    }
+    // What the transport still holds was read before our close frame went out: all of it is kept.
+    this.closeReading |= KEEP;
+    try {
       this.transport.resume();
+    } finally {
+      this.closeReading &= ~KEEP;
     }
   }
 
@@ -385,14 +417,27 @@ export class Connection<TData = unknown> implements TransportListener {
   sinkError(error: unknown): void {
     // Called by RxJS, so it must not throw: an unusable code becomes 1011.
     const code = closeCodeOf(error);
-    if (this.state === 'open') this.transport.protocol.close(code, code === CloseCode.InternalError ? 'internal error' : '');
-    this.transport.flush();
+    if (this.state === 'open') this.sendClose(code, code === CloseCode.InternalError ? 'internal error' : '');
+    else this.transport.flush();
   }
 
   /** @internal The sink's `complete`: a normal close (1000). */
   sinkComplete(): void {
-    if (this.state === 'open') this.transport.protocol.close(CloseCode.Normal, '');
+    if (this.state === 'open') this.sendClose(CloseCode.Normal, '');
+    else this.transport.flush();
+  }
+
+  /**
+   * Sends our close frame (the protocol is open), then reads on until the peer's close frame
+   * (RFC 6455 §7.1.2), whatever paused reading: otherwise a paused connection would wait for
+   * `closeTimeoutMs` and end with 1006 although the peer answered at once.
+   */
+  private sendClose(code: number, reason: string): void {
+    this.transport.protocol.close(code, reason);
     this.transport.flush();
+    if (this.transport.protocol.state !== 'closing') return; // the socket is already gone
+    this.closeReading = this.pausedByUser ? READ_ON | HOLD : READ_ON;
+    if (this.pausedByUser || this.pausedForBacklog) this.resumeIfFree();
   }
 
   /** @internal Tells `tracker.connectionClosed(this)` once the connection has closed (at once if
@@ -456,11 +501,19 @@ export class Connection<TData = unknown> implements TransportListener {
     const queue = this.streamQueue;
     this.streamQueue = undefined;
     if (queue !== undefined) queue.forEach((run) => run());
+    if (this.discardedAfterClose > 0) {
+      const count = this.discardedAfterClose;
+      this.report(new RxwsError('discarded_after_close', `${count} message(s) that arrived after our close frame were discarded: reading was paused and the backlog was full`));
+    }
     const subscribers = this.liveSubscribers();
-    this.subscribers = undefined;
-    if (subscribers === undefined) {
+    if (subscribers !== undefined && (this.closeReading & HOLD) !== 0 && this.backlog !== undefined) {
+      // Paused by the user with messages waiting: the close event waits behind them for resume().
+      this.backlog.push(close);
+    } else if (subscribers === undefined) {
+      this.subscribers = undefined;
       (this.backlog ??= []).push(close);
     } else {
+      this.subscribers = undefined;
       for (const s of subscribers) s.next(close);
       for (const s of subscribers) s.complete();
     }
@@ -538,20 +591,58 @@ export class Connection<TData = unknown> implements TransportListener {
 
   private deliver(message: Message, size: number): void {
     let subscribers = this.subscribers;
-    if (subscribers !== undefined && subscribers.length === 1 && !subscribers[0]!.closed) {
+    if (subscribers !== undefined && subscribers.length === 1 && !subscribers[0]!.closed && (this.closeReading & HOLD) === 0) {
       subscribers[0]!.next(message);
       return;
     }
-    subscribers = this.liveSubscribers();
-    if (subscribers === undefined) {
+    // Held for resume() (see pause()) as if nobody subscribed.
+    subscribers = (this.closeReading & HOLD) === 0 ? this.liveSubscribers() : undefined;
+    if (subscribers !== undefined) {
+      for (const s of subscribers.slice()) s.next(message);
+      return;
+    }
+    if (this.closeReading !== 0) {
+      // Our close frame is out and reading goes on only to find the peer's: a message nobody
+      // takes is kept if it was read before our close (KEEP), else while the backlog has room.
+      if ((this.closeReading & KEEP) === 0 && this.backlogBytes >= this.options.backlogBytes) {
+        this.discardedAfterClose++;
+        return;
+      }
       (this.backlog ??= []).push(message);
       this.backlogBytes += size;
-      if (this.backlogBytes >= this.options.backlogBytes && !this.pausedForBacklog) {
-        this.pausedForBacklog = true;
-        this.transport.pause();
+      return;
+    }
+    (this.backlog ??= []).push(message);
+    this.backlogBytes += size;
+    if (this.backlogBytes >= this.options.backlogBytes && !this.pausedForBacklog) {
+      this.pausedForBacklog = true;
+      this.transport.pause();
+    }
+  }
+
+  /** After resume(), while we read on to the close: the messages held meanwhile (and the close
+   *  event, if it came) go to the subscribers, in order. A subscriber may pause again. */
+  private releaseHeld(): void {
+    const backlog = this.backlog;
+    let subscribers = this.liveSubscribers();
+    if (backlog === undefined || subscribers === undefined) return;
+    this.backlog = undefined;
+    this.backlogBytes = 0;
+    let i = 0;
+    while (i < backlog.length && (this.closeReading & HOLD) === 0 && subscribers !== undefined) {
+      const message = backlog[i++]!;
+      if (message.type === 'close') {
+        this.subscribers = undefined;
+        for (const s of subscribers) s.next(message);
+        for (const s of subscribers) s.complete();
+        return;
       }
-    } else {
       for (const s of subscribers.slice()) s.next(message);
+      subscribers = this.liveSubscribers();
+    }
+    if (i < backlog.length) {
+      this.backlog = backlog.slice(i).concat(this.backlog ?? []);
+      this.backlogBytes = this.backlog.reduce((n, m) => n + sizeOf(m), 0);
     }
   }
 
@@ -632,6 +723,13 @@ export class Connection<TData = unknown> implements TransportListener {
 }
 
 const EMPTY = new Uint8Array(0);
+
+/** `closeReading` bits. READ_ON: our close frame is out; reading goes on whatever paused it. */
+const READ_ON = 1;
+/** The user paused meanwhile: messages wait in the backlog for resume(). */
+const HOLD = 2;
+/** Input read before our close frame is being parsed: kept whatever the backlog holds. */
+const KEEP = 4;
 
 /** Server transport settings, by the route's connection options they were made from. */
 const sharedTransportOptions = new WeakMap<ConnectionOptions, TransportOptions>();
