@@ -4,10 +4,11 @@ import * as net from 'node:net';
 import * as tls from 'node:tls';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { EMPTY, Observable, firstValueFrom, timer, map, toArray, take } from 'rxjs';
+import { EMPTY, Observable, Subscription, firstValueFrom, timer, map, toArray, take } from 'rxjs';
 import WebSocket from 'ws';
-import { AcceptHookError, Connection, UsageError, WebSocketServer, ofText, reject, type Route, type RouteOptions, type UpgradeRequest } from '../../src';
+import { AcceptHookError, Connection, UsageError, WebSocketServer, ofText, openConnection, pacedConcatMap, reject, type Route, type RouteOptions, type UpgradeRequest } from '../../src';
 import { RawPeer } from '../helpers/raw-peer';
+import { until } from '../helpers/harness';
 import { makeTestCert } from '../helpers/test-cert';
 
 const servers: WebSocketServer[] = [];
@@ -148,7 +149,7 @@ describe('WebSocketServer: routes by host and path', () => {
     expect(await pongs('/loud')).toBe(2);
   });
 
-  it('on close the connection leaves both live sets, then what `handle` returned is unsubscribed, then closed$ runs', async () => {
+  it('on close the connection leaves both live sets before closed$ runs; a handle Observable that never ends is unsubscribed closeTimeoutMs later', async () => {
     const seen: string[] = [];
     let server!: WebSocketServer;
     let route!: Route<unknown>;
@@ -156,6 +157,7 @@ describe('WebSocketServer: routes by host and path', () => {
     const setup = await listen([
       {
         path: '/',
+        closeTimeoutMs: 150,
         handle: (conn) => {
           conn.closed$.subscribe(() => seen.push(`closed$: ${sets()}`));
           return new Observable<never>(() => () => seen.push(`handle teardown: ${sets()}`));
@@ -170,7 +172,11 @@ describe('WebSocketServer: routes by host and path', () => {
     expect(sets()).toBe('server 1 route 1');
     ws.close(1000);
     await firstValueFrom(conn.closed$);
-    expect(seen).toEqual(['handle teardown: server 0 route 0', 'closed$: server 0 route 0']);
+    const closedAt = Date.now();
+    expect(seen).toEqual(['closed$: server 0 route 0']);
+    await until(() => seen.length === 2, 2000, 'the handle teardown');
+    expect(Date.now() - closedAt).toBeGreaterThanOrEqual(140);
+    expect(seen).toEqual(['closed$: server 0 route 0', 'handle teardown: server 0 route 0']);
   });
 });
 
@@ -602,6 +608,67 @@ describe('WebSocketServer: broadcast', () => {
   });
 });
 
+describe("a route's handle: what it returns (R42)", () => {
+  async function echoOnce(port: number): Promise<string> {
+    const ws = await wsClient(`ws://127.0.0.1:${port}/`);
+    const reply = Promise.race([nextMessage(ws), closeOf(ws).then(([code]) => `closed with ${code}`)]);
+    ws.send('ping');
+    return reply;
+  }
+
+  it('a Subscription (plain JS: `handle: (c) => c.messages$.subscribe(...)`) is accepted: the connection works, nothing is reported', async () => {
+    const { server, port } = await listen([
+      { path: '/', handle: (c: Connection) => c.messages$.pipe(ofText()).subscribe((t) => c.sink.next(`${t}!`)) },
+    ]);
+    const errors: unknown[] = [];
+    server.errors$.subscribe((e) => errors.push(e));
+    expect(await echoOnce(port)).toBe('ping!');
+    expect(errors).toEqual([]);
+  });
+
+  it('a teardown function is called when the connection closes, not before', async () => {
+    const calls: string[] = [];
+    const { server, port } = await listen([{ path: '/', handle: (c: Connection) => () => calls.push(`teardown while ${c.state}`) }]);
+    const opened = firstValueFrom(server.connections$);
+    const ws = await wsClient(`ws://127.0.0.1:${port}/`);
+    const conn = await opened;
+    await new Promise((r) => setTimeout(r, 20));
+    expect(calls).toEqual([]);
+    ws.close(1000);
+    await firstValueFrom(conn.closed$);
+    expect(calls).toEqual(['teardown while closed']);
+  });
+
+  it('a Subscription made with new Subscription() is unsubscribed when the connection closes', async () => {
+    const calls: string[] = [];
+    const { server, port } = await listen([{ path: '/', handle: () => new Subscription(() => calls.push('unsubscribed')) }]);
+    const opened = firstValueFrom(server.connections$);
+    const ws = await wsClient(`ws://127.0.0.1:${port}/`);
+    const conn = await opened;
+    ws.close(1000);
+    await firstValueFrom(conn.closed$);
+    expect(calls).toEqual(['unsubscribed']);
+  });
+
+  it.each([
+    ['a number', 42, 'a number'],
+    ['a Promise (an async handle)', Promise.resolve(), 'a Promise'],
+    ['an object', { subscribe: 'no' }, 'an object'],
+    ['null', null, 'null'],
+  ])('%s closes the connection with 1011 and is reported as a UsageError naming `handle`', async (_what, value, named) => {
+    const { server, port } = await listen([{ path: '/', handle: (() => value) as never }]);
+    const errors: unknown[] = [];
+    server.errors$.subscribe((e) => errors.push(e));
+    const ws = await wsClient(`ws://127.0.0.1:${port}/`);
+    expect((await closeOf(ws))[0]).toBe(1011);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toBeInstanceOf(UsageError);
+    expect(errors[0]).toMatchObject({ code: 'bad_handle_result' });
+    expect((errors[0] as Error).message).toContain('handle');
+    expect((errors[0] as Error).message).toContain(named);
+  });
+});
+
 describe('WebSocketServer: graceful close (R46)', () => {
   it('sends 1001 to everyone, answers in-flight handshakes 503, completes connections$ and stops listening', async () => {
     let release!: () => void;
@@ -622,6 +689,77 @@ describe('WebSocketServer: graceful close (R46)', () => {
     await completed;
     await serverCompleted;
     await expect(RawPeer.connect(port)).rejects.toThrow();
+  });
+
+  it('every message a client sent before it received the close frame reaches messages$: none lost, counted', async () => {
+    const { server, port } = await listen([{ path: '/' }]);
+    let received = 0;
+    let receivedBeforeCloseFrame = -1;
+    let bytesBeforeCloseFrame = 0;
+    server.connections$.subscribe((conn) => {
+      conn.messages$.subscribe((m) => {
+        if (m.type === 'text') received++;
+      });
+      // What the server's socket received before our close frame went out, in whole frames.
+      const socket = (conn as unknown as { transport: { socket: net.Socket } }).transport.socket;
+      let closeWritten = false;
+      socket.prependListener('data', (chunk: Buffer) => {
+        if (!closeWritten) bytesBeforeCloseFrame += chunk.length;
+      });
+      const write = socket.write.bind(socket) as (...args: unknown[]) => boolean;
+      (socket as { write: unknown }).write = (bytes: Uint8Array, ...rest: unknown[]) => {
+        if (bytes[0] === 0x88 && !closeWritten) {
+          closeWritten = true;
+          receivedBeforeCloseFrame = received;
+        }
+        return write(bytes, ...rest);
+      };
+    });
+    const client = await openConnection(`ws://127.0.0.1:${port}/`);
+    sockets.push(client);
+    let sent = 0;
+    // 8-digit texts: every frame is 2 + 4 (mask) + 8 = 14 bytes.
+    const pump = () => {
+      for (let i = 0; i < 50 && client.state === 'open'; i++) client.sink.next(String(sent++).padStart(8, '0'));
+      if (client.state === 'open') setImmediate(pump);
+    };
+    pump();
+    await new Promise((r) => setTimeout(r, 30));
+    await server.close();
+    expect(await firstValueFrom(client.closed$)).toMatchObject({ code: 1001, wasClean: true });
+    const framesBeforeClose = Math.floor(bytesBeforeCloseFrame / 14);
+    expect(receivedBeforeCloseFrame).toBe(framesBeforeClose);
+    expect(received).toBeGreaterThanOrEqual(framesBeforeClose);
+    expect(received).toBe(sent);
+  });
+
+  it('what `handle` returned finishes the work for the last messages, and server.close() waits for it', async () => {
+    const processed: number[] = [];
+    const { server, port } = await listen([
+      {
+        path: '/',
+        handle: (c: Connection) =>
+          c.messages$.pipe(
+            ofText(),
+            pacedConcatMap(c, async (t) => {
+              await new Promise((r) => setTimeout(r, 1));
+              processed.push(Number(t));
+            }, { highWaterMark: 8, lowWaterMark: 2 }),
+          ),
+      },
+    ]);
+    const client = await openConnection(`ws://127.0.0.1:${port}/`);
+    sockets.push(client);
+    let sent = 0;
+    const pump = () => {
+      for (let i = 0; i < 20 && client.state === 'open'; i++) client.sink.next(String(sent++));
+      if (client.state === 'open') setImmediate(pump);
+    };
+    pump();
+    await new Promise((r) => setTimeout(r, 50));
+    await server.close();
+    expect(await firstValueFrom(client.closed$)).toMatchObject({ code: 1001, wasClean: true });
+    expect(processed).toEqual(Array.from({ length: sent }, (_, i) => i));
   });
 
   it('terminates connections that ignore the close within the timeout', async () => {

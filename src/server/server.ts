@@ -193,8 +193,10 @@ export class WebSocketServer {
 
   /**
    * Graceful shutdown: stop accepting (handshakes in flight get 503), send 1001 to every open
-   * connection, wait up to the timeout for the closing handshakes, terminate the rest, complete
-   * every `connections$`, and resolve.
+   * connection, wait up to the timeout for the closing handshakes, terminate the rest, wait for
+   * what each route's `handle` returned to finish (at most the route's `closeTimeoutMs` after
+   * its connection closed), complete every `connections$`, and resolve. Every message a client
+   * sent before it received the close frame reaches `messages$` first (see docs/how-to/graceful-shutdown.md).
    */
   close(options: ServerCloseOptions = {}): Promise<void> {
     this.closing ??= this.shutdown(options);
@@ -397,6 +399,8 @@ export class WebSocketServer {
     clearTimeout(timer);
     for (const connection of open) if (connection.state !== 'closed') connection.terminate();
     await closed;
+    // What each route's `handle` returned may still be finishing the last messages (bounded).
+    await Promise.all(this.router.routes().map((route) => route.handlersFinished()));
     for (const route of this.router.routes()) route.complete();
     this.connectionSubject.complete();
     await stopped;
