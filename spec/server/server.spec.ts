@@ -4,10 +4,11 @@ import * as net from 'node:net';
 import * as tls from 'node:tls';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { EMPTY, Observable, Subscription, firstValueFrom, timer, map, toArray, take } from 'rxjs';
+import { EMPTY, Observable, Subscription, firstValueFrom, timeout, timer, map, toArray, take } from 'rxjs';
 import WebSocket from 'ws';
 import { AcceptHookError, Connection, UsageError, WebSocketServer, ofText, openConnection, pacedConcatMap, reject, type Route, type RouteOptions, type UpgradeRequest } from '../../src';
-import { RawPeer } from '../helpers/raw-peer';
+import { RawPeer, clientFrame } from '../helpers/raw-peer';
+import { Opcode } from '../../src/protocol/opcode';
 import { until } from '../helpers/harness';
 import { makeTestCert } from '../helpers/test-cert';
 
@@ -578,6 +579,71 @@ describe('WebSocketServer: TLS, attach, handleUpgrade', () => {
     ws.terminate();
     httpsServer.closeAllConnections();
     await new Promise((r) => httpsServer.close(r));
+  });
+});
+
+describe('WebSocketServer: a peer that drops without a closing handshake (R20)', () => {
+  type Mode = 'listen' | 'attach' | 'handleUpgrade';
+  const httpServers: http.Server[] = [];
+  afterEach(async () => {
+    for (const h of httpServers.splice(0)) {
+      h.closeAllConnections();
+      await new Promise((r) => h.close(r));
+    }
+  });
+
+  /** A server connection in the given mode, and the raw peer at its other end. */
+  async function connected(mode: Mode): Promise<{ connection: Connection; peer: RawPeer }> {
+    let server: WebSocketServer;
+    let port: number;
+    if (mode === 'listen') {
+      const made = await listen([{ path: '/' }]);
+      server = made.server;
+      port = made.port;
+    } else {
+      const httpServer = http.createServer();
+      httpServers.push(httpServer);
+      server = mode === 'attach' ? new WebSocketServer({ server: httpServer }) : new WebSocketServer();
+      if (mode === 'handleUpgrade') httpServer.on('upgrade', (request, socket, head) => server.handleUpgrade(request, socket, head));
+      servers.push(server);
+      server.route({ path: '/' });
+      await new Promise<void>((r) => httpServer.listen(0, '127.0.0.1', r));
+      port = (httpServer.address() as net.AddressInfo).port;
+    }
+    const opened = firstValueFrom(server.connections$);
+    const peer = await raw(port);
+    expect((await peer.upgrade('/')).status).toBe(101);
+    return { connection: await opened, peer };
+  }
+
+  const drops: Array<[string, (socket: net.Socket) => void]> = [
+    ['FIN (end)', (socket) => socket.end()],
+    ['RST (resetAndDestroy)', (socket) => socket.resetAndDestroy()],
+    ['destroy', (socket) => socket.destroy()],
+  ];
+  const modes: Mode[] = ['listen', 'attach', 'handleUpgrade'];
+  const cases = modes.flatMap((mode) => drops.map(([how, drop]) => [mode, how, drop] as const));
+
+  it.each(cases)('%s mode, %s: the close event (1006) comes at once, without any write', async (mode, _how, drop) => {
+    const { connection, peer } = await connected(mode);
+    const started = Date.now();
+    drop(peer.socket);
+    expect(await firstValueFrom(connection.closed$.pipe(timeout(2000)))).toEqual({ type: 'close', code: 1006, reason: '', wasClean: false });
+    expect(Date.now() - started).toBeLessThan(500);
+  });
+
+  it.each(modes)('%s mode: while reading is paused with input unread, the drop is noticed when reading resumes', async (mode) => {
+    const { connection, peer } = await connected(mode);
+    connection.pause();
+    for (let i = 0; i < 200; i++) peer.send(clientFrame(Opcode.Binary, Buffer.alloc(1024)));
+    await new Promise((r) => setTimeout(r, 30));
+    peer.socket.end();
+    await new Promise((r) => setTimeout(r, 150));
+    expect(connection.state).toBe('open');
+    const resumed = Date.now();
+    connection.resume();
+    expect(await firstValueFrom(connection.closed$.pipe(timeout(2000)))).toMatchObject({ code: 1006, wasClean: false });
+    expect(Date.now() - resumed).toBeLessThan(500);
   });
 });
 
