@@ -1,4 +1,4 @@
-import { Subject, of, timer, map, toArray, firstValueFrom, throwError, EMPTY } from 'rxjs';
+import { Observable, Subject, of, timer, map, toArray, firstValueFrom, throwError, EMPTY } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { UsageError } from '../../../src/errors';
 import { pacedConcatMap } from '../../../src/rx/operators/paced-concat-map';
@@ -30,6 +30,19 @@ describe('pacedConcatMap (R40: a slow subscriber pauses the socket)', () => {
       // Queue: a starts at once (queue empty); b..e queue to 4 → pause; resumed when it drains to 1.
       expect(log).toEqual(['pause', 'resume']);
     });
+  });
+
+  it('the default water marks are 64 and 16 queued values', () => {
+    const { log, target } = pausable();
+    const source = new Subject<number>();
+    const finishers: Array<() => void> = [];
+    source.pipe(pacedConcatMap(target, () => new Observable<never>((s) => void finishers.push(() => s.complete())))).subscribe();
+    for (let v = 0; v <= 64; v++) source.next(v); // one running, 64 waiting
+    expect(log).toEqual(['pause']);
+    for (let i = 0; i < 47; i++) finishers.shift()!(); // 17 waiting
+    expect(log).toEqual(['pause']);
+    finishers.shift()!(); // 16 waiting
+    expect(log).toEqual(['pause', 'resume']);
   });
 
   it('resumes the target when unsubscribed while paused', () => {
