@@ -467,6 +467,12 @@ describe('WebSocketServer: connection caps (R37)', () => {
     expect((await (await raw(port)).upgrade('/')).status).toBe(101);
   });
 
+  it('the cap is checked again after an asynchronous accept hook: two handshakes racing for the last place get 101 and 503', async () => {
+    const { port } = await listen([{ path: '/', maxConnections: 1, accept: () => new Promise<void>((resolve) => setTimeout(resolve, 50)) }]);
+    const [a, b] = await Promise.all([(await raw(port)).upgrade('/'), (await raw(port)).upgrade('/')]);
+    expect([a.status, b.status].sort()).toEqual([101, 503]);
+  });
+
   it('a server-wide cap applies across routes', async () => {
     const { port } = await listen([{ path: '/a' }, { path: '/b' }], { maxConnections: 1 });
     await wsClient(`ws://127.0.0.1:${port}/a`);
@@ -487,6 +493,27 @@ describe('WebSocketServer: TLS, attach, handleUpgrade', () => {
     ws.send('over tls');
     expect(await nextMessage(ws)).toBe('over tls');
     expect(secure).toBe(true);
+  });
+
+  it('TLS failures (plain HTTP to the TLS port, a client that does not trust the certificate) are dropped quietly; the server goes on', async () => {
+    const { server, port } = await listen([{ path: '/', handle: (c) => void c.messages$.pipe(ofText()).subscribe((t) => c.sink.next(t)) }], { tls: { key: cert.key, cert: cert.cert } });
+    const reported: unknown[] = [];
+    server.errors$.subscribe((e) => reported.push(e));
+    const opened: unknown[] = [];
+    server.connections$.subscribe((c) => opened.push(c));
+    const plain = net.connect(port, '127.0.0.1');
+    sockets.push(plain);
+    plain.on('error', () => undefined);
+    plain.write('GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n\r\n');
+    await new Promise((resolve) => plain.once('close', resolve));
+    const distrustful = tls.connect({ port, host: '127.0.0.1', servername: 'localhost' });
+    sockets.push(distrustful);
+    await new Promise((resolve) => distrustful.once('error', resolve));
+    expect(opened).toEqual([]);
+    expect(reported).toEqual([]);
+    const ws = await wsClient(`wss://localhost:${port}/`, { ca: cert.cert });
+    ws.send('still here');
+    expect(await nextMessage(ws)).toBe('still here');
   });
 
   it.each(['plain', 'tls'])('listen mode (%s): a peer that sends FIN without a closing handshake gets our FIN at once, and 1006', async (kind) => {
