@@ -855,6 +855,21 @@ describe('WebSocketServer: graceful close (R46)', () => {
     expect(processed).toEqual(Array.from({ length: sent }, (_, i) => i));
   });
 
+  it.each([
+    ['no connection open', 0],
+    ['two connections open', 2],
+  ])('an invalid code or reason rejects with a UsageError and changes nothing (%s); a valid close still works after', async (_what, count) => {
+    const { server, port } = await listen([{ path: '/' }]);
+    const clients = await Promise.all(Array.from({ length: count }, () => wsClient(`ws://127.0.0.1:${port}/`)));
+    await expect(server.close({ code: 1005 })).rejects.toBeInstanceOf(UsageError);
+    await expect(server.close({ reason: 'x'.repeat(124) })).rejects.toBeInstanceOf(UsageError);
+    expect(server.connections.size).toBe(count);
+    const late = await wsClient(`ws://127.0.0.1:${port}/`); // still accepting
+    const closes = Promise.all([...clients, late].map(closeOf));
+    await server.close({ code: 4000, reason: 'now' });
+    expect(await closes).toEqual(Array.from({ length: count + 1 }, () => [4000, 'now']));
+  });
+
   it('terminates connections that ignore the close within the timeout', async () => {
     const { server, port } = await listen([{ path: '/' }]);
     const peer = await raw(port);

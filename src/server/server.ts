@@ -17,6 +17,8 @@ import { isRejection, runAcceptHook, type AcceptDecision } from './accept';
 import { KeptRequest, upgradeRequestOf } from './kept-request';
 import { Route, type RouteOptions } from './route';
 import { Router } from './router';
+import { checkCloseToSend } from '../protocol/close-payload';
+import { nodeTextCodec } from '../transport/node-text-codec';
 
 /** Server settings. Units are in the names; every one is checked when the server is made. */
 export interface ServerOptions extends ConnectionOptions {
@@ -199,6 +201,15 @@ export class WebSocketServer {
    * sent before it received the close frame reaches `messages$` first (see docs/how-to/graceful-shutdown.md).
    */
   close(options: ServerCloseOptions = {}): Promise<void> {
+    if (this.closing === undefined) {
+      // Checked before anything changes: a code that may not be sent must not leave the server
+      // half shut down (no longer accepting, its connections still open).
+      try {
+        checkCloseToSend(options.code ?? 1001, options.reason ?? 'server shutting down', nodeTextCodec);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    }
     this.closing ??= this.shutdown(options);
     return this.closing;
   }
