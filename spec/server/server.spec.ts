@@ -592,6 +592,40 @@ describe('WebSocketServer: TLS, attach, handleUpgrade', () => {
     await new Promise((r) => httpServer.close(r));
   });
 
+  it('attach mode: handshakeTimeoutMs counts from the upgrade event (an accept hook that never decides → dropped without a reply)', async () => {
+    const httpServer = http.createServer();
+    await new Promise<void>((r) => httpServer.listen(0, '127.0.0.1', r));
+    const port = (httpServer.address() as net.AddressInfo).port;
+    const server = new WebSocketServer({ server: httpServer, handshakeTimeoutMs: 150 });
+    servers.push(server);
+    server.route({ path: '/', accept: () => new Promise<never>(() => undefined) });
+    const peer = await raw(port);
+    const started = Date.now();
+    const response = peer.upgrade('/').catch((error: unknown) => error);
+    await peer.closed;
+    expect(Date.now() - started).toBeGreaterThanOrEqual(140);
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(String(await response)).toMatch(/no response head \(got ""\)/);
+    await server.close();
+    httpServer.closeAllConnections();
+    await new Promise((r) => httpServer.close(r));
+  });
+
+  it('handleUpgrade after server.close() answers 503', async () => {
+    const httpServer = http.createServer();
+    const server = new WebSocketServer();
+    server.route({ path: '/' });
+    httpServer.on('upgrade', (req, socket, head) => server.handleUpgrade(req, socket, head));
+    await new Promise<void>((r) => httpServer.listen(0, '127.0.0.1', r));
+    const port = (httpServer.address() as net.AddressInfo).port;
+    await server.close();
+    const response = await (await raw(port)).upgrade('/');
+    expect(response.status).toBe(503);
+    expect(response.body).toBe('server is shutting down');
+    httpServer.closeAllConnections();
+    await new Promise((r) => httpServer.close(r));
+  });
+
   it('handleUpgrade serves upgrades from an https server a framework owns', async () => {
     const httpsServer = https.createServer({ key: cert.key, cert: cert.cert });
     const server = new WebSocketServer();
