@@ -38,5 +38,36 @@ export { ofData } from './rx/operators/of-data';
 export { failOnAbnormalClose } from './rx/operators/fail-on-abnormal-close';
 export { jsonMessages, DecodeError } from './rx/operators/json';
 
+export { typed, DEFAULT_TYPED_OPTIONS } from './typed/typed';
+export type { TypedOptions, Received, Sendable } from './typed/typed';
+export type {
+  TypedConnection,
+  TypedConnectionTypes,
+  ConnectionLike,
+  InvalidMessage,
+  RequestOptions,
+  RequestMessage,
+  RequestBody,
+  NonRequestMessage,
+} from './typed/typed-connection';
+export { jsonCodec } from './typed/codec';
+export type { Codec } from './typed/codec';
+export { serveRequests } from './typed/serve-requests';
+export type { ServeRequestsOptions } from './typed/serve-requests';
+export { InvalidOutgoingError, RequestHandlerError } from './typed/typed-errors';
+export type {
+  StandardSchemaV1,
+  StandardSchemaV1Props,
+  StandardSchemaV1Options,
+  StandardSchemaV1Types,
+  StandardSchemaV1Result,
+  StandardSchemaV1Success,
+  StandardSchemaV1Failure,
+  StandardSchemaV1Issue,
+  StandardSchemaV1PathSegment,
+  InferInput,
+  InferOutput,
+} from './typed/standard-schema';
+
 export { CloseCode } from './protocol/close-code';
 export { RxwsError, UsageError, ConnectionClosedError, TimeoutError, NetworkError } from './errors';

@@ -210,6 +210,39 @@ describe.each(['chromium', 'firefox'] as const)('rxws/browser in %s', (browserNa
     expect(result.rejected).toBe('backpressure_drop');
   });
 
+  it('typed(): validated values in and out of a browser connection; an invalid message is reported, not fatal', async () => {
+    const result = await page.evaluate(async (url) => {
+      const { rxws, rxjs } = globalThis as any;
+      // A Standard Schema v1 object written by hand: { n: number }.
+      const schema = {
+        '~standard': {
+          version: 1,
+          vendor: 'test',
+          validate: (value: any) =>
+            typeof value === 'object' && value !== null && typeof value.n === 'number' ? { value } : { issues: [{ message: 'expected { n: number }' }] },
+        },
+      };
+      const conn = await rxws.openConnection(url);
+      const view = rxws.typed(conn, { receive: schema, send: schema });
+      const invalid: string[] = [];
+      view.invalid$.subscribe(() => invalid.push('invalid'));
+      const values = rxjs.firstValueFrom(view.messages$.pipe(rxjs.take(2), rxjs.toArray()));
+      view.sink.next({ n: 1 });
+      conn.sink.next('{"n":"not a number"}'); // echoed back: fails the receive schema
+      view.sink.next({ n: 2 });
+      const received = await values;
+      // Ours failing the send schema is not sent, and is reported on errors$ (never thrown).
+      const reported = rxjs.firstValueFrom(view.errors$);
+      view.sink.next({ n: 'x' });
+      const error = await reported;
+      await conn.close();
+      return { received, invalid, reported: error.name };
+    }, server.url('typed'));
+    expect(result.received).toEqual([{ n: 1 }, { n: 2 }]);
+    expect(result.invalid).toEqual(['invalid']);
+    expect(result.reported).toBe('InvalidOutgoingError');
+  });
+
   it('ReconnectingClient reconnects after the server drops the connection, with state$ showing it', async () => {
     const result = await page.evaluate(async (url) => {
       const { rxws, rxjs } = (globalThis as any);

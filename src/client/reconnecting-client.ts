@@ -1,4 +1,4 @@
-import { BehaviorSubject, EMPTY, Observable, Subject, filter, isObservable, switchMap, type Observer, type Subscription } from 'rxjs';
+import { BehaviorSubject, EMPTY, Observable, Subject, concat, defer, filter, isObservable, switchMap, throwError, type Observer, type Subscription } from 'rxjs';
 import { RxwsError, UsageError } from '../errors';
 import { CloseCode } from '../protocol/close-code';
 import { utf8ByteLength } from '../protocol/text-codec';
@@ -69,12 +69,14 @@ interface Queued {
  * exports its own `ReconnectingClient` on top, whose constructor takes a target to connect to
  * with that entry's `connect()`.
  *
- * - `state$` (replays the current state), `connection$` (each connection as it opens; replays
- *   the open one), `connection` (the open one, or undefined).
+ * - `state$` (replays the current state; emits only changes), `connection$` (each connection as
+ *   it opens; replays the open one; completes when the client ends, however it ends),
+ *   `connection` (the open one, or undefined).
  * - `messages$`: the text and binary messages of every successive connection, as one stream.
  *   Pongs and the per-connection close events are left out (they describe one connection, not
  *   the session: watch `state$`, or `connection$` and each `closed$`). It completes after
- *   `close()`, and errors with the typed cause when reconnecting stops on a fatal outcome.
+ *   `close()`, and errors with the typed cause when reconnecting stops on its own (also kept
+ *   in `failure`). It is the only stream that errors: the others complete.
  * - `send()` / `sink`: while a connection is open, straight to it; otherwise queued (bounded in
  *   messages and bytes, flushed in order when the next connection opens) or dropped at once,
  *   per `whileDisconnected`. Nothing is ever buffered without bound (RELIABILITY 50). Messages
@@ -87,11 +89,16 @@ interface Queued {
  * so none survives a reconnect (RELIABILITY 45).
  */
 export class ReconnectingClientBase<C extends ReactiveConnection<any>, TTarget, TClientOptions extends object> {
-  /** The client's state, replayed to each subscriber; completes after 'closed'. */
+  /** The state (see ReconnectingClientState); replays the current one, emits only changes, and
+   *  completes after 'closed'. Never errors. */
   readonly state$: Observable<ReconnectingClientState>;
-  /** Each connection as it opens (replays the open one); ends when the client ends. */
+  /** Each connection as it opens; replays the open one. Completes when the client ends, whether
+   *  by `close()` or because reconnecting stopped (then see `failure`); never errors, so a
+   *  subscriber without an error callback is safe. */
   readonly connection$: Observable<C>;
-  /** The text and binary messages of every successive connection, as one stream. */
+  /** The text and binary messages of every connection, as one stream. Completes after
+   *  `close()`; errors with the typed cause when reconnecting stops on its own (a refusal such
+   *  as 401, a fatal close code, `maxAttempts` used up), also for late subscribers. */
   readonly messages$: Observable<DataMessage>;
   /** Dropped sends, and each connection's own reports (see `Connection.errors$`). Hot. */
   readonly errors$: Observable<RxwsError>;
@@ -108,6 +115,9 @@ export class ReconnectingClientBase<C extends ReactiveConnection<any>, TTarget, 
   private current: C | undefined;
   private subscription: Subscription | undefined;
   private ended = false;
+  /** Reconnecting stopped on its own, with `failureCause`. */
+  private failed = false;
+  private failureCause: unknown;
   private closing: Promise<void> | undefined;
   private resolveEnded!: () => void;
   private readonly endedPromise = new Promise<void>((resolve) => (this.resolveEnded = resolve));
@@ -143,16 +153,20 @@ export class ReconnectingClientBase<C extends ReactiveConnection<any>, TTarget, 
     const operator = reconnect<C>({
       ...this.settings.reconnect,
       onRetry: (info) => {
-        if (!this.ended && this.closing === undefined) this.stateSubject.next('reconnecting');
+        if (!this.ended && this.closing === undefined) this.setState('reconnecting');
         userOnRetry?.(info);
       },
     });
 
     this.state$ = this.stateSubject.asObservable();
     this.connection$ = this.currentSubject.pipe(filter((c): c is C => c !== undefined));
-    this.messages$ = this.currentSubject.pipe(
-      switchMap((c) => (c === undefined ? EMPTY : c.messages$)),
-      filter(isData),
+    this.messages$ = concat(
+      this.currentSubject.pipe(
+        switchMap((c) => (c === undefined ? EMPTY : c.messages$)),
+        filter(isData),
+      ),
+      // The reason reconnecting stopped belongs here, where the docs show an error callback.
+      defer(() => (this.failed ? throwError(() => this.failureCause) : EMPTY)),
     );
     this.errors$ = this.errorSubject.asObservable();
     this.sink = {
@@ -169,7 +183,7 @@ export class ReconnectingClientBase<C extends ReactiveConnection<any>, TTarget, 
 
     this.subscription = source.pipe(operator).subscribe({
       next: (connection) => this.opened(connection),
-      error: (error: unknown) => this.end(error),
+      error: (error: unknown) => this.end({ error }),
       complete: () => this.end(undefined),
     });
   }
@@ -177,6 +191,15 @@ export class ReconnectingClientBase<C extends ReactiveConnection<any>, TTarget, 
   /** The current state (see ReconnectingClientState). */
   get state(): ReconnectingClientState {
     return this.stateSubject.value;
+  }
+
+  /**
+   * Why reconnecting stopped, once it stopped on its own: the typed cause (HandshakeError,
+   * NetworkError, TimeoutError, ConnectionClosedError with the close code, ...), the same error
+   * `messages$` ends with. Undefined while the client runs, and after `close()`.
+   */
+  get failure(): unknown {
+    return this.failureCause;
   }
 
   /** The open connection, if any. */
@@ -258,18 +281,29 @@ export class ReconnectingClientBase<C extends ReactiveConnection<any>, TTarget, 
       this.queueBytes -= item.bytes;
       connection.sink.next(item.message);
     }
-    if (this.current === connection && connection.state === 'open') this.stateSubject.next('open');
+    if (this.current === connection && connection.state === 'open') this.setState('open');
   }
 
-  private end(error: unknown): void {
+  /** state$ emits changes only: a retry while already reconnecting is not news. */
+  private setState(state: ReconnectingClientState): void {
+    if (this.stateSubject.value !== state) this.stateSubject.next(state);
+  }
+
+  /** The client is over: after close() or a normal stop (undefined), or a failure. */
+  private end(failure: { error: unknown } | undefined): void {
     if (this.ended) return;
     this.ended = true;
     this.subscription = undefined;
+    if (failure !== undefined) {
+      this.failed = true;
+      this.failureCause = failure.error;
+    }
     this.discardQueue();
-    this.stateSubject.next('closed');
+    this.setState('closed');
     this.stateSubject.complete();
-    if (error === undefined) this.currentSubject.complete();
-    else this.currentSubject.error(error);
+    // connection$ completes either way (no error for subscribers without an error callback);
+    // messages$ then errors with the cause (see its concat).
+    this.currentSubject.complete();
     this.errorSubject.complete();
     this.resolveEnded();
   }
