@@ -17,7 +17,9 @@ import { KeptUpgradeRequest, type UpgradeRequest, type UpgradeResponse } from '.
 
 /** Options for `Connection.send`. */
 export interface SendOptions {
-  /** Split the message into frames of at most this many payload bytes (RFC 6455 §5.4). */
+  /** Split the message into frames of at most this many payload bytes (RFC 6455 §5.4), e.g. to
+   *  let pings through during a large message. Must be a positive integer (else a UsageError).
+   *  Default: one frame. */
   fragmentBytes?: number;
 }
 
@@ -25,16 +27,18 @@ export interface SendOptions {
 export interface PingResult {
   /** The pong's payload (equal to what we sent). */
   data: Uint8Array;
+  /** Milliseconds from sending the ping to receiving its pong. */
   rttMs: number;
 }
 
 /** Options for the waiting helpers (`ping`, `waitForMessage`). */
 export interface WaitOptions {
-  /** Reject with a TimeoutError after this long. Default: wait until the connection closes. */
+  /** Reject with a TimeoutError after this many milliseconds. Default: wait until the
+   *  connection closes. */
   timeoutMs?: number;
 }
 
-/** Everything a Connection is made from; built by the server and the client, not by users. */
+/** @internal Everything a Connection is made from; built by the server and the client, not by users. */
 export interface ConnectionInit<TData> {
   socket: Socket;
   role: 'server' | 'client';
@@ -70,6 +74,18 @@ interface PendingPing {
  * full the socket is paused, so nothing is ever dropped.
  */
 export class Connection<TData = unknown> implements TransportListener {
+  /**
+   * Every message from the peer, in order: `{ type: 'text', data: string }`, `{ type: 'binary',
+   * data: Uint8Array }`, `{ type: 'pong', data }` and, last, `{ type: 'close', code, reason,
+   * wasClean }`, after which it completes. It never errors: a peer fault (1002, 1007, 1009...)
+   * or a dropped socket (1006) also ends with a `close` message (pipe `failOnAbnormalClose()` to
+   * get an error instead).
+   *
+   * Hot, with no replay: each subscriber gets the messages that arrive while it is subscribed.
+   * Messages that arrive while nobody is subscribed wait in a backlog of up to `backlogBytes`
+   * for the next subscriber (then the socket is paused, so nothing is dropped); after the close,
+   * a new subscriber gets what is left of the backlog and the `close` message.
+   */
   readonly messages$: Observable<Message>;
 
   /** Outgoing messages: `next` sends (a drop after close is reported on `errors$`), `complete`
@@ -79,17 +95,21 @@ export class Connection<TData = unknown> implements TransportListener {
     return (this.sinkObserver ??= new ConnectionSink(this));
   }
 
-  /** The handshake as this side saw it (on the client: the request it sent). */
+  /** The opening handshake request as this side saw it: path, query, headers, origin, offered
+   *  subprotocols (on the client: the request it sent). */
   get request(): UpgradeRequest {
     const request = this.upgradeRequest;
     return request instanceof KeptUpgradeRequest ? (this.upgradeRequest = request.restore()) : request;
   }
 
-  /** On the client: the server's 101 response. Undefined on the server. */
+  /** On the client: the server's 101 response (status, headers, subprotocol). Undefined on the
+   *  server. */
   readonly response: UpgradeResponse | undefined;
-  /** The negotiated subprotocol, if any. */
+  /** The subprotocol agreed in the handshake (`Sec-WebSocket-Protocol`), or undefined when none
+   *  was. */
   readonly protocol: string | undefined;
-  /** Per-connection user data, set by the server's accept hook (or by you). */
+  /** Per-connection user data: what the server's accept hook returned as `data` (undefined
+   *  otherwise); yours to read and replace. */
   data: TData;
 
   /** `request`, or its kept form until first read (see KeptUpgradeRequest). */
@@ -119,6 +139,7 @@ export class Connection<TData = unknown> implements TransportListener {
   private stopStream: (() => void) | undefined;
   private streamQueue: Array<() => void> | undefined;
 
+  /** @internal Connections are made by the server and by `connect()`, not by users. */
   constructor(init: ConnectionInit<TData>) {
     this.upgradeRequest = init.request;
     this.response = init.response;
@@ -143,7 +164,8 @@ export class Connection<TData = unknown> implements TransportListener {
     }
   }
 
-  /** 'open' until a close frame is sent or received, 'closing' until the socket closes, then 'closed'. */
+  /** 'open' until a close frame is sent or received, 'closing' until the socket closes, then
+   *  'closed'. Sending is allowed only while 'open'. */
   get state(): 'open' | 'closing' | 'closed' {
     return this.closeMessage !== undefined ? 'closed' : this.transport.protocol.state === 'open' ? 'open' : 'closing';
   }
@@ -159,27 +181,33 @@ export class Connection<TData = unknown> implements TransportListener {
     return this.transport.deflate;
   }
 
+  /** The peer's IP address as the socket reported it at the handshake (on the server, the
+   *  client's), or undefined if the socket had none. */
   get remoteAddress(): string | undefined {
     return this.upgradeRequest.remoteAddress;
   }
 
-  /** Outgoing bytes not yet handed to the kernel. */
+  /** Outgoing bytes not yet handed to the kernel (ours and Node's socket buffer). When it passes
+   *  `maxBufferedBytes`, the `backpressure` option applies. */
   get bufferedAmount(): number {
     return this.transport.bufferedAmount;
   }
 
-  /** Emits when the socket's write buffer has drained. */
+  /** Emits each time the socket's write buffer has drained (Node's `drain`): a moment to send
+   *  more after `bufferedAmount` grew. Hot; completes when the connection closes. */
   get drain$(): Observable<void> {
     return (this.drainSubject ??= new Subject<void>()).asObservable();
   }
 
-  /** Non-fatal reports: dropped sends, protocol errors with their detail. Hot; it does not
-   *  complete on close, so a `sink.next` after close is still reported. */
+  /** Reports that do not throw: sends dropped after close or by the backpressure policy, and
+   *  the peer's protocol errors with their detail (`ProtocolError`). Hot; it does not complete on
+   *  close, so a `sink.next` after close is still reported. */
   get errors$(): Observable<RxwsError> {
     return (this.errorSubject ??= new Subject<RxwsError>()).asObservable();
   }
 
-  /** Emits the close event once the connection has closed, then completes (replayed to late subscribers). */
+  /** Emits the `close` message (code, reason, wasClean) once the connection has closed, then
+   *  completes; a subscriber that comes later gets it at once. Never errors. */
   get closed$(): Observable<CloseMessage> {
     return new Observable<CloseMessage>((subscriber) => {
       let active = true;
@@ -195,8 +223,12 @@ export class Connection<TData = unknown> implements TransportListener {
   }
 
   /**
-   * Sends one message; resolves when its bytes have been handed to the kernel. Sending on a
-   * connection that is closing or closed is a usage error and throws at once.
+   * Sends one message: a string as text, bytes (any ArrayBufferView or ArrayBuffer) as binary.
+   * Resolves when its bytes have been handed to the kernel, or when the connection closes before
+   * that (resolving is no proof of delivery). Sending on a connection that is not 'open' throws
+   * a UsageError at once. When `bufferedAmount` is past `maxBufferedBytes` the message is not
+   * sent and the promise rejects (code `'backpressure_drop'`); with `backpressure: 'close'` the
+   * connection also closes with 1008.
    */
   send(message: OutgoingMessage, options?: SendOptions): Promise<void> {
     this.assertOpen();
@@ -216,8 +248,13 @@ export class Connection<TData = unknown> implements TransportListener {
 
   /**
    * Streams one message from an Observable of chunks: each chunk becomes a frame, and the message
-   * ends when the Observable completes (RFC 6455 §5.4). Other sends wait until it is done; control
-   * frames (pings, pongs) may still interleave. If the source errors, the connection closes 1011.
+   * ends when the Observable completes (RFC 6455 §5.4). Text by default, binary with `{ binary:
+   * true }`. Other sends wait until it is done; control frames (pings, pongs) may still
+   * interleave. Resolves once the last frame is handed to the kernel. If the source errors, the
+   * connection closes with 1011 and the promise rejects with that error; if the connection closes
+   * first, it rejects with ConnectionClosedError; if the peer stops reading past
+   * `maxBufferedBytes`, the connection closes with 1008. Throws a UsageError at once when the
+   * connection is not 'open'.
    */
   sendStream(chunks: Observable<string | Uint8Array>, options?: { binary?: boolean }): Promise<void> {
     this.assertOpen();
@@ -245,7 +282,7 @@ export class Connection<TData = unknown> implements TransportListener {
             if (this.transport.protocol.state !== 'open') return finish(closedError(this.closeMessage));
             if (this.transport.bufferedAmount > this.options.maxBufferedBytes) {
               // Half a message cannot be dropped, so whatever the policy a stream the peer does
-              // not read fails the connection (1008) rather than growing our buffer (R39).
+              // not read fails the connection (1008) rather than growing our buffer.
               this.report(new RxwsError('backpressure_close', 'closing: the peer is not reading fast enough'));
               this.transport.protocol.fail(CloseCode.PolicyViolation, 'send buffer full');
               return finish(new RxwsError('backpressure_close', 'stream aborted: the peer is not reading fast enough'));
@@ -270,7 +307,12 @@ export class Connection<TData = unknown> implements TransportListener {
     return new Promise((resolve, reject) => this.enqueueAfterStream(() => start().then(resolve, reject)));
   }
 
-  /** Pings the peer; resolves with the matching pong and the round-trip time. */
+  /**
+   * Pings the peer (RFC 6455 §5.5.2) and resolves with the matching pong's payload and the
+   * round-trip time. A payload over 125 bytes, or a connection that is not 'open', throws a
+   * UsageError at once. Rejects with TimeoutError after `timeoutMs`, or ConnectionClosedError if
+   * the connection closes first.
+   */
   ping(payload: string | Uint8Array = EMPTY, options: WaitOptions = {}): Promise<PingResult> {
     this.assertOpen();
     const bytes = typeof payload === 'string' ? Buffer.from(payload, 'utf8') : payload;
@@ -291,11 +333,19 @@ export class Connection<TData = unknown> implements TransportListener {
   }
 
   /**
-   * Resolves with the first message of the given type (or matching the predicate); a filtered
-   * `firstValueFrom` with a timeout. Rejects with TimeoutError, or ConnectionClosedError if the
-   * connection closes first. Messages it skips still reach other subscribers.
+   * Resolves with the first message of the given type (`'text'`, `'binary'`, `'pong'` or
+   * `'close'`), a filtered `firstValueFrom` with a timeout. Rejects with TimeoutError after
+   * `timeoutMs`, or ConnectionClosedError if the connection closes first. It subscribes to
+   * `messages$`, so it takes messages from the backlog; those it skips still reach other
+   * subscribers.
    */
   waitForMessage<T extends MessageType>(type: T, options?: WaitOptions): Promise<Extract<Message, { type: T }>>;
+  /**
+   * Resolves with the first message for which `predicate` returns true. Rejects with
+   * TimeoutError after `timeoutMs`, or ConnectionClosedError if the connection closes first
+   * (unless the predicate accepts the `close` message). Messages it skips still reach other
+   * subscribers.
+   */
   waitForMessage(predicate: (message: Message) => boolean, options?: WaitOptions): Promise<Message>;
   waitForMessage(which: MessageType | ((message: Message) => boolean), options: WaitOptions = {}): Promise<Message> {
     const matches = typeof which === 'function' ? which : (message: Message) => message.type === which;
@@ -315,8 +365,11 @@ export class Connection<TData = unknown> implements TransportListener {
   }
 
   /**
-   * Starts the closing handshake (RFC 6455 §7.1.2) and resolves with the close event once the
-   * connection has closed. Invalid codes or a reason over 123 bytes throw a UsageError.
+   * Starts the closing handshake (RFC 6455 §7.1.2) with `code` (default 1000) and `reason`, and
+   * resolves with the `close` message once the connection has closed (after the peer's answer,
+   * or `closeTimeoutMs` later with 1006). A code that may not be sent (only 1000, 1001-1003,
+   * 1007-1014 and 3000-4999 may) or a reason over 123 UTF-8 bytes throws a UsageError. On a
+   * connection already closing or closed it sends nothing and resolves when it has closed.
    */
   close(code: number = CloseCode.Normal, reason = ''): Promise<CloseMessage> {
     checkCloseToSend(code, reason, nodeTextCodec);
@@ -327,12 +380,15 @@ export class Connection<TData = unknown> implements TransportListener {
     return new Promise((resolve) => this.whenClosed(resolve));
   }
 
-  /** Destroys the socket at once, without a closing handshake (reported as 1006). */
+  /** Destroys the socket at once, without a closing handshake: `messages$` ends with a `close`
+   *  message with code 1006. For a peer that must not hold resources any longer. */
   terminate(): void {
     this.transport.terminate();
   }
 
-  /** Fails the connection from our side with a code (1008 policy, 1011 internal error...). */
+  /** Fails the connection from our side (RFC 6455 §7.1.7): sends a close frame with `code` (1008
+   *  policy violation, 1011 internal error...) and closes the socket without waiting for the
+   *  peer's answer. Does nothing once the connection is closing. */
   fail(code: number, reason = ''): void {
     if (this.transport.protocol.state === 'open') {
       this.transport.protocol.fail(code, reason);
@@ -340,12 +396,15 @@ export class Connection<TData = unknown> implements TransportListener {
     }
   }
 
-  /** Stops reading from the socket (TCP backpressure) until `resume()`. */
+  /** Stops reading from the socket until `resume()`: no more messages arrive, and TCP holds the
+   *  peer back once the buffers fill. For a subscriber that cannot keep up (see `pacedConcatMap`). */
   pause(): void {
     this.pausedByUser = true;
     this.transport.pause();
   }
 
+  /** Reads again after `pause()`. Reading may still wait while the backlog is full (nobody is
+   *  subscribed to `messages$`). Does nothing when not paused. */
   resume(): void {
     if (!this.pausedByUser) return;
     this.pausedByUser = false;
@@ -365,8 +424,9 @@ export class Connection<TData = unknown> implements TransportListener {
     this.resumeIfFree();
   }
 
-  /** Sends a frame encoded once for many receivers (broadcast), or keeps this connection's
-   *  place for a shared frame still being compressed. Returns false if it was dropped. */
+  /** @internal Sends a frame encoded once for many receivers (broadcast), or keeps this
+   *  connection's place for a shared frame still being compressed. Returns false if it was
+   *  dropped. */
   sendEncoded(frame: Uint8Array | SharedFrame): boolean {
     if (this.transport.protocol.state !== 'open' || this.streaming) {
       if (this.state === 'open' && this.streaming) {
@@ -588,7 +648,8 @@ export class Connection<TData = unknown> implements TransportListener {
     this.transport.protocol.sendFragmented(opcode, bytes, fragmentBytes);
   }
 
-  /** Applies the outbound cap (RELIABILITY 39): false when the message must not be written. */
+  /** Applies the outbound cap (the `backpressure` option): false when the message must not be
+   *  written. */
   private checkBackpressure(): boolean {
     if (this.transport.bufferedAmount <= this.options.maxBufferedBytes) return true;
     if (this.options.backpressure === 'drop') {
