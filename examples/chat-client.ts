@@ -14,6 +14,7 @@ import { Buffer } from 'node:buffer';
 import { clearLine, createInterface, cursorTo } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import type { Subscription } from 'rxjs';
+// The package's sources; in your own project the same names come from '@rxws/rxws'.
 import { HandshakeError, NetworkError, TimeoutError, UsageError, connect, type ClientConnection, type ClientOptions, type Message } from '../src';
 import type { ChatEvent } from './broadcast-server';
 

@@ -12,6 +12,7 @@ import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import { Buffer } from 'node:buffer';
 import { concat, map, mergeMap, of } from 'rxjs';
+// The package's sources; in your own project the same names come from '@rxws/rxws'.
 import { WebSocketServer, type Message, type Route } from '../src';
 
 export interface ChatServerOptions {
