@@ -148,10 +148,7 @@ function print(node: ts.Node): string {
 
 /** What to call it with: the declaration without `export declare`, and without a class body. */
 function headerOf(node: Described): string {
-  if (ts.isVariableDeclaration(node)) {
-    const type = node.type !== undefined && ts.isTypeLiteralNode(node.type) ? ' (see members)' : '';
-    return `const ${node.name.getText()}${node.type === undefined || type !== '' ? '' : `: ${print(node.type)}`}${type}`;
-  }
+  if (ts.isVariableDeclaration(node)) return `const ${node.name.getText()}${node.type === undefined ? '' : `: ${print(node.type)}`}`;
   if (ts.isClassDeclaration(node) || ts.isInterfaceDeclaration(node)) {
     const f = ts.factory;
     const bare = ts.isClassDeclaration(node)
