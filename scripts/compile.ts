@@ -33,7 +33,7 @@ export function emit(
   writeFile?: ts.WriteFileCallback,
 ): readonly ts.Diagnostic[] {
   const result = program.emit(undefined, writeFile, undefined, writeFile !== undefined, {
-    afterDeclarations: [publicDeclarations(entries)],
+    afterDeclarations: [publicDeclarations(entries, program.getTypeChecker())],
   });
   return [...ts.getPreEmitDiagnostics(program), ...result.diagnostics];
 }
@@ -54,7 +54,7 @@ export function formatDiagnostics(diagnostics: readonly ts.Diagnostic[]): string
 }
 
 /**
- * Three changes to the declarations `stripInternal` leaves:
+ * Four changes to the declarations `stripInternal` leaves:
  *
  * - A class whose constructor is `@internal` (Route, Connection: made by the library, never by
  *   users) would lose the constructor and so seem to have a public one taking no argument;
@@ -64,17 +64,24 @@ export function formatDiagnostics(diagnostics: readonly ts.Diagnostic[]): string
  *   members (Connection's transport callbacks) no longer does once they are stripped, and the
  *   declarations would not compile for users who check them (skipLibCheck off). The clause adds
  *   nothing for users: types are structural, and tsc has checked it on the sources.
+ * - Imports and re-exports of `@internal` declarations are dropped with them: `stripInternal`
+ *   removes the declaration but keeps `import { Internal }` and `export { Internal } from`, which
+ *   then name nothing.
  * - Each entry point declares the `__esModule` marker its CommonJS file really sets. TypeScript
  *   then knows the module has no default export, and rejects `import rxws from '@rxws/rxws'` in
  *   CommonJS code, which at run time would give `undefined`.
  */
-function publicDeclarations(entries: readonly PackageEntry[]): ts.TransformerFactory<ts.SourceFile | ts.Bundle> {
+function publicDeclarations(entries: readonly PackageEntry[], checker: ts.TypeChecker): ts.TransformerFactory<ts.SourceFile | ts.Bundle> {
   const specifiers = new Map(entries.map((entry) => [resolve(root, entry.source), entry.specifier]));
   return (context) => (node) => {
     if (!ts.isSourceFile(node)) return node;
     const f = context.factory;
-    const statements = node.statements.map((statement) => {
-      if (!ts.isClassDeclaration(statement)) return statement;
+    const statements = node.statements.flatMap((statement): ts.Statement[] => {
+      if (ts.isImportDeclaration(statement) || ts.isExportDeclaration(statement)) {
+        const kept = withoutInternalNames(f, statement, checker);
+        return kept === undefined ? [] : [kept];
+      }
+      if (!ts.isClassDeclaration(statement)) return [statement];
       const heritage = statement.heritageClauses?.filter((clause) => clause.token === ts.SyntaxKind.ExtendsKeyword);
       const original = ts.getOriginalNode(statement);
       const hideConstructor =
@@ -84,7 +91,7 @@ function publicDeclarations(entries: readonly PackageEntry[]): ts.TransformerFac
       const members = hideConstructor
         ? [f.createConstructorDeclaration([f.createModifier(ts.SyntaxKind.ProtectedKeyword)], [], undefined), ...statement.members]
         : statement.members;
-      return f.updateClassDeclaration(statement, statement.modifiers, statement.name, statement.typeParameters, heritage, members);
+      return [f.updateClassDeclaration(statement, statement.modifiers, statement.name, statement.typeParameters, heritage, members)];
     });
     const specifier = specifiers.get(resolve(node.fileName));
     if (specifier !== undefined) statements.push(esModuleMarker(f, specifier));
@@ -94,6 +101,33 @@ function publicDeclarations(entries: readonly PackageEntry[]): ts.TransformerFac
 
 function isInternal(node: ts.Node): boolean {
   return ts.getJSDocTags(node).some((tag) => tag.tagName.text === 'internal');
+}
+
+/** An import or export declaration without the names that resolve to `@internal` declarations;
+ *  undefined when no name is left. */
+function withoutInternalNames(f: ts.NodeFactory, statement: ts.ImportDeclaration | ts.ExportDeclaration, checker: ts.TypeChecker): ts.Statement | undefined {
+  const isPublic = (element: ts.ImportSpecifier | ts.ExportSpecifier) => {
+    const original = ts.getOriginalNode(element) as ts.ImportSpecifier | ts.ExportSpecifier;
+    const symbol = checker.getSymbolAtLocation(original.name);
+    const target = symbol !== undefined && symbol.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(symbol) : symbol;
+    return !(target?.declarations ?? []).some(isInternal);
+  };
+  if (ts.isImportDeclaration(statement)) {
+    const clause = statement.importClause;
+    const named = clause?.namedBindings;
+    if (clause === undefined || named === undefined || !ts.isNamedImports(named)) return statement;
+    const elements = named.elements.filter(isPublic);
+    if (elements.length === named.elements.length) return statement;
+    if (elements.length === 0 && clause.name === undefined) return undefined;
+    const bindings = elements.length === 0 ? undefined : f.updateNamedImports(named, elements);
+    return f.updateImportDeclaration(statement, statement.modifiers, f.updateImportClause(clause, clause.phaseModifier, clause.name, bindings), statement.moduleSpecifier, statement.attributes);
+  }
+  const named = statement.exportClause;
+  if (named === undefined || !ts.isNamedExports(named)) return statement;
+  const elements = named.elements.filter(isPublic);
+  if (elements.length === named.elements.length) return statement;
+  if (elements.length === 0) return undefined;
+  return f.updateExportDeclaration(statement, statement.modifiers, statement.isTypeOnly, f.updateNamedExports(named, elements), statement.moduleSpecifier, statement.attributes);
 }
 
 function esModuleMarker(f: ts.NodeFactory, specifier: string): ts.Statement {

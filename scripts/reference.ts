@@ -27,7 +27,10 @@ export interface ReferenceItem {
   source: string;
   signatures: string[];
   docs: string[];
+  /** Public members, its own and those inherited from classes or interfaces that are not exported. */
   members: ReferenceMember[];
+  /** Exported classes or interfaces whose members it has too (listed under their own name). */
+  inherits: string[];
 }
 
 export interface EntryReference {
@@ -56,6 +59,18 @@ export function collectReference(): Reference {
     ...program.getSourceFiles().filter((file) => files.has(resolve(file.fileName))).flatMap((file) => program.getSemanticDiagnostics(file)),
   ].map(describeDiagnostic);
 
+  // Members inherited from an exported class or interface are listed there, not again.
+  const exportedTypes = new Set<ts.Node>();
+  for (const entry of entries) {
+    const source = program.getSourceFile(resolve(root, entry.cjsTypes))!;
+    for (const exported of checker.getExportsOfModule(checker.getSymbolAtLocation(source)!)) {
+      const symbol = exported.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(exported) : exported;
+      for (const declaration of symbol.declarations ?? []) {
+        if (ts.isClassDeclaration(declaration) || ts.isInterfaceDeclaration(declaration)) exportedTypes.add(declaration);
+      }
+    }
+  }
+  const ours = new Set(files.keys());
   const seen = new Map<ts.Declaration, string>();
   const result: EntryReference[] = [];
   for (const entry of entries) {
@@ -72,7 +87,7 @@ export function collectReference(): Reference {
         continue;
       }
       seen.set(declarations[0]!, entry.specifier);
-      items.push(describe(exported.name, declarations));
+      items.push(describe(exported.name, declarations, checker, exportedTypes, ours));
     }
     items.sort((a, b) => KINDS.indexOf(a.kind) - KINDS.indexOf(b.kind) || a.name.localeCompare(b.name));
     result.push({ specifier: entry.specifier, items, shared: shared.sort() });
@@ -120,7 +135,7 @@ function describeDiagnostic(diagnostic: ts.Diagnostic): string {
   return `${relative(root, diagnostic.file.fileName)}:${line + 1}: ${message}`;
 }
 
-function describe(name: string, declarations: Described[]): ReferenceItem {
+function describe(name: string, declarations: Described[], checker: ts.TypeChecker, exportedTypes: ReadonlySet<ts.Node>, ours: ReadonlySet<string>): ReferenceItem {
   const first = declarations[0]!;
   const kind: ReferenceItem['kind'] = ts.isClassDeclaration(first)
     ? 'class'
@@ -138,7 +153,7 @@ function describe(name: string, declarations: Described[]): ReferenceItem {
     source,
     signatures: declarations.map(headerOf),
     docs: declarations.map(docOf),
-    members: declarations.flatMap(membersOf),
+    ...membersOf(first, checker, exportedTypes, ours),
   };
 }
 
@@ -164,20 +179,21 @@ function stripModifiers(text: string): string {
   return text.replace(/^(export )?(declare )?/, '');
 }
 
-/** The public members of a class or interface, or of a constant's object type (CloseCode). */
-function membersOf(node: Described): ReferenceMember[] {
-  let list: ts.NodeArray<ts.ClassElement | ts.TypeElement>;
-  if (ts.isClassDeclaration(node) || ts.isInterfaceDeclaration(node)) list = node.members;
-  else if (ts.isVariableDeclaration(node) && node.type !== undefined && ts.isTypeLiteralNode(node.type)) list = node.type.members;
-  else return [];
+/**
+ * The public members of a class or interface (own and inherited, as autocomplete offers them), or
+ * of a constant's object type (CloseCode).
+ */
+function membersOf(node: Described, checker: ts.TypeChecker, exportedTypes: ReadonlySet<ts.Node>, ours: ReadonlySet<string>): Pick<ReferenceItem, 'members' | 'inherits'> {
   const members: ReferenceMember[] = [];
-  for (const member of list) {
+  const inherits = new Set<string>();
+  const add = (member: ts.Declaration) => {
     const modifiers = ts.canHaveModifiers(member) ? (ts.getModifiers(member) ?? []) : [];
-    if (modifiers.some((m) => m.kind === ts.SyntaxKind.PrivateKeyword || m.kind === ts.SyntaxKind.ProtectedKeyword)) continue;
-    if (member.name !== undefined && ts.isPrivateIdentifier(member.name)) continue;
-    const name = member.name === undefined ? (ts.isConstructorDeclaration(member) ? 'constructor' : print(member).replace(/\s+/g, ' ')) : member.name.getText();
+    if (modifiers.some((m) => m.kind === ts.SyntaxKind.PrivateKeyword || m.kind === ts.SyntaxKind.ProtectedKeyword)) return;
+    const memberName = (member as { name?: ts.PropertyName }).name;
+    if (memberName !== undefined && ts.isPrivateIdentifier(memberName)) return;
+    const name = memberName === undefined ? (ts.isConstructorDeclaration(member) ? 'constructor' : print(member).replace(/\s+/g, ' ')) : memberName.getText();
     // A setter goes with its getter: one member, documented once.
-    if (ts.isSetAccessorDeclaration(member) && list.some((other) => ts.isGetAccessorDeclaration(other) && other.name.getText() === name)) continue;
+    if (ts.isSetAccessorDeclaration(member) && members.some((m) => m.name === name)) return;
     const signature = stripModifiers(print(member).replace(/\s+/g, ' ').trim()).replace(/;$/, '');
     const existing = members.find((m) => m.name === name);
     if (existing !== undefined) {
@@ -186,8 +202,23 @@ function membersOf(node: Described): ReferenceMember[] {
     } else {
       members.push({ name, signatures: [signature], docs: [docOf(member)] });
     }
+  };
+  if (ts.isVariableDeclaration(node)) {
+    if (node.type !== undefined && ts.isTypeLiteralNode(node.type)) node.type.members.forEach(add);
+  } else if (ts.isClassDeclaration(node) || ts.isInterfaceDeclaration(node)) {
+    node.members.filter(ts.isConstructorDeclaration).forEach(add);
+    const type = checker.getDeclaredTypeOfSymbol(checker.getSymbolAtLocation(node.name!)!);
+    for (const property of checker.getPropertiesOfType(type)) {
+      for (const declaration of property.declarations ?? []) {
+        const owner = declaration.parent;
+        // Inherited from an exported type of ours, or from outside the package (Error's message).
+        const elsewhere = exportedTypes.has(owner) || !ours.has(resolve(declaration.getSourceFile().fileName));
+        if (owner === node || !elsewhere) add(declaration);
+        else if ((ts.isClassDeclaration(owner) || ts.isInterfaceDeclaration(owner)) && owner.name !== undefined) inherits.add(owner.name.text);
+      }
+    }
   }
-  return members;
+  return { members, inherits: [...inherits].sort() };
 }
 
 /** The doc comment of one declaration, with its tags (`@default 10`, `@throws ...`). */
@@ -250,6 +281,7 @@ export function renderReference(reference: Reference): string {
           lines.push('```ts', signature, '```', '');
           if (item.docs[i] !== '' && item.docs[i] !== item.docs[i - 1]) lines.push(item.docs[i]!, '');
         });
+        if (item.inherits.length > 0) lines.push(`Has every member of ${item.inherits.map((name) => `\`${name}\``).join(', ')} too.`, '');
         for (const member of item.members) {
           member.signatures.forEach((signature, i) => {
             const doc = member.docs[i] !== member.docs[i - 1] ? member.docs[i]! : '';
