@@ -115,8 +115,9 @@ export function runChatClient(options: ChatClientOptions): Promise<number> {
             const line = describe(message);
             if (line !== undefined) print(line);
           });
+          // print() has redrawn the prompt, keeping what was typed while connecting (a fresh
+          // prompt() here would put the cursor back at the start of that text).
           if (leaving) leave();
-          else prompt();
         },
         error: (error: unknown) => {
           print(explainConnectError(url, error));
