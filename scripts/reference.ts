@@ -59,35 +59,33 @@ export function collectReference(): Reference {
     ...program.getSourceFiles().filter((file) => files.has(resolve(file.fileName))).flatMap((file) => program.getSemanticDiagnostics(file)),
   ].map(describeDiagnostic);
 
+  /** An entry's exports (but the `__esModule` marker): name and declarations. */
+  const exportsOf = (entry: PackageEntry) =>
+    checker
+      .getExportsOfModule(checker.getSymbolAtLocation(program.getSourceFile(resolve(root, entry.cjsTypes))!)!)
+      .filter((exported) => exported.name !== '__esModule')
+      .map((exported) => {
+        const symbol = exported.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(exported) : exported;
+        return { name: exported.name, declarations: (symbol.declarations ?? []).filter(isDescribed) };
+      });
   // Members inherited from an exported class or interface are listed there, not again.
-  const exportedTypes = new Set<ts.Node>();
-  for (const entry of entries) {
-    const source = program.getSourceFile(resolve(root, entry.cjsTypes))!;
-    for (const exported of checker.getExportsOfModule(checker.getSymbolAtLocation(source)!)) {
-      const symbol = exported.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(exported) : exported;
-      for (const declaration of symbol.declarations ?? []) {
-        if (ts.isClassDeclaration(declaration) || ts.isInterfaceDeclaration(declaration)) exportedTypes.add(declaration);
-      }
-    }
-  }
+  const exportedTypes = new Set<ts.Node>(
+    entries.flatMap((entry) => exportsOf(entry).flatMap(({ declarations }) => declarations.filter((d) => ts.isClassDeclaration(d) || ts.isInterfaceDeclaration(d)))),
+  );
   const ours = new Set(files.keys());
-  const seen = new Map<ts.Declaration, string>();
+  const seen = new Set<ts.Declaration>();
   const result: EntryReference[] = [];
   for (const entry of entries) {
-    const source = program.getSourceFile(resolve(root, entry.cjsTypes))!;
     const items: ReferenceItem[] = [];
     const shared: string[] = [];
-    for (const exported of checker.getExportsOfModule(checker.getSymbolAtLocation(source)!)) {
-      if (exported.name === '__esModule') continue;
-      const symbol = exported.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(exported) : exported;
-      const declarations = (symbol.declarations ?? []).filter(isDescribed);
+    for (const { name, declarations } of exportsOf(entry)) {
       if (declarations.length === 0) continue;
       if (seen.has(declarations[0]!)) {
-        shared.push(exported.name);
+        shared.push(name);
         continue;
       }
-      seen.set(declarations[0]!, entry.specifier);
-      items.push(describe(exported.name, declarations, checker, exportedTypes, ours));
+      seen.add(declarations[0]!);
+      items.push(describe(name, declarations, checker, exportedTypes, ours));
     }
     items.sort((a, b) => KINDS.indexOf(a.kind) - KINDS.indexOf(b.kind) || a.name.localeCompare(b.name));
     result.push({ specifier: entry.specifier, items, shared: shared.sort() });
