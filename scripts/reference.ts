@@ -112,7 +112,10 @@ function declarationProgram(files: Map<string, string>, entries: readonly Packag
     types: ['node'],
   };
   const host = ts.createCompilerHost(options, true);
-  const { fileExists, readFile, getSourceFile } = host;
+  const { fileExists, readFile, getSourceFile, directoryExists } = host;
+  // dist/ need not exist on disk: module resolution asks for the directories too.
+  const directories = new Set([...files.keys()].flatMap((file) => file.split('/').slice(1, -1).map((_, i, parts) => `/${parts.slice(0, i + 1).join('/')}`)));
+  host.directoryExists = (name) => directories.has(resolve(name)) || (directoryExists?.call(host, name) ?? false);
   host.fileExists = (name) => files.has(resolve(name)) || fileExists.call(host, name);
   host.readFile = (name) => files.get(resolve(name)) ?? readFile.call(host, name);
   host.getSourceFile = (name, languageVersion, ...rest) => {

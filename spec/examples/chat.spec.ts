@@ -83,13 +83,14 @@ describe('examples/chat-client driven through its stdin, against examples/chat-s
     const { input, output, done } = client();
     await output.waitFor(`connected to ${server.url}`);
     await serverOut.waitFor(/^#1 connected from 127\.0\.0\.1:\d+$/);
+    await output.waitFor(/^\* you are #1; online: #1$/); // the server's typed welcome event
 
     input.write('hello server\n');
     await serverOut.waitFor('#1 says: hello server');
 
     serverIn.write('hello client\n');
     await serverOut.waitFor('sent to 1 client');
-    await output.waitFor(/^< hello client$/);
+    await output.waitFor(/^! hello client$/);
 
     input.write('ping hello\n');
     await output.waitFor(/^pong "hello" in \d+\.\d ms$/);
@@ -107,8 +108,8 @@ describe('examples/chat-client driven through its stdin, against examples/chat-s
     await serverOut.waitFor('#2 connected');
     serverIn.write('to everyone\n');
     await serverOut.waitFor('sent to 2 clients');
-    await a.output.waitFor('< to everyone');
-    await b.output.waitFor('< to everyone');
+    await a.output.waitFor('! to everyone');
+    await b.output.waitFor('! to everyone');
     a.input.end(); // Ctrl-D: leaves like `exit`
     b.input.write('exit\n');
     await expect(Promise.all([a.done, b.done])).resolves.toEqual([0, 0]);
@@ -122,10 +123,10 @@ describe('examples/chat-client driven through its stdin, against examples/chat-s
     input.write('half a li');
     await new Promise((resolve) => setTimeout(resolve, 50));
     serverIn.write('interruption\n');
-    await output.waitFor('< interruption');
+    await output.waitFor('! interruption');
     // After the incoming line, the prompt is redrawn with what had been typed so far.
     await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(output.all.slice(output.all.lastIndexOf('< interruption'))).toContain('> half a li');
+    expect(output.all.slice(output.all.lastIndexOf('! interruption'))).toContain('> half a li');
     input.write('ne\n');
     await serverOut.waitFor('#1 says: half a line');
     input.write('exit\n');
