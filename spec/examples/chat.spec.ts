@@ -1,4 +1,7 @@
+import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer as createNetServer, type AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import WebSocket from 'ws';
 import { PassThrough } from 'node:stream';
 import { runChatClient } from '../../examples/chat-client';
 import { startChatServer, type ChatServer } from '../../examples/chat-server';
@@ -162,4 +165,43 @@ describe('examples/chat-client driven through its stdin, against examples/chat-s
     await expect(done).resolves.toBe(1);
     expect(output.lines.some((line) => line.startsWith('cannot connect to http//not a url: '))).toBe(true);
   });
+});
+
+describe('the example servers run as programs (docs/how-to/graceful-shutdown.md, "On signals")', () => {
+  const children: ChildProcess[] = [];
+  afterEach(() => {
+    for (const child of children.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  });
+
+  it.each(['chat-server', 'broadcast-server'])(
+    'examples/%s: SIGTERM closes every client with 1001, and the process then exits 0 on its own',
+    async (name) => {
+      const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, `../../examples/${name}.ts`)], {
+        cwd: join(__dirname, '../..'),
+        env: { ...process.env, PORT: '0', HOST: '127.0.0.1' },
+        stdio: ['pipe', 'pipe', 'pipe'], // stdin stays open: the process must not need it closed
+      });
+      children.push(child);
+      const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+      let out = '';
+      const url = await new Promise<string>((resolve, reject) => {
+        child.stdout!.on('data', (chunk: Buffer) => {
+          out += chunk.toString('utf8');
+          const found = /ws:\/\/127\.0\.0\.1:\d+\/[^\s);]*/.exec(out);
+          if (found !== null) resolve(found[0]);
+        });
+        child.once('exit', () => reject(new Error(`exited before listening: ${out}`)));
+      });
+      const ws = new WebSocket(url);
+      await new Promise<void>((resolve, reject) => {
+        ws.once('open', () => resolve());
+        ws.once('error', reject);
+      });
+      const closed = new Promise<number>((resolve) => ws.once('close', (code: number) => resolve(code)));
+      child.kill('SIGTERM');
+      expect(await closed).toBe(1001);
+      expect(await exited).toBe(0);
+    },
+    30_000,
+  );
 });
