@@ -20,6 +20,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import { EMPTY, Subject, catchError, concat, defer, merge, mergeMap, of, type Observable } from 'rxjs';
+// The package's sources; in your own project the same names come from '@rxws/rxws'.
 import { WebSocketServer, ofText, type Connection, type Route } from '../src';
 import { writeChatEvent, type ChatEvent } from './chat-messages';
 

@@ -14,6 +14,7 @@ import { Buffer } from 'node:buffer';
 import { clearLine, createInterface, cursorTo } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import type { Subscription } from 'rxjs';
+// The package's sources; in your own project the same names come from '@rxws/rxws'.
 import { HandshakeError, NetworkError, TimeoutError, UsageError, connect, type ClientConnection, type ClientOptions, type Message } from '../src';
 import { readChatEvent } from './chat-messages';
 
@@ -114,8 +115,9 @@ export function runChatClient(options: ChatClientOptions): Promise<number> {
             const line = describe(message);
             if (line !== undefined) print(line);
           });
+          // print() has redrawn the prompt, keeping what was typed while connecting (a fresh
+          // prompt() here would put the cursor back at the start of that text).
           if (leaving) leave();
-          else prompt();
         },
         error: (error: unknown) => {
           print(explainConnectError(url, error));

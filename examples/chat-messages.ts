@@ -8,6 +8,7 @@
  * or an older one is shown as plain text instead of half-read.
  */
 import { z } from 'zod';
+// The package's sources; in your own project the same names come from '@rxws/rxws'.
 import { InvalidOutgoingError, jsonCodec, typed, type ConnectionLike, type TypedConnection } from '../src';
 
 const Name = z.string().min(1).max(64);

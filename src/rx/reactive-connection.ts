@@ -12,7 +12,8 @@ import { sinkErrorCode } from './sink-error-code';
 
 /** Options for the waiting helpers (`ping`, `waitForMessage`). */
 export interface WaitOptions {
-  /** Reject with a TimeoutError after this long. Default: wait until the connection closes. */
+  /** Reject with a TimeoutError after this many milliseconds. Default: wait until the
+   *  connection closes. */
   timeoutMs?: number;
 }
 
@@ -30,9 +31,11 @@ export interface ConnectionTracker<C extends ReactiveConnection<any> = ReactiveC
  * layers below it (`MessageSender`, `MessageBacklog`).
  */
 export abstract class ReactiveConnection<TData = unknown> extends MessageSender {
-  /** The negotiated subprotocol, if any. */
+  /** The subprotocol agreed in the handshake (`Sec-WebSocket-Protocol`), or undefined when none
+   *  was. */
   readonly protocol: string | undefined;
-  /** Per-connection user data, set by the server's accept hook (or by you). */
+  /** Per-connection user data: what the server's accept hook returned as `data` (undefined
+   *  otherwise); yours to read and replace. */
   data: TData;
 
   private closeWaiters: Array<(close: CloseMessage) => void> | undefined;
@@ -45,12 +48,14 @@ export abstract class ReactiveConnection<TData = unknown> extends MessageSender 
     this.data = data;
   }
 
-  /** 'open' until a close frame is sent or received, 'closing' until the connection has closed, then 'closed'. */
+  /** 'open' until a close frame is sent or received, 'closing' until the connection has closed,
+   *  then 'closed'. Sending is allowed only while 'open'. */
   get state(): 'open' | 'closing' | 'closed' {
     return this.closeMessage !== undefined ? 'closed' : this.transport.state === 'open' ? 'open' : 'closing';
   }
 
-  /** Emits the close event once the connection has closed, then completes (replayed to late subscribers). */
+  /** Emits the `close` message (code, reason, wasClean) once the connection has closed, then
+   *  completes; a subscriber that comes later gets it at once. Never errors. */
   get closed$(): Observable<CloseMessage> {
     return new Observable<CloseMessage>((subscriber) => {
       let active = true;
@@ -66,11 +71,19 @@ export abstract class ReactiveConnection<TData = unknown> extends MessageSender 
   }
 
   /**
-   * Resolves with the first message of the given type (or matching the predicate); a filtered
-   * `firstValueFrom` with a timeout. Rejects with TimeoutError, or ConnectionClosedError if the
-   * connection closes first. Messages it skips still reach other subscribers.
+   * Resolves with the first message of the given type (`'text'`, `'binary'`, `'pong'` or
+   * `'close'`), a filtered `firstValueFrom` with a timeout. Rejects with TimeoutError after
+   * `timeoutMs`, or ConnectionClosedError if the connection closes first. It subscribes to
+   * `messages$`, so it takes messages from the backlog; those it skips still reach other
+   * subscribers.
    */
   waitForMessage<T extends MessageType>(type: T, options?: WaitOptions): Promise<Extract<Message, { type: T }>>;
+  /**
+   * Resolves with the first message for which `predicate` returns true. Rejects with
+   * TimeoutError after `timeoutMs`, or ConnectionClosedError if the connection closes first
+   * (unless the predicate accepts the `close` message). Messages it skips still reach other
+   * subscribers.
+   */
   waitForMessage(predicate: (message: Message) => boolean, options?: WaitOptions): Promise<Message>;
   waitForMessage(which: MessageType | ((message: Message) => boolean), options: WaitOptions = {}): Promise<Message> {
     const matches = typeof which === 'function' ? which : (message: Message) => message.type === which;
@@ -90,8 +103,11 @@ export abstract class ReactiveConnection<TData = unknown> extends MessageSender 
   }
 
   /**
-   * Starts the closing handshake (RFC 6455 §7.1.2) and resolves with the close event once the
-   * connection has closed. Invalid codes or a reason over 123 bytes throw a UsageError.
+   * Starts the closing handshake (RFC 6455 §7.1.2) with `code` (default 1000) and `reason`, and
+   * resolves with the `close` message once the connection has closed (after the peer's answer,
+   * or `closeTimeoutMs` later with 1006). A code that may not be sent (only 1000-1003, 1007-1014
+   * and 3000-4999 may) or a reason over 123 UTF-8 bytes throws a UsageError. On a connection
+   * already closing or closed it sends nothing and resolves when it has closed.
    *
    * Until the peer's close frame arrives, the messages it sent before it saw ours still reach
    * `messages$` (so nothing it sent before the close is lost); sending is over, so answer them

@@ -1,6 +1,6 @@
 import { UsageError } from '../errors';
 
-/** Where a route sits in the host/path table, as the original's RegisterHandler arguments. */
+/** Where a route sits in the server's host and path table (docs/routing.md has the rules). */
 export interface RouteKey {
   /** Exact host, compared case-insensitively, with or without the port. Omitted: any host. */
   host?: string | undefined;

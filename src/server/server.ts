@@ -20,7 +20,9 @@ import { Router } from './router';
 import { checkCloseToSend } from '../protocol/close-payload';
 import { nodeTextCodec } from '../transport/node-text-codec';
 
-/** Server settings. Units are in the names; every one is checked when the server is made. */
+/** Server settings, with the connection settings every route inherits. Units are in the names;
+ *  every one is checked when the server is made: an unknown key or a value out of range throws
+ *  a UsageError. */
 export interface ServerOptions extends ConnectionOptions {
   /** Port for `listen()`; 0 picks a free one. Default 0. */
   port: number;
@@ -86,8 +88,10 @@ const ROUTE_ONLY_RULES = {
 export interface ServerCloseOptions {
   /** Close code sent to every open connection. Default 1001 (going away). */
   code?: number;
+  /** Close reason sent with it, at most 123 UTF-8 bytes. Default 'server shutting down'. */
   reason?: string;
-  /** How long to wait for closing handshakes before terminating the rest. Default: `closeTimeoutMs`. */
+  /** Milliseconds to wait for closing handshakes before terminating the rest. Default:
+   *  `closeTimeoutMs`. */
   timeoutMs?: number;
 }
 
@@ -110,13 +114,18 @@ function ignoreError(): void {
 
 /**
  * A WebSocket server: listen on a port (plain or TLS), attach to an http(s) server, or be driven
- * by `handleUpgrade`. Routes by host and path decide who handles a request.
+ * by `handleUpgrade`. Routes by host and path decide who handles a request; a request that
+ * matches no route gets 404.
  */
 export class WebSocketServer {
+  /** The settings in force: the defaults (`DEFAULT_SERVER_OPTIONS`) with the constructor's
+   *  options applied. Frozen. */
   readonly options: Readonly<ServerOptions>;
-  /** Every route's new connections, merged. Hot; completes when the server has closed. */
+  /** Every route's new connections, merged, each once its handshake succeeded. Hot (no replay);
+   *  completes when the server has closed. */
   readonly connections$: Observable<Connection<unknown>>;
-  /** Failures that are not a peer's fault: accept hooks that threw, handlers that failed. Hot. */
+  /** Failures that are not a peer's fault: accept hooks that threw (`AcceptHookError`), route
+   *  handlers that failed (`HandlerError`). Hot; completes when the server has closed. */
   readonly errors$: Observable<RxwsError>;
 
   private readonly router = new Router<Route<any>>();
@@ -128,6 +137,12 @@ export class WebSocketServer {
   private closing: Promise<void> | undefined;
   private readonly onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => this.handleUpgrade(request, socket, head);
 
+  /**
+   * Makes a server; nothing listens until `listen()` (unless `server` attaches it to an http
+   * server, whose upgrade requests it then takes at once).
+   * @param options - overrides of `DEFAULT_SERVER_OPTIONS`; an unknown key or a value out of
+   *   range throws a UsageError
+   */
   constructor(options?: Partial<ServerOptions>) {
     this.options = validateOptions('server', options, DEFAULT_SERVER_OPTIONS, SERVER_OPTION_RULES);
     this.connections$ = this.connectionSubject.asObservable();
@@ -135,7 +150,13 @@ export class WebSocketServer {
     if (this.options.server !== undefined) this.options.server.on('upgrade', this.onUpgrade);
   }
 
-  /** Registers a route (RegisterHandler in the original). Conflicting routes throw a UsageError. */
+  /**
+   * Adds a route: the host and path it answers, how it accepts handshakes, its connection
+   * settings (overriding the server's), and optionally a `handle` for each connection. Returns
+   * the Route, whose `connections$` emits its connections. A route that conflicts with one
+   * already added (same host and path, a second default), a path without a leading `/`, or a bad
+   * option throws a UsageError.
+   */
   route<TData = unknown>(options: RouteOptions<TData>): Route<TData> {
     const { host, path, defaultHost, defaultPath, accept, handle, protocols, allowOrigins, maxConnections, ...overrides } = options;
     validateOptions('route', { host, path, defaultHost, defaultPath, accept, handle, protocols, allowOrigins, maxConnections }, {} as never, ROUTE_ONLY_RULES as never);
@@ -150,7 +171,12 @@ export class WebSocketServer {
     return route;
   }
 
-  /** Starts listening (not in attach mode); resolves with the bound address once bound. */
+  /**
+   * Starts listening on `port` and `host` (TLS when `tls` is set) and resolves with the bound
+   * address (port 0 picks a free port: read it here). Rejects with Node's error when it cannot
+   * bind (EADDRINUSE...). Throws a UsageError when attached to an http server, when already
+   * listening, or after `close()`.
+   */
   listen(): Promise<net.AddressInfo> {
     if (this.options.server !== undefined) throw new UsageError('attached', 'this server is attached to an http server: listen on that one');
     if (this.listener !== undefined) throw new UsageError('already_listening', 'listen() was already called');
@@ -169,20 +195,22 @@ export class WebSocketServer {
     });
   }
 
-  /** The bound address after `listen()`. */
+  /** The bound address after `listen()` has resolved; undefined before, and when attached. */
   get address(): net.AddressInfo | undefined {
     const address = this.listener?.address();
     return typeof address === 'object' && address !== null ? address : undefined;
   }
 
-  /** Open connections across every route. */
+  /** Open connections across every route (a live view, kept by the server: do not mutate). */
   get connections(): ReadonlySet<Connection<any>> {
     return this.open;
   }
 
   /**
    * Handles an upgrade request whose head an http server has already parsed: for frameworks that
-   * own the HTTP server (call it from their `upgrade` event).
+   * own the HTTP server (call it from their `upgrade` event with its three arguments). The
+   * socket is answered either way: 101 and a connection on the matching route, or an HTTP error
+   * (400, 403, 404, 426, 503...) and closed. Never throws for a bad request.
    */
   handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
     const tcp = socket as net.Socket;
@@ -198,7 +226,10 @@ export class WebSocketServer {
    * connection, wait up to the timeout for the closing handshakes, terminate the rest, wait for
    * what each route's `handle` returned to finish (at most the route's `closeTimeoutMs` after
    * its connection closed), complete every `connections$`, and resolve. Every message a client
-   * sent before it received the close frame reaches `messages$` first (see docs/how-to/graceful-shutdown.md).
+   * sent before it received the close frame reaches `messages$` first (see
+   * docs/how-to/graceful-shutdown.md). Calling it again returns the same promise; a `code` that
+   * may not be sent or a `reason` over 123 bytes rejects before anything changes. An attached
+   * http server is left running (only its upgrade listener is removed).
    */
   close(options: ServerCloseOptions = {}): Promise<void> {
     if (this.closing === undefined) {
@@ -237,7 +268,8 @@ export class WebSocketServer {
     handshake.cancelHook = undefined;
   }
 
-  /** RELIABILITY 27: a handshake that is not done in time is dropped without a reply. */
+  /** A handshake that is not done in `handshakeTimeoutMs` (a slowloris) is dropped without a
+   *  reply. */
   private abortHandshake(handshake: Handshake): void {
     this.endHandshake(handshake);
     handshake.socket.destroy();
@@ -419,9 +451,15 @@ export class WebSocketServer {
   }
 }
 
-/** An accept hook threw, rejected or errored; the handshake was answered with 500. */
+/** An accept hook threw, rejected or errored; the handshake was answered with 500. Reported on
+ *  `server.errors$`; `code` is `'accept_hook_error'`. */
 export class AcceptHookError extends RxwsError {
-  constructor(override readonly cause: unknown) {
+  /** Made by the server; exported for `instanceof`.
+   *  @param cause - what the hook threw or rejected with */
+  constructor(
+    /** What the hook threw, rejected or errored with. */
+    override readonly cause: unknown,
+  ) {
     super('accept_hook_error', 'an accept hook failed; the handshake was answered with 500');
   }
 }
