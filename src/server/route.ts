@@ -93,10 +93,15 @@ export class Route<TData = unknown> {
     this.subject.next(connection);
   }
 
-  /** @internal Called by the connection once it has closed. */
+  /** @internal Called by the connection once it has closed, before its `close` message. */
   connectionClosed(connection: Connection<TData>): void {
     this.untrack(connection);
     this.live.delete(connection);
+  }
+
+  /** @internal Called by the connection once its `close` message was delivered: what `handle`
+   *  returned saw it too, and is let go now. */
+  closeDelivered(connection: Connection<TData>): void {
     const handling = this.handling?.get(connection);
     if (handling !== undefined) {
       this.handling!.delete(connection);
