@@ -381,6 +381,12 @@ export class Connection<TData = unknown> implements TransportListener {
     this.resumeIfFree();
   }
 
+  /** @internal True while outgoing bytes are over `maxBufferedBytes`: the next message would meet
+   *  the backpressure policy. Lets a broadcast serve everyone else before any policy runs. */
+  get overBufferCap(): boolean {
+    return this.transport.bufferedAmount > this.options.maxBufferedBytes;
+  }
+
   /** Sends a frame encoded once for many receivers (broadcast), or keeps this connection's
    *  place for a shared frame still being compressed. Returns false if it was dropped. */
   sendEncoded(frame: Uint8Array | SharedFrame): boolean {
