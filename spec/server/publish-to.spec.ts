@@ -28,6 +28,6 @@ describe('publishTo(topic, options)', () => {
 
   it('a value that is not a message errors the pipeline with a UsageError', async () => {
     const s = await res.server();
-    await expect(firstValueFrom(of(42 as never).pipe(publishTo(s.server.topic('room'))))).rejects.toBeInstanceOf(UsageError);
+    await expect(firstValueFrom(of(42 as unknown as string).pipe(publishTo(s.server.topic('room'))))).rejects.toBeInstanceOf(UsageError);
   });
 });
