@@ -29,7 +29,9 @@ export class Topic {
     /** The topic's name, as given to `server.topic`. */
     readonly name: string,
     private readonly registry: TopicRegistry,
-  ) {}
+  ) {
+    this.publish = (message, options) => this.registry.publish(this.name, message, options);
+  }
 
   /** This server's connections that are members now: a live view while the topic has members
    *  (read it again rather than keeping it; do not mutate). */
@@ -63,7 +65,7 @@ export class Topic {
    * `errors$`). Bound, so `subscribe(topic.publish)` works. Throws a UsageError for a value that
    * is not a string, an ArrayBuffer or a view of one.
    */
-  readonly publish = (message: OutgoingMessage, options?: PublishOptions): number => this.registry.publish(this.name, message, options);
+  readonly publish: (message: OutgoingMessage, options?: PublishOptions) => number;
 }
 
 /** A topic member was not reading fast enough for a publish: its backpressure policy applied. */
