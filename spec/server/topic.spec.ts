@@ -3,6 +3,7 @@
 import { firstValueFrom, map, toArray } from 'rxjs';
 import WebSocket from 'ws';
 import { PublishDropError, Topic, UsageError, WebSocketServer, openConnection, ofText, type Connection, type RouteOptions, type RxwsError, type ServerOptions } from '../../src';
+import * as deflateCodec from '../../src/transport/deflate-codec';
 import { drainDeflatePool } from '../../src/transport/deflate-codec';
 import { sleep, tick, until } from '../helpers/harness';
 import { RawPeer } from '../helpers/raw-peer';
@@ -252,6 +253,25 @@ describe('publish', () => {
     for (const m of [a, b, plain]) expect(await received(m, 10)).toEqual(expected);
   });
 
+  it('with permessage-deflate, a publish is compressed once per compressor setting, not once per member', async () => {
+    const s = await start({}, { perMessageDeflate: { thresholdBytes: 0 } });
+    const members = [await s.member(true), await s.member(true), await s.member(true), await s.member(false)];
+    const room = s.server.topic('room');
+    for (const m of members) room.join(m.conn);
+    const spy = jest.spyOn(deflateCodec, 'compressShared');
+    try {
+      const text = 'compress me once '.repeat(100);
+      expect(room.publish(text)).toBe(4);
+      expect(room.publish(text, { except: members[0]!.conn })).toBe(3);
+      // Three members share one setting (window 15), the fourth has no compression at all.
+      expect(spy).toHaveBeenCalledTimes(2);
+      for (const m of members.slice(1)) expect(await received(m, 2)).toEqual([text, text]);
+      expect(await received(members[0]!, 1)).toEqual([text]);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
   it('a publish followed by a leave in the same tick is delivered; a join after a publish does not get it', async () => {
     const s = await start();
     const [a, b] = [await s.member(), await s.member()];
@@ -336,6 +356,48 @@ describe('R51 a stalled member', () => {
     expect(room.members).toEqual(new Set([a.conn]));
     expect((await received(a, fills + 2)).slice(fills)).toEqual(['one', 'two']);
   });
+
+  it('R51 at scale: one stalled member among 1,000; the others get all 100 messages in order, each drop reported', async () => {
+    const s = await start({ backpressure: 'drop' });
+    const slow = await s.stalled();
+    const room = s.server.topic('room');
+    room.join(slow.conn);
+    // Filled through its own sink, so only the stalled member has a backlog.
+    const filler = Buffer.alloc(64 * KiB, 1);
+    while (slow.conn.bufferedAmount <= 64 * KiB) {
+      slow.conn.sink.next(filler);
+      await tick();
+    }
+    const members: RawPeer[] = [];
+    const joined = s.server.connections$.subscribe((conn) => room.join(conn));
+    for (let i = 0; i < 1000; i += 50) {
+      const batch = await Promise.all(
+        Array.from({ length: 50 }, async () => {
+          const peer = await RawPeer.connect(s.port);
+          peers.push(peer);
+          if ((await peer.upgrade('/')).status !== 101) throw new Error('upgrade failed');
+          return peer;
+        }),
+      );
+      members.push(...batch);
+    }
+    joined.unsubscribe();
+    expect(room.size).toBe(1001);
+    const drops: RxwsError[] = [];
+    s.server.errors$.subscribe((e) => drops.push(e));
+    for (let i = 0; i < 100; i++) {
+      expect(room.publish(`m${i}`)).toBe(1000);
+      if (i % 10 === 9) await tick();
+    }
+    expect(drops).toHaveLength(100);
+    expect(drops.every((e) => (e as PublishDropError).connection === slow.conn && !(e as PublishDropError).closed)).toBe(true);
+    const expected = Array.from({ length: 100 }, (_, i) => `m${i}`);
+    for (const peer of members) {
+      const frames = await peer.frames(100, 10_000);
+      expect(frames.map((f) => f.payload.toString('utf8'))).toEqual(expected);
+    }
+    expect(slow.conn.state).toBe('open');
+  }, 60_000);
 
   it('re-entrancy: joining, leaving, publishing and closing from the drop report are safe, and order holds', async () => {
     const s = await start({ backpressure: 'drop' });
