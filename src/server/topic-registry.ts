@@ -73,18 +73,19 @@ export class TopicRegistry {
   }
 
   publish(name: string, message: OutgoingMessage, options: PublishOptions | undefined): number {
-    const entry = this.topics.get(name);
-    if (entry === undefined) {
+    if (!this.topics.has(name)) {
       // Nobody to send to, but a bad value is still a bug to report at once.
       if (typeof message !== 'string') toBytes(message);
       return 0;
     }
-    return this.deliver(entry, new BroadcastFrames(message), options?.except);
+    return this.deliver(name, new BroadcastFrames(message), options?.except);
   }
 
-  /** The frames of one message to this server's members of a topic (a bus delivers here too). */
-  deliver(entry: TopicMembers, frames: BroadcastFrames, except: Connection<any> | undefined): number {
-    return deliverFrames(entry.members, frames, except, entry);
+  /** Frames encoded once, to this server's members of a topic: the second half of a publish, and
+   *  where a bus will hand in the messages published on other servers. */
+  deliver(name: string, frames: BroadcastFrames, except: Connection<any> | undefined): number {
+    const entry = this.topics.get(name);
+    return entry === undefined ? 0 : deliverFrames(entry.members, frames, except, entry);
   }
 
   /** The server tells this as a connection closes, before its `close` message is emitted. */
