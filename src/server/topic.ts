@@ -24,13 +24,15 @@ export interface PublishOptions {
  * call: one who leaves just after still gets it, one who joins just after does not.
  */
 export class Topic {
+  /** The topic's name, as given to `server.topic`. */
+  readonly name: string;
+  private readonly registry: TopicRegistry;
+
   /** @internal Made by the server's topic registry (`server.topic(name)`). */
-  constructor(
-    /** The topic's name, as given to `server.topic`. */
-    readonly name: string,
-    private readonly registry: TopicRegistry,
-  ) {
-    this.publish = (message, options) => this.registry.publish(this.name, message, options);
+  constructor(name: string, registry: TopicRegistry) {
+    this.name = name;
+    this.registry = registry;
+    this.publish = (message, options) => registry.publish(name, message, options);
   }
 
   /** This server's connections that are members now: a live view while the topic has members
@@ -70,18 +72,22 @@ export class Topic {
 
 /** A topic member was not reading fast enough for a publish: its backpressure policy applied. */
 export class PublishDropError extends RxwsError {
-  constructor(
-    /** The topic's name. */
-    readonly topic: string,
-    /** The member that missed the message. */
-    readonly connection: Connection<any>,
-    /** True when its policy ('close') failed the connection with 1008; false when the message
-     *  was dropped ('drop') and the connection stays open. */
-    readonly closed: boolean,
-  ) {
+  /** The topic's name. */
+  readonly topic: string;
+  /** The member that missed the message. */
+  readonly connection: Connection<any>;
+  /** True when its policy ('close') failed the connection with 1008; false when the message was
+   *  dropped ('drop') and the connection stays open. */
+  readonly closed: boolean;
+
+  /** @internal Made by a publish that met a member's backpressure policy. */
+  constructor(topic: string, connection: Connection<any>, closed: boolean) {
     super(
       'publish_dropped',
-      closed ? `a topic member was closed with 1008: it is not reading fast enough` : `a message for a topic member was dropped: it is not reading fast enough`,
+      closed ? 'a topic member was closed with 1008: it is not reading fast enough' : 'a message for a topic member was dropped: it is not reading fast enough',
     );
+    this.topic = topic;
+    this.connection = connection;
+    this.closed = closed;
   }
 }
