@@ -24,16 +24,13 @@ import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import { EMPTY, Subject, catchError, concat, defer, mergeMap, of, type Observable, type Subscription } from 'rxjs';
 import { WebSocketServer, ofText, type Connection, type Route, type Topic } from '../src';
+import { writeChatEvent, type ChatEvent } from './chat-messages';
 
-/** What the server sends to pages (and CLI clients), one JSON object per text message. */
-export type ChatEvent =
-  | { type: 'welcome'; name: string; room: string; online: string[] }
-  | { type: 'room'; room: string; online: string[] }
-  | { type: 'join'; name: string; room: string; at: number }
-  | { type: 'leave'; name: string; room: string; at: number }
-  | { type: 'chat'; from: string; text: string; room: string; at: number }
-  | { type: 'rename'; from: string; to: string; room: string; at: number }
-  | { type: 'notice'; text: string; at: number };
+/** What the server sends to pages (and CLI clients): see chat-messages.ts. */
+export type { ChatEvent } from './chat-messages';
+
+/** The events that happen in a room, and go to that room's topic. */
+type RoomEvent = Extract<ChatEvent, { type: 'join' | 'leave' | 'chat' | 'rename' }> & { room: string };
 
 /** Per-connection state, kept in `conn.data`. */
 export interface ChatUser {
@@ -99,9 +96,9 @@ export async function startBroadcastServer(options: BroadcastServerOptions = {})
   /** A room is a topic of the server; the prefix keeps room names apart from other topics. */
   const topicOf = (room: string): Topic => server.topic(`room:${room}`);
   const online = (room: string) => [...topicOf(room).members].map((c) => (c as Connection<ChatUser>).data.name);
-  const send = (conn: Connection<ChatUser>, event: ChatEvent) => conn.sink.next(JSON.stringify(event));
+  const send = (conn: Connection<ChatUser>, event: ChatEvent) => conn.sink.next(writeChatEvent(event));
   /** Makes `conn` a member of `room` (leaving the one it was in) and returns the join event. */
-  const enter = (conn: Connection<ChatUser>, room: string): ChatEvent => {
+  const enter = (conn: Connection<ChatUser>, room: string): RoomEvent => {
     conn.data.membership?.unsubscribe();
     conn.data.room = room;
     conn.data.membership = topicOf(room).join(conn);
@@ -110,7 +107,7 @@ export async function startBroadcastServer(options: BroadcastServerOptions = {})
 
   /** One line from one client: a chat line, a rename, a move to another room, or nothing
    *  (blank, or refused: the reason goes to the asker alone). */
-  const said = (conn: Connection<ChatUser>, line: string): Observable<ChatEvent> => {
+  const said = (conn: Connection<ChatUser>, line: string): Observable<RoomEvent> => {
     const text = line.trim();
     if (text === '') return EMPTY;
     const refuse = (problem: string) => {
@@ -132,7 +129,7 @@ export async function startBroadcastServer(options: BroadcastServerOptions = {})
       const problem = roomProblem(to);
       if (problem !== undefined) return refuse(problem);
       if (to === conn.data.room) return refuse(`you are already in #${to}`);
-      const left: ChatEvent = { type: 'leave', name: conn.data.name, room: conn.data.room, at: Date.now() };
+      const left: RoomEvent = { type: 'leave', name: conn.data.name, room: conn.data.room, at: Date.now() };
       const joined = enter(conn, to);
       send(conn, { type: 'room', room: to, online: online(to) });
       return of(left, joined);
@@ -155,22 +152,22 @@ export async function startBroadcastServer(options: BroadcastServerOptions = {})
           // messages$ never errors by contract; if it ever did, one client must not end the chat.
           catchError(() => EMPTY),
         ),
-        defer(() => of<ChatEvent>({ type: 'leave', name: conn.data.name, room: conn.data.room, at: Date.now() })),
+        defer(() => of<RoomEvent>({ type: 'leave', name: conn.data.name, room: conn.data.room, at: Date.now() })),
       );
     }),
   );
 
-  const notices = new Subject<ChatEvent>();
+  const notices = new Subject<Extract<ChatEvent, { type: 'notice' }>>();
   const events = chat$.subscribe((event) => {
     log(describe(event));
-    // Joins, leaves, chat lines and renames go to the room they happened in; refusals were sent
-    // to the asker alone.
-    if (event.type !== 'notice') topicOf(event.room).publish(JSON.stringify(event));
+    // Joins, leaves, chat lines and renames go to the room they happened in (refusals were sent
+    // to the asker alone): each encoded once for the whole room.
+    topicOf(event.room).publish(writeChatEvent(event));
   });
   // Server notices (`send <text>` on stdin) go to everyone on the route, whatever their room.
   const noticeEvents = notices.subscribe((event) => {
     log(describe(event));
-    route.broadcast(JSON.stringify(event));
+    route.broadcast(writeChatEvent(event));
   });
   server.errors$.subscribe((error) => log(`error: ${error.message}`));
 
@@ -243,12 +240,9 @@ function nameProblem(name: string, conn: Connection<ChatUser>, route: Route<Chat
   return undefined;
 }
 
-function describe(event: ChatEvent): string {
+function describe(event: RoomEvent | Extract<ChatEvent, { type: 'notice' }>): string {
+  if (event.type === 'notice') return `notice: ${event.text}`;
   switch (event.type) {
-    case 'welcome':
-      return `welcome ${event.name}`;
-    case 'room':
-      return `moved to #${event.room}`;
     case 'join':
       return `${event.name} joined #${event.room}`;
     case 'leave':
@@ -257,8 +251,6 @@ function describe(event: ChatEvent): string {
       return `#${event.room} ${event.from}: ${event.text}`;
     case 'rename':
       return `${event.from} is now ${event.to}`;
-    case 'notice':
-      return `notice: ${event.text}`;
   }
 }
 

@@ -15,7 +15,7 @@ import { clearLine, createInterface, cursorTo } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import type { Subscription } from 'rxjs';
 import { HandshakeError, NetworkError, TimeoutError, UsageError, connect, type ClientConnection, type ClientOptions, type Message } from '../src';
-import type { ChatEvent } from './broadcast-server';
+import { readChatEvent } from './chat-messages';
 
 export const DEFAULT_URL = 'ws://127.0.0.1:8080/ws';
 
@@ -146,24 +146,21 @@ export function describe(message: Message): string | undefined {
   }
 }
 
-/** The broadcast server's JSON events as readable lines; anything else as it came. */
+/** The chat servers' JSON events as readable lines; anything else as it came. */
 function describeText(text: string): string {
-  let event: ChatEvent | undefined;
-  try {
-    const parsed = JSON.parse(text) as unknown;
-    if (typeof parsed === 'object' && parsed !== null && typeof (parsed as { type?: unknown }).type === 'string') event = parsed as ChatEvent;
-  } catch {
-    // not JSON: plain text
-  }
+  // Checked against the schema: text that is not a chat event is shown as it came.
+  const event = readChatEvent(text);
+  // Servers with rooms (broadcast-server.ts) say which; others (chat-server.ts) do not.
+  const inRoom = (room: string | undefined, before: string) => (room === undefined ? '' : `${before}#${room}`);
   switch (event?.type) {
     case 'welcome':
-      return `* you are ${event.name} in #${event.room}; online: ${event.online.join(', ')}`;
+      return `* you are ${event.name}${inRoom(event.room, ' in ')}; online: ${event.online.join(', ')}`;
     case 'room':
       return `* you are now in #${event.room}; online: ${event.online.join(', ')}`;
     case 'join':
-      return `* ${event.name} joined #${event.room}`;
+      return `* ${event.name} joined${inRoom(event.room, ' ')}`;
     case 'leave':
-      return `* ${event.name} left #${event.room}`;
+      return `* ${event.name} left${inRoom(event.room, ' ')}`;
     case 'rename':
       return `* ${event.from} is now ${event.to}`;
     case 'chat':

@@ -11,6 +11,7 @@ import { sameBytes } from '../transport/same-bytes';
 import { closedError } from './closed-error';
 import type { ConnectionOptions } from './connection-options';
 import type { CloseMessage, OutgoingMessage } from './message';
+import { HOLD, READ_ON } from './message-backlog';
 import { ReactiveConnection, type WaitOptions } from './reactive-connection';
 import { toBytes } from './to-bytes';
 import { KeptUpgradeRequest, type UpgradeRequest, type UpgradeResponse } from './upgrade-request';
@@ -61,7 +62,8 @@ interface PendingPing {
  * fragmentation (`send` with `fragmentBytes`, `sendStream`), `pause()`/`resume()` (TCP
  * backpressure), `fail()`, `terminate()`, the handshake (`request`, `response`) and
  * permessage-deflate. Messages that arrive while nobody subscribes wait in a bounded backlog;
- * when it is full the socket is paused, so nothing is ever dropped.
+ * when it is full the socket is paused, so nothing is dropped (once our close frame is out,
+ * reading goes on to complete the handshake: see `pause()`).
  */
 export class Connection<TData = unknown> extends ReactiveConnection<TData> implements TransportListener {
   /** The handshake as this side saw it (on the client: the request it sent). */
@@ -233,22 +235,51 @@ export class Connection<TData = unknown> extends ReactiveConnection<TData> imple
     }
   }
 
-  /** Stops reading from the socket (TCP backpressure) until `resume()`. */
+  /**
+   * Stops reading from the socket (TCP backpressure) until `resume()`.
+   *
+   * Once our close frame has gone out (`close()`, `sink.complete()`, `sink.error()`), reading
+   * goes on regardless, to find the peer's close frame: while paused, the messages read meanwhile
+   * wait in the backlog for `resume()` (those read before our close frame all of them; later ones
+   * while the backlog holds less than `backlogBytes`, the rest are discarded and their count
+   * reported on `errors$` as `discarded_after_close`), and the close event comes after them.
+   */
   pause(): void {
     this.pausedByUser = true;
-    this.transport.pause();
+    if ((this.closeReading & READ_ON) !== 0) this.closeReading |= HOLD;
+    else this.transport.pause();
   }
 
-  /** Reads from the socket again after `pause()` (unless the backlog is still full). */
+  /** Reads from the socket again after `pause()` (unless the backlog is still full), delivering
+   *  first whatever waited meanwhile. */
   resume(): void {
     if (!this.pausedByUser) return;
     this.pausedByUser = false;
+    if ((this.closeReading & HOLD) !== 0) {
+      this.closeReading &= ~HOLD;
+      this.releaseHeld();
+      return;
+    }
     this.resumeIfFree();
   }
 
-  /** @internal Reads resume only when no reason to pause is left. */
+  /** @internal Reads resume only when no reason to pause is left (or, once our close frame is
+   *  out, whatever paused them). */
   override resumeIfFree(): void {
-    if (!this.pausedByUser && !this.heldForHead) super.resumeIfFree();
+    if (this.heldForHead) return;
+    if (this.pausedByUser && (this.closeReading & READ_ON) === 0) return;
+    super.resumeIfFree();
+  }
+
+  /** @internal A user pause holds messages for resume() while we read on to the close. */
+  protected override readOnToClose(): void {
+    if (this.pausedByUser) this.closeReading |= HOLD;
+    super.readOnToClose();
+  }
+
+  /** @internal */
+  protected override readingPaused(): boolean {
+    return this.pausedByUser || super.readingPaused();
   }
 
   /** @internal The handshake's trailing bytes may now be handled. */

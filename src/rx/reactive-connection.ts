@@ -1,5 +1,5 @@
 import { Observable, filter, firstValueFrom, throwError, timeout } from 'rxjs';
-import { TimeoutError, UsageError } from '../errors';
+import { RxwsError, TimeoutError, UsageError } from '../errors';
 import { CloseCode } from '../protocol/close-code';
 import { checkCloseToSend } from '../protocol/close-payload';
 import type { CloseInfo } from '../protocol/protocol-types';
@@ -96,13 +96,16 @@ export abstract class ReactiveConnection<TData = unknown> extends MessageSender 
   /**
    * Starts the closing handshake (RFC 6455 §7.1.2) and resolves with the close event once the
    * connection has closed. Invalid codes or a reason over 123 bytes throw a UsageError.
+   *
+   * Until the peer's close frame arrives, the messages it sent before it saw ours still reach
+   * `messages$` (so nothing it sent before the close is lost); sending is over, so answer them
+   * with `sink.next` (a drop is reported) rather than `send` (which throws). On Node, reading
+   * goes on even if it was paused (`pause()` or a full backlog), so that the handshake completes
+   * at once: see `pause()` for where those messages go. `fail()` stops reading at once.
    */
   close(code: number = CloseCode.Normal, reason = ''): Promise<CloseMessage> {
     checkCloseToSend(code, reason, defaultTextCodec);
-    if (this.transport.state === 'open') {
-      this.transport.close(code, reason);
-      this.transport.flush();
-    }
+    if (this.transport.state === 'open') this.sendClose(code, reason);
     return new Promise((resolve) => this.whenClosed(resolve));
   }
 
@@ -110,14 +113,14 @@ export abstract class ReactiveConnection<TData = unknown> extends MessageSender 
   sinkError(error: unknown): void {
     // Called by RxJS, so it must not throw: an unusable code becomes 1011.
     const code = sinkErrorCode(error);
-    if (this.state === 'open') this.transport.close(code, code === CloseCode.InternalError ? 'internal error' : '');
-    this.transport.flush();
+    if (this.state === 'open') this.sendClose(code, code === CloseCode.InternalError ? 'internal error' : '');
+    else this.transport.flush();
   }
 
   /** @internal The sink's `complete`: a normal close (1000). */
   sinkComplete(): void {
-    if (this.state === 'open') this.transport.close(CloseCode.Normal, '');
-    this.transport.flush();
+    if (this.state === 'open') this.sendClose(CloseCode.Normal, '');
+    else this.transport.flush();
   }
 
   /** @internal Tells `tracker.connectionClosed(this)` once the connection has closed (at once if
@@ -137,6 +140,10 @@ export abstract class ReactiveConnection<TData = unknown> extends MessageSender 
     this.closeMessage = close;
     this.abortPending(close);
     this.releaseStreamQueue();
+    if (this.discardedAfterClose > 0) {
+      const count = this.discardedAfterClose;
+      this.report(new RxwsError('discarded_after_close', `${count} message(s) that arrived after our close frame were discarded: reading was paused and the backlog was full`));
+    }
     // The live sets and topics let go before anyone sees the close: a leave notice built from the
     // close must not list the leaver, nor a broadcast made then count it.
     const tracker = this.tracker;
@@ -148,6 +155,13 @@ export abstract class ReactiveConnection<TData = unknown> extends MessageSender 
     this.closeWaiters = undefined;
     if (waiters !== undefined) waiters.forEach((w) => w(close));
     this.drainSubject?.complete();
+  }
+
+  /** Sends our close frame (the transport is open), then reads on to the peer's. */
+  private sendClose(code: number, reason: string): void {
+    this.transport.close(code, reason);
+    this.transport.flush();
+    if (this.transport.state === 'closing') this.readOnToClose();
   }
 
   /** @internal First step of closing, for the layers above: fail what waits on this connection

@@ -81,12 +81,14 @@ export function pacedConcatMap<T, R>(
             paused = true;
             target.pause();
           }
-          pump();
+          // A target's resume() (called from pump) may emit at once: the running loop takes the
+          // value in turn, instead of a second pump starting it alongside the one being started.
+          if (!pumping) pump();
         },
         error: (error: unknown) => subscriber.error(error),
         complete: () => {
           sourceDone = true;
-          pump();
+          if (!pumping) pump();
         },
       });
 
