@@ -91,6 +91,13 @@ export class Connection<TData = unknown> extends ReactiveConnection<TData> imple
   private pings: PendingPing[] | undefined;
   /** Ends the stream in progress (the connection closed under it). */
   private stopStream: (() => void) | undefined;
+  /**
+   * @internal The topics this connection is a member of (server side), by name, each with the
+   * membership's Subscription. Kept and changed by the server's topics, which leave them all when
+   * the connection closes, before its `close` message; undefined while there are none (most
+   * connections).
+   */
+  memberships: Map<string, Subscription> | undefined;
 
   /** @internal Connections are made by the server and by `connect()`, not by users. */
   constructor(init: ConnectionInit<TData>) {
@@ -123,6 +130,12 @@ export class Connection<TData = unknown> extends ReactiveConnection<TData> imple
   /** @internal The connection's zlib codec (broadcast groups connections by it). */
   get deflateCodec(): DeflateCodec | undefined {
     return this.transport.deflate;
+  }
+
+  /** The names of the topics this connection is a member of (`server.topic(name).join(conn)`);
+   *  empty on the client, and once the connection has closed. A new Set on every read. */
+  get topics(): ReadonlySet<string> {
+    return new Set(this.memberships?.keys());
   }
 
   /** The peer's IP address, as the socket reported it when the connection opened (on the
@@ -299,6 +312,12 @@ export class Connection<TData = unknown> extends ReactiveConnection<TData> imple
   releaseHead(): void {
     this.heldForHead = false;
     this.resumeIfFree();
+  }
+
+  /** @internal True while outgoing bytes are over `maxBufferedBytes`: the next message would meet
+   *  the backpressure policy. Lets a broadcast serve everyone else before any policy runs. */
+  get overBufferCap(): boolean {
+    return this.transport.bufferedAmount > this.limits.maxBufferedBytes;
   }
 
   /** @internal Sends a frame encoded once for many receivers (broadcast), or keeps this

@@ -19,7 +19,11 @@ export interface WaitOptions {
 
 /** @internal Told when a connection closes: the server's and routes' own bookkeeping. */
 export interface ConnectionTracker<C extends ReactiveConnection<any> = ReactiveConnection<any>> {
+  /** The connection has closed and its `close` message is about to be emitted: leave the live
+   *  sets (and topics) now, so whoever reacts to the close no longer finds (or counts) it there. */
   connectionClosed(connection: C): void;
+  /** The `close` message has been delivered to the subscribers of `messages$`. */
+  closeDelivered?(connection: C): void;
 }
 
 /**
@@ -140,8 +144,10 @@ export abstract class ReactiveConnection<TData = unknown> extends MessageSender 
    *  waiter array per connection: the server's bookkeeping is memory every idle connection pays. */
   track(tracker: ConnectionTracker<this>): void {
     if (this.tracker !== undefined) throw new UsageError('already_tracked', 'a connection has one tracker');
-    if (this.closeMessage !== undefined) tracker.connectionClosed(this);
-    else this.tracker = tracker;
+    if (this.closeMessage !== undefined) {
+      tracker.connectionClosed(this);
+      tracker.closeDelivered?.(this);
+    } else this.tracker = tracker;
   }
 
   /** @internal Called by the transport, once, last. */
@@ -154,10 +160,13 @@ export abstract class ReactiveConnection<TData = unknown> extends MessageSender 
       const count = this.discardedAfterClose;
       this.report(new RxwsError('discarded_after_close', `${count} message(s) that arrived after our close frame were discarded: reading was paused and the backlog was full`));
     }
-    this.endMessages(close);
+    // The live sets and topics let go before anyone sees the close: a leave notice built from the
+    // close must not list the leaver, nor a broadcast made then count it.
     const tracker = this.tracker;
     this.tracker = undefined;
     if (tracker !== undefined) tracker.connectionClosed(this);
+    this.endMessages(close);
+    tracker?.closeDelivered?.(this);
     const waiters = this.closeWaiters;
     this.closeWaiters = undefined;
     if (waiters !== undefined) waiters.forEach((w) => w(close));
