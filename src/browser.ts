@@ -9,11 +9,7 @@ export { ClientConnection } from './browser/client-connection';
 export { DEFAULT_CLIENT_OPTIONS } from './browser/client-options';
 export type { ClientOptions } from './browser/client-options';
 export type { WebSocketLike, WebSocketClass } from './transport/browser-transport';
-export { ReactiveConnection } from './rx/reactive-connection';
 export type { WaitOptions } from './rx/reactive-connection';
-export { MessageSender } from './rx/message-sender';
-export { MessageBacklog } from './rx/message-backlog';
-export type { ConnectionLimits } from './rx/message-backlog';
 
 export { reconnect, isRetryable, isRetryableStatus, backoffDelay, FATAL_CLOSE_CODES, DEFAULT_RECONNECT_OPTIONS } from './client/reconnect';
 export type { ReconnectOptions, ReconnectOutcome, RetryInfo } from './client/reconnect';

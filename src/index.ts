@@ -6,13 +6,12 @@ export type { RouteOptions } from './server/route';
 export { reject } from './server/accept';
 export type { Acceptance, AcceptDecision, AcceptHook, Rejection, ResponseHeaders } from './server/accept';
 export type { RouteKey } from './server/router';
+export { Topic, PublishDropError } from './server/topic';
+export type { PublishOptions } from './server/topic';
+export { publishTo } from './server/publish-to';
 
 export { Connection } from './rx/connection';
 export type { SendOptions, PingResult, WaitOptions } from './rx/connection';
-export { ReactiveConnection } from './rx/reactive-connection';
-export { MessageSender } from './rx/message-sender';
-export { MessageBacklog } from './rx/message-backlog';
-export type { ConnectionLimits } from './rx/message-backlog';
 export { DEFAULT_CONNECTION_OPTIONS } from './rx/connection-options';
 export type { ConnectionOptions } from './rx/connection-options';
 export type { HeartbeatOptions } from './transport/heartbeat';

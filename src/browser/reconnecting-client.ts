@@ -15,6 +15,8 @@ export type ReconnectingClientOptions = Partial<ClientOptions> & Partial<Reconne
  */
 export class ReconnectingClient extends ReconnectingClientBase<ClientConnection<any>, ConnectTarget, ClientOptions> {
   /**
+   * Starts connecting at once, and keeps reconnecting until `close()` or an outcome that is not
+   * retried. Bad options throw a UsageError at once.
    * @param target where to connect (with `connect()` and the client options in `options`), or
    *   any Observable of connections that completes when its connection closes (then `options`
    *   may hold only the settings of this class).

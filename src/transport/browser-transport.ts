@@ -17,11 +17,17 @@ export interface WebSocketLike {
   readonly extensions: string;
   /** Set to 'arraybuffer' by rxws so binary messages arrive whole, not as Blobs. */
   binaryType: string;
+  /** Called once the handshake has completed (set by rxws). */
   onopen: ((event: any) => void) | null;
+  /** Called with each message, `event.data` a string or an ArrayBuffer (set by rxws). */
   onmessage: ((event: any) => void) | null;
+  /** Called once the connection has closed, with `code`, `reason` and `wasClean` (set by rxws). */
   onclose: ((event: any) => void) | null;
+  /** Called when the connection failed; a close event follows (set by rxws). */
   onerror: ((event: any) => void) | null;
+  /** Queues one message: a string as text, bytes as binary. */
   send(data: string | ArrayBufferView | ArrayBuffer): void;
+  /** Starts the closing handshake (a browser allows 1000 and 3000-4999). */
   close(code?: number, reason?: string): void;
 }
 
