@@ -59,7 +59,7 @@ describe('examples/chat-client.html in Firefox ESR', () => {
     await page.keyboard.press('Enter');
   };
 
-  it('two tabs: names, chat lines both ways, a server notice and a leave', async () => {
+  it('two tabs: names, chat lines both ways, rooms, a server notice and a leave', async () => {
     const alice = await openTab();
     const bob = await openTab();
     await logLine(alice, 'join', 'joined');
@@ -71,6 +71,19 @@ describe('examples/chat-client.html in Firefox ESR', () => {
     await say(bob, 'call me Bob');
     await say(bob, 'hi Alice');
     await logLine(alice, 'chat', 'hi Alice');
+    // Rooms: Alice goes to #games; Bob, left in the lobby, no longer hears her.
+    await say(alice, 'join games');
+    await textIn(alice, '#room', '#games');
+    await textIn(alice, '#online', '1 online');
+    await textIn(bob, '#online', '1 online');
+    await say(alice, 'only for games');
+    await logLine(alice, 'chat', 'only for games');
+    await say(bob, 'join games');
+    await textIn(alice, '#online', '2 online');
+    await logLine(bob, 'chat', 'hello from firefox'); // still on Bob's screen from before
+    await say(bob, 'hi in games');
+    await logLine(alice, 'chat', 'hi in games');
+    expect(await bob.evaluate(() => [...(globalThis as any).document.querySelectorAll('#log li.msg.chat')].some((li: any) => li.textContent.includes('only for games')))).toBe(false);
     commands.write('send maintenance at noon\n');
     await logLine(alice, 'notice', 'maintenance at noon');
     await logLine(bob, 'notice', 'maintenance at noon');
@@ -81,10 +94,12 @@ describe('examples/chat-client.html in Firefox ESR', () => {
     expect(errors).toEqual([]);
   });
 
-  it('reconnects on its own after the server restarts, and takes its name back', async () => {
+  it('reconnects on its own after the server restarts, and takes its name and room back', async () => {
     const page = await openTab();
     await say(page, 'call me Carol');
     await textIn(page, '#me', 'you are Carol');
+    await say(page, 'join quiet');
+    await textIn(page, '#room', '#quiet');
     const port = chat.port;
     await chat.close();
     await page.waitForSelector('#status[data-state="reconnecting"]', WAIT);
@@ -92,6 +107,7 @@ describe('examples/chat-client.html in Firefox ESR', () => {
     chat = await startBroadcastServer({ port, host: '127.0.0.1', input: commands });
     await page.waitForSelector('#status[data-state="open"]', { timeout: 30_000 });
     await textIn(page, '#me', 'you are Carol');
+    await textIn(page, '#room', '#quiet');
     await page.close();
     expect(errors.filter((e) => !/can.t establish a connection/.test(e))).toEqual([]);
   });
