@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import { Observable, Subject } from 'rxjs';
 import { UsageError, type RxwsError } from '../errors';
 import { validateOptions, type OptionRules } from '../rx/validate-options';
@@ -73,8 +74,9 @@ const RULES: OptionRules<RedisBusOptions> = {
 /** The `redis` package, loaded when a bus is made from a URL (so the core never needs it). */
 function loadCreateClient(): (options: Record<string, unknown>) => RedisClientLike {
   try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    return require('redis').createClient;
+    // Node's own require, resolved from this file: the peer is looked up where the package is
+    // installed, and a bundler or test runner does not try to take it in ahead of time.
+    return createRequire(__filename)('redis').createClient;
   } catch (error) {
     if ((error as { code?: string }).code === 'MODULE_NOT_FOUND') {
       throw new UsageError(
