@@ -6,7 +6,7 @@ import { buildUpgradeRequest, validateUpgradeResponse as validateUpgrade } from 
 import { formatExtensions } from '../handshake/extensions';
 import { PERMESSAGE_DEFLATE, acceptDeflateResponse, deflateOffer, resolveDeflateConfig, type DeflateConfig } from '../extensions/permessage-deflate';
 import { HttpHeadParser, type HttpResponseHead } from '../handshake/http-head-parser';
-import type { UpgradeRequest } from '../rx/upgrade-request';
+import { NO_PARAMS, type UpgradeRequest } from '../rx/upgrade-request';
 import { validateOptions } from '../rx/validate-options';
 import { computeAcceptKey, generateClientKey } from '../transport/accept-key';
 import { ClientConnection } from './client-connection';
@@ -266,6 +266,7 @@ function sentRequest({ target, options, deflate }: ConnectionPlan, key: string, 
     url: target.path,
     path: query < 0 ? target.path : target.path.slice(0, query),
     query: query < 0 ? '' : target.path.slice(query + 1),
+    params: NO_PARAMS,
     host: target.hostHeader.toLowerCase(),
     headers,
     origin: options.origin ?? (typeof headers['origin'] === 'string' ? headers['origin'] : undefined),

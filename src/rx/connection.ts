@@ -52,7 +52,11 @@ export interface ConnectionInit<TData> {
 
 /** @internal Told when a connection closes: the server's and routes' own bookkeeping. */
 export interface ConnectionTracker {
+  /** The connection has closed and its `close` message is about to be emitted: leave the live
+   *  sets now, so whoever reacts to the close no longer finds (or counts) it there. */
   connectionClosed(connection: Connection<any>): void;
+  /** The `close` message has been delivered to the subscribers of `messages$`. */
+  closeDelivered?(connection: Connection<any>): void;
 }
 
 interface PendingPing {
@@ -111,6 +115,12 @@ export class Connection<TData = unknown> implements TransportListener {
   private closeWaiters: Array<(close: CloseMessage) => void> | undefined;
   /** The route that keeps this connection in its live set (server side), told before the waiters. */
   private tracker: ConnectionTracker | undefined;
+  /**
+   * @internal The topics this connection is a member of (server side), by name, each with the
+   * membership's Subscription. Kept and changed by the server's topics; undefined while there are
+   * none (most connections), and left before the `close` message is emitted.
+   */
+  memberships: Map<string, Subscription> | undefined;
   private pings: PendingPing[] | undefined;
   private errorSubject: Subject<RxwsError> | undefined;
   private drainSubject: Subject<void> | undefined;
@@ -161,6 +171,12 @@ export class Connection<TData = unknown> implements TransportListener {
 
   get remoteAddress(): string | undefined {
     return this.upgradeRequest.remoteAddress;
+  }
+
+  /** The names of the topics this connection is a member of (`server.topic(name).join(conn)`);
+   *  empty on the client, and once the connection has closed. A new Set on every read. */
+  get topics(): ReadonlySet<string> {
+    return new Set(this.memberships?.keys());
   }
 
   /** Outgoing bytes not yet handed to the kernel. */
@@ -365,6 +381,12 @@ export class Connection<TData = unknown> implements TransportListener {
     this.resumeIfFree();
   }
 
+  /** @internal True while outgoing bytes are over `maxBufferedBytes`: the next message would meet
+   *  the backpressure policy. Lets a broadcast serve everyone else before any policy runs. */
+  get overBufferCap(): boolean {
+    return this.transport.bufferedAmount > this.options.maxBufferedBytes;
+  }
+
   /** Sends a frame encoded once for many receivers (broadcast), or keeps this connection's
    *  place for a shared frame still being compressed. Returns false if it was dropped. */
   sendEncoded(frame: Uint8Array | SharedFrame): boolean {
@@ -400,8 +422,10 @@ export class Connection<TData = unknown> implements TransportListener {
    *  waiter array per connection: the server's bookkeeping is memory every idle connection pays. */
   track(tracker: ConnectionTracker): void {
     if (this.tracker !== undefined) throw new UsageError('already_tracked', 'a connection has one tracker');
-    if (this.closeMessage !== undefined) tracker.connectionClosed(this);
-    else this.tracker = tracker;
+    if (this.closeMessage !== undefined) {
+      tracker.connectionClosed(this);
+      tracker.closeDelivered?.(this);
+    } else this.tracker = tracker;
   }
 
   // TransportListener --------------------------------------------------------------------------
@@ -456,6 +480,14 @@ export class Connection<TData = unknown> implements TransportListener {
     const queue = this.streamQueue;
     this.streamQueue = undefined;
     if (queue !== undefined) queue.forEach((run) => run());
+    // The live sets and topics let go before anyone sees the close: a leave notice built from the
+    // close must not list the leaver, nor a broadcast made then count it.
+    const tracker = this.tracker;
+    this.tracker = undefined;
+    if (tracker !== undefined) tracker.connectionClosed(this);
+    const memberships = this.memberships;
+    this.memberships = undefined;
+    if (memberships !== undefined) for (const membership of memberships.values()) membership.unsubscribe();
     const subscribers = this.liveSubscribers();
     this.subscribers = undefined;
     if (subscribers === undefined) {
@@ -464,9 +496,7 @@ export class Connection<TData = unknown> implements TransportListener {
       for (const s of subscribers) s.next(close);
       for (const s of subscribers) s.complete();
     }
-    const tracker = this.tracker;
-    this.tracker = undefined;
-    if (tracker !== undefined) tracker.connectionClosed(this);
+    tracker?.closeDelivered?.(this);
     const waiters = this.closeWaiters;
     this.closeWaiters = undefined;
     if (waiters !== undefined) waiters.forEach((w) => w(close));

@@ -9,6 +9,12 @@ export interface UpgradeRequest {
   readonly path: string;
   /** The query string without the `?` (empty when there is none). */
   readonly query: string;
+  /**
+   * The values of the route path's parameters, percent-decoded: `{ name: 'lobby' }` for a route
+   * `/room/:name` and a request to `/room/lobby`. Empty for routes without parameters, and on
+   * the client.
+   */
+  readonly params: Readonly<Record<string, string>>;
   /** The Host header as sent (lower-cased), if any. */
   readonly host: string | undefined;
   readonly headers: HttpHeaders;
@@ -20,6 +26,9 @@ export interface UpgradeRequest {
   /** True over TLS. */
   readonly secure: boolean;
 }
+
+/** @internal The `params` of every request whose route has no parameters: one shared object. */
+export const NO_PARAMS: Readonly<Record<string, string>> = Object.freeze(Object.create(null) as Record<string, string>);
 
 /** The server's answer to a client's upgrade, as the client saw it. */
 export interface UpgradeResponse {

@@ -5,6 +5,8 @@ import type { ConnectionOptions } from '../rx/connection-options';
 import type { OutgoingMessage } from '../rx/message';
 import type { AcceptHook } from './accept';
 import { BroadcastFrames } from './broadcast-frames';
+import { deliverFrames } from './deliver-frames';
+import type { PublishOptions } from './topic';
 import type { RouteKey } from './router';
 
 /** A route: where it sits in the host/path table, how it accepts, and its connection settings. */
@@ -58,17 +60,15 @@ export class Route<TData = unknown> {
   }
 
   /**
-   * Sends one message to every open connection of the route. The frame is encoded once and the
-   * same bytes are written to every socket, each under its own backpressure policy; with
-   * permessage-deflate, compressed once per distinct compressor setting (BroadcastFrames).
-   * Returns how many connections it was written to. Bound, so `subscribe(route.broadcast)` works.
+   * Sends one message to every open connection of the route but `options.except`. The frame is
+   * encoded once and the same bytes are written to every socket, each under its own backpressure
+   * policy (applied after everyone else was served); with permessage-deflate, compressed once per
+   * distinct compressor setting. Returns how many connections it was written to. Bound, so
+   * `subscribe(route.broadcast)` works. For groups within a route, see `server.topic`.
    */
-  readonly broadcast = (message: OutgoingMessage): number => {
+  readonly broadcast = (message: OutgoingMessage, options?: PublishOptions): number => {
     if (this.live.size === 0) return 0;
-    const frames = new BroadcastFrames(message);
-    let sent = 0;
-    for (const connection of this.live) if (connection.sendEncoded(frames.for(connection))) sent++;
-    return sent;
+    return deliverFrames(this.live, new BroadcastFrames(message), options?.except, undefined);
   };
 
   /** Called by the server when a handshake on this route succeeded. */
@@ -93,10 +93,15 @@ export class Route<TData = unknown> {
     this.subject.next(connection);
   }
 
-  /** @internal Called by the connection once it has closed. */
+  /** @internal Called by the connection once it has closed, before its `close` message. */
   connectionClosed(connection: Connection<TData>): void {
     this.untrack(connection);
     this.live.delete(connection);
+  }
+
+  /** @internal Called by the connection once its `close` message was delivered: what `handle`
+   *  returned saw it too, and is let go now. */
+  closeDelivered(connection: Connection<TData>): void {
     const handling = this.handling?.get(connection);
     if (handling !== undefined) {
       this.handling!.delete(connection);

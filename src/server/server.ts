@@ -9,14 +9,16 @@ import { HttpHeadParser, type HttpRequestHead } from '../handshake/http-head-par
 import { negotiatePerMessageDeflate } from '../extensions/permessage-deflate';
 import { Connection } from '../rx/connection';
 import { DEFAULT_CONNECTION_OPTIONS, type ConnectionOptions } from '../rx/connection-options';
-import type { KeptUpgradeRequest, UpgradeRequest } from '../rx/upgrade-request';
+import { NO_PARAMS, type KeptUpgradeRequest, type UpgradeRequest } from '../rx/upgrade-request';
 import { CONNECTION_OPTION_RULES, validateOptions, type OptionRules } from '../rx/validate-options';
 import { computeAcceptKey } from '../transport/accept-key';
 import { replyAndClose } from '../transport/reply';
 import { isRejection, runAcceptHook, type AcceptDecision } from './accept';
-import { KeptRequest, upgradeRequestOf } from './kept-request';
+import { KeptRequest, KeptRequestWithParams, upgradeRequestOf } from './kept-request';
 import { Route, type RouteOptions } from './route';
 import { Router } from './router';
+import type { Topic } from './topic';
+import { TopicRegistry } from './topic-registry';
 
 /** Server settings. Units are in the names; every one is checked when the server is made. */
 export interface ServerOptions extends ConnectionOptions {
@@ -122,6 +124,7 @@ export class WebSocketServer {
   private readonly errorSubject = new Subject<RxwsError>();
   private readonly open = new Set<Connection<any>>();
   private readonly handshakes = new Set<Handshake>();
+  private readonly topics = new TopicRegistry(this.open, this.errorSubject);
   private listener: net.Server | undefined;
   private closing: Promise<void> | undefined;
   private readonly onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => this.handleUpgrade(request, socket, head);
@@ -146,6 +149,17 @@ export class WebSocketServer {
     );
     this.router.add(route, options);
     return route;
+  }
+
+  /**
+   * The topic of that name on this server: publish/subscribe between this server's connections.
+   * `topic.join(conn)` makes a connection a member, `topic.publish(message)` sends to every member
+   * with the frame encoded once. Made on first use, and holds no memory while it has no members,
+   * so names can be made up freely (one per user, per document...). Throws a UsageError if `name`
+   * is not a string.
+   */
+  topic(name: string): Topic {
+    return this.topics.topic(name);
   }
 
   /** Starts listening (not in attach mode); resolves with the bound address once bound. */
@@ -280,8 +294,10 @@ export class WebSocketServer {
     const validation = validateUpgradeRequest(method, target, headers, httpVersion);
     if (!validation.ok) return this.refuse(handshake, validation.status, validation.message, validation.headers);
     const info = validation.info;
-    const route = this.router.match(info.host, info.path);
-    if (route === undefined) return this.refuse(handshake, 404, 'no websocket route here');
+    const match = this.router.lookup(info.host, info.path);
+    if (match === undefined) return this.refuse(handshake, 404, 'no websocket route here');
+    const { route, params } = match;
+    if (params === undefined) return this.refuse(handshake, 400, 'malformed percent-encoding in the path');
     if (!originAllowed(route.options.allowOrigins, info.origin)) return this.refuse(handshake, 403, 'origin not allowed');
     if (this.full(route)) return this.refuse(handshake, 503, 'too many connections');
     const socket = handshake.socket;
@@ -289,13 +305,16 @@ export class WebSocketServer {
     if (hook === undefined) {
       // Nobody sees the request before the connection opens: keep its head's text rather than the
       // parsed request, for as long as nobody reads `conn.request`.
+      const head = headChunk?.toString('latin1', 0, headChunk.length - rest.length);
       const request =
-        headChunk !== undefined
-          ? new KeptRequest(headChunk.toString('latin1', 0, headChunk.length - rest.length), socket.remoteAddress, socket.remotePort, handshake.secure)
-          : upgradeRequestOf(target, headers, info, socket.remoteAddress, socket.remotePort, handshake.secure);
+        head === undefined
+          ? upgradeRequestOf(target, headers, info, socket.remoteAddress, socket.remotePort, handshake.secure, params)
+          : params === NO_PARAMS
+            ? new KeptRequest(head, socket.remoteAddress, socket.remotePort, handshake.secure)
+            : new KeptRequestWithParams(head, socket.remoteAddress, socket.remotePort, handshake.secure, params);
       return this.complete(handshake, route, request, info, undefined, rest);
     }
-    const request = upgradeRequestOf(target, headers, info, socket.remoteAddress, socket.remotePort, handshake.secure);
+    const request = upgradeRequestOf(target, headers, info, socket.remoteAddress, socket.remotePort, handshake.secure, params);
     handshake.cancelHook = runAcceptHook(
       hook,
       request,
