@@ -3,7 +3,8 @@
 import { createRequire } from 'node:module';
 import type { RxwsError } from '../../src';
 import { BusConnectionError, BusPublishError } from '../../src/bus/bus-errors';
-import { redisBus, RedisBus, type RedisClientLike } from '../../src/redis';
+import { redisBus, type RedisClientLike } from '../../src/redis';
+import type { RedisBus } from '../../src/bus/redis-bus';
 import { RedisServer } from '../helpers/redis-server';
 import { forceGc } from '../helpers/force-gc';
 

@@ -6,7 +6,7 @@ import type { Bus, BusListener } from './bus';
 import { BusConnectionError, BusPublishError } from './bus-errors';
 
 /**
- * The part of a node-redis client (`createClient()` or `createCluster()`, node-redis 5 or later)
+ * The part of a node-redis client (`createClient()` or `createCluster()`, node-redis 6)
  * the Redis bus uses. It never sends commands on the client you pass: it makes two duplicates
  * of it (one to publish, one to subscribe), which it connects and closes itself.
  */
@@ -81,7 +81,7 @@ function loadCreateClient(): (options: Record<string, unknown>) => RedisClientLi
     if ((error as { code?: string }).code === 'MODULE_NOT_FOUND') {
       throw new UsageError(
         'missing_peer',
-        "redisBus() needs the 'redis' package (node-redis 5 or later), an optional peer dependency of @rxws/rxws: run `npm install redis`",
+        "redisBus() needs the 'redis' package (node-redis 6), an optional peer dependency of @rxws/rxws: run `npm install redis`",
       );
     }
     throw error;
