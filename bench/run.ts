@@ -19,12 +19,18 @@ import { handshakeScenario } from './scenarios/handshake';
 import { latencyScenario } from './scenarios/latency';
 import { memoryScenario } from './scenarios/memory';
 import { coresScenario, scaleOutScenario } from './scenarios/scale-out';
+import { topicFanoutScenario } from './scenarios/topic-fanout';
+import { topicIdleScenario } from './scenarios/topic-idle';
+import { topicRoomsScenario } from './scenarios/topic-rooms';
 import { SkipImplementation, type AnyImpl as Impl, type Measured, type RunOptions, type Scenario } from './scenarios/types';
 
 const SCENARIOS: Array<Scenario<any, any>> = [
   echoScenario,
   clientScenario,
   broadcastScenario,
+  topicFanoutScenario,
+  topicRoomsScenario,
+  topicIdleScenario,
   handshakeScenario,
   memoryScenario,
   latencyScenario,

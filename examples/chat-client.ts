@@ -7,8 +7,8 @@
  *
  * Commands: `exit` closes with 1000 and quits (so does Ctrl-D); `ping <text>` pings the server
  * with that payload and prints the pong and its round-trip time. With examples/broadcast-server,
- * `call me <name>` renames you, exactly as in the browser page, and its JSON events are printed
- * as readable lines.
+ * `call me <name>` renames you and `join <room>` takes you to another room, exactly as in the
+ * browser page, and its JSON events are printed as readable lines.
  */
 import { Buffer } from 'node:buffer';
 import { clearLine, createInterface, cursorTo } from 'node:readline';
@@ -157,11 +157,13 @@ function describeText(text: string): string {
   }
   switch (event?.type) {
     case 'welcome':
-      return `* you are ${event.name}; online: ${event.online.join(', ')}`;
+      return `* you are ${event.name} in #${event.room}; online: ${event.online.join(', ')}`;
+    case 'room':
+      return `* you are now in #${event.room}; online: ${event.online.join(', ')}`;
     case 'join':
-      return `* ${event.name} joined`;
+      return `* ${event.name} joined #${event.room}`;
     case 'leave':
-      return `* ${event.name} left`;
+      return `* ${event.name} left #${event.room}`;
     case 'rename':
       return `* ${event.from} is now ${event.to}`;
     case 'chat':

@@ -156,7 +156,10 @@ export class WebSocketServer {
       options,
       connectionOptions,
       (error) => this.errorSubject.next(error),
-      (connection) => this.open.delete(connection),
+      (connection) => {
+        this.open.delete(connection);
+        this.topics.connectionClosed(connection);
+      },
     );
     this.router.add(route, options);
     return route;

@@ -33,8 +33,8 @@ const noMembers = (): ReadonlySet<Connection<any>> => new Set();
 /**
  * @internal One server's topics, by name. Only topics with members have an entry, so a million
  * one-off names cost nothing once left. Each connection keeps its own memberships
- * (`Connection.memberships`, for `conn.topics`), which it leaves when it closes, before its close
- * message, by unsubscribing them: the one way out of a topic, whoever asks.
+ * (`Connection.memberships`, for `conn.topics`); unsubscribing one is the one way out of a
+ * topic, whoever asks, and `connectionClosed` unsubscribes them all.
  *
  * Publishing is two steps, kept apart for buses that will bring messages from other servers:
  * encode once (`BroadcastFrames`), then `deliver` the frames to this server's members.
@@ -134,6 +134,14 @@ export class TopicRegistry implements LocalTopics {
   /** The frames of one message to this server's members of a topic (a bus delivers here too). */
   deliver(entry: TopicMembers, frames: BroadcastFrames, except: Connection<any> | undefined): number {
     return deliverFrames(entry.members, frames, except, entry);
+  }
+
+  /** The server tells this as a connection closes, before its `close` message is emitted. */
+  connectionClosed(connection: Connection<any>): void {
+    const memberships = connection.memberships;
+    if (memberships === undefined) return;
+    connection.memberships = undefined;
+    for (const membership of memberships.values()) membership.unsubscribe();
   }
 
   private leave(name: string, connection: Connection<any>, membership: Subscription): void {

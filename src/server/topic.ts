@@ -29,7 +29,9 @@ export class Topic {
     /** The topic's name, as given to `server.topic`. */
     readonly name: string,
     private readonly registry: TopicRegistry,
-  ) {}
+  ) {
+    this.publish = (message, options) => this.registry.publish(this.name, message, options);
+  }
 
   /** This server's connections that are members now: a live view while the topic has members
    *  (read it again rather than keeping it; do not mutate). */
@@ -68,7 +70,7 @@ export class Topic {
    * servers delivery is at most once: what cannot reach the bus is reported on `server.errors$`
    * (a `BusPublishError`) while this server's members still get it (docs/delivery-guarantees.md).
    */
-  readonly publish = (message: OutgoingMessage, options?: PublishOptions): number => this.registry.publish(this.name, message, options);
+  readonly publish: (message: OutgoingMessage, options?: PublishOptions) => number;
 
   /**
    * Counts the topic's members on every server on the server's `bus` (just this server's

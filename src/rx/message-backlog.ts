@@ -1,0 +1,176 @@
+import { Observable, type Subscriber } from 'rxjs';
+import type { Transport } from '../transport/transport';
+import type { CloseMessage, Message } from './message';
+
+/** The options the transport-independent connection layers read. */
+export interface ConnectionLimits {
+  /** Outgoing bytes past which `backpressure` applies. */
+  readonly maxBufferedBytes: number;
+  /** What happens past `maxBufferedBytes`: close (1008), or drop the message (reported). */
+  readonly backpressure: 'close' | 'drop';
+  /** Bytes of messages kept for `messages$` while nobody is subscribed; past this reading pauses. */
+  readonly backlogBytes: number;
+}
+
+/**
+ * The first layer of every connection, Node or browser: `messages$` and the bounded backlog of
+ * messages that arrive while nobody is subscribed. The layers above it add sending
+ * (`MessageSender`) and closing (`ReactiveConnection`); each transport's connection class sits
+ * on top. One object per connection, not one per layer: idle connections are the memory that
+ * adds up.
+ */
+export abstract class MessageBacklog {
+  /**
+   * Every incoming message: text, binary and pong messages as they arrive, then, last, one
+   * `close` message (code, reason, wasClean), then completion. Hot: a subscriber sees what
+   * arrives after it subscribed, except that messages that arrived while nobody was subscribed
+   * are kept (bounded by `backlogBytes`) and replayed to the first subscriber. It never errors.
+   */
+  readonly messages$: Observable<Message>;
+
+  /** @internal Carries the messages; set by the connection class on top, right after `super()`. */
+  protected transport!: Transport;
+  /** @internal */
+  protected readonly limits: ConnectionLimits;
+  /** messages$ subscribers in subscription order; undefined when there are none. Unsubscribed
+   *  ones are dropped lazily (see subscribeMessages). */
+  private subscribers: Subscriber<Message>[] | undefined;
+  private backlog: Message[] | undefined;
+  private backlogBytes = 0;
+  /** Reading is paused because the backlog is full (the Node connection adds its own reasons). */
+  private pausedForBacklog = false;
+  /** @internal Set once, when the connection has closed. */
+  protected closeMessage: CloseMessage | undefined;
+
+  constructor(limits: ConnectionLimits) {
+    this.limits = limits;
+    this.messages$ = new MessageStream(this);
+  }
+
+  /** @internal Resumes reading when no reason to pause is left. */
+  resumeIfFree(): void {
+    if (!this.pausedForBacklog && this.closeMessage === undefined) this.transport.resume();
+  }
+
+  /** @internal Called by the transport. */
+  onText(text: string): void {
+    this.deliver({ type: 'text', data: text }, text.length);
+  }
+
+  /** @internal Called by the transport. */
+  onBinary(data: Uint8Array): void {
+    this.deliver({ type: 'binary', data }, data.length);
+  }
+
+  /**
+   * @internal `messages$`'s subscribe. It returns no teardown: RxJS would keep one in a new
+   * finalizer array on every subscriber (about 300 B per idle connection with the closure).
+   * An unsubscribed subscriber is `closed`, gets nothing more from `next`, has already let go of
+   * its observer, and is dropped from `subscribers` at the next delivery, subscription or close.
+   */
+  subscribeMessages(subscriber: Subscriber<Message>): void {
+    // Replay the backlog first. Replaying can trigger reads (resume) that add to a new backlog,
+    // hence the loop.
+    let backlog = this.backlog;
+    while (backlog !== undefined) {
+      this.backlog = undefined;
+      this.backlogBytes = 0;
+      let i = 0;
+      while (i < backlog.length && !subscriber.closed) subscriber.next(backlog[i++]!);
+      if (i < backlog.length) {
+        // The subscriber left early (waitForMessage): the rest waits for the next one.
+        this.backlog = backlog.slice(i).concat(this.backlog ?? []);
+        this.backlogBytes = this.backlog.reduce((n, m) => n + sizeOf(m), 0);
+        return;
+      }
+      if (backlog[backlog.length - 1]!.type === 'close') {
+        subscriber.complete();
+        return;
+      }
+      backlog = this.backlog;
+    }
+    if (this.closeMessage !== undefined) {
+      if (!subscriber.closed) {
+        subscriber.next(this.closeMessage);
+        subscriber.complete();
+      }
+      return;
+    }
+    if (subscriber.closed) return;
+    // Register first, then resume: resuming parses the bytes held back, and their messages must
+    // reach this subscriber rather than start a new backlog.
+    const subscribers = this.liveSubscribers();
+    // An exact one-slot array: a first push would reserve 17.
+    if (subscribers === undefined) this.subscribers = [subscriber];
+    else subscribers.push(subscriber);
+    if (this.pausedForBacklog) {
+      this.pausedForBacklog = false;
+      this.resumeIfFree();
+    }
+  }
+
+  /** @internal Hands a message to the subscribers, or keeps it in the backlog. */
+  protected deliver(message: Message, size: number): void {
+    let subscribers = this.subscribers;
+    if (subscribers !== undefined && subscribers.length === 1 && !subscribers[0]!.closed) {
+      subscribers[0]!.next(message);
+      return;
+    }
+    subscribers = this.liveSubscribers();
+    if (subscribers === undefined) {
+      (this.backlog ??= []).push(message);
+      this.backlogBytes += size;
+      if (this.backlogBytes >= this.limits.backlogBytes && !this.pausedForBacklog) {
+        this.pausedForBacklog = true;
+        this.transport.pause();
+      }
+    } else {
+      for (const s of subscribers.slice()) s.next(message);
+    }
+  }
+
+  /** @internal Ends `messages$` with `close`: the subscribers get it and complete; with none,
+   *  it waits at the end of the backlog for the first one. */
+  protected endMessages(close: CloseMessage): void {
+    const subscribers = this.liveSubscribers();
+    this.subscribers = undefined;
+    if (subscribers === undefined) {
+      (this.backlog ??= []).push(close);
+    } else {
+      for (const s of subscribers) s.next(close);
+      for (const s of subscribers) s.complete();
+    }
+  }
+
+  /** Drops the subscribers that unsubscribed; returns those left, or undefined when none is. */
+  private liveSubscribers(): Subscriber<Message>[] | undefined {
+    const subscribers = this.subscribers;
+    if (subscribers === undefined) return undefined;
+    let kept = 0;
+    for (let i = 0; i < subscribers.length; i++) {
+      const s = subscribers[i]!;
+      if (!s.closed) subscribers[kept++] = s;
+    }
+    if (kept === 0) return (this.subscribers = undefined);
+    subscribers.length = kept;
+    return subscribers;
+  }
+}
+
+/**
+ * `messages$`: one Observable subclass whose subscribe function is shared, instead of a closure
+ * (and its context) per connection. RxJS calls it with `this` set to the Observable.
+ */
+class MessageStream extends Observable<Message> {
+  constructor(private readonly connection: MessageBacklog) {
+    super(MessageStream.subscribeTo);
+  }
+
+  private static subscribeTo(this: Observable<Message>, subscriber: Subscriber<Message>): void {
+    (this as MessageStream).connection.subscribeMessages(subscriber);
+  }
+}
+
+function sizeOf(message: Message): number {
+  return message.type === 'close' ? 0 : message.data.length;
+}
