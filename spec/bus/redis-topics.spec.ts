@@ -124,6 +124,8 @@ describe('topics across processes over Redis', () => {
     await client(2, 'kill', 'k2');
     await client(2, 'kill', 'k3');
     await until(async () => (await count(0, 'kill')) === 4);
+    // Earlier specs (the outage) may have timed counts out; only new ones matter here.
+    const timeoutsBefore = (await errorsOf(0)).filter((e) => e === 'count_timeout').length;
     await servers[2]!.kill('SIGKILL');
     const started = Date.now();
     await until(async () => (await count(0, 'kill', 5000)) === 2, 15_000, 'the killed server left out');
@@ -131,6 +133,6 @@ describe('topics across processes over Redis', () => {
     expect(Date.now() - started).toBeLessThan(5000);
     await publish(0, 'kill', [{ text: 'carry on' }]);
     await until(() => survivor.got.length === 1);
-    expect((await errorsOf(0)).filter((e) => e === 'count_timeout')).toEqual([]);
+    expect((await errorsOf(0)).filter((e) => e === 'count_timeout')).toHaveLength(timeoutsBefore);
   });
 });
