@@ -28,6 +28,12 @@ const isBusMessage = (value: unknown): value is IpcMessage => typeof value === '
 
 /** A running relay in the primary; `close()` stops it (workers' buses then stop hearing each other). */
 export interface ClusterBusRelay {
+  /**
+   * Stops relaying: the primary stops listening to its workers' bus messages and forgets their
+   * subscriptions, so workers' servers no longer hear each other (each still delivers to its own
+   * members; their counts then leave the other workers out). A later `clusterBusRelay()` starts a
+   * new relay, which knows only the subscriptions made after it started. Never throws.
+   */
   close(): void;
 }
 
