@@ -67,6 +67,11 @@ export class H2Attachment {
     }
     open.add(connection);
     stream.once('close', () => open.delete(connection));
+    // The server ends a WebSocket's stream only when the connection is over (closing handshake
+    // done, or failed). Over TCP the server's close ends it for both sides; over HTTP/2 a peer may
+    // keep its half open, waiting for the stream to close (Firefox does, until our close timer
+    // fires). So once our END_STREAM is out, the stream is reset with NO_ERROR (RFC 9113 §8.1).
+    stream.once('finish', closeStream);
   }
 
   /** Stops serving (server shutdown): no new session is offered WebSockets over HTTP/2. */
@@ -124,6 +129,10 @@ export function refuseStream(stream: ServerHttp2Stream, status: number, headers:
 function hasContentType(headers: ExtraHeaders): boolean {
   for (const name of Object.keys(headers)) if (name.toLowerCase() === 'content-type') return true;
   return false;
+}
+
+function closeStream(this: ServerHttp2Stream): void {
+  if (!this.closed) this.close();
 }
 
 function ignore(): void {}
