@@ -142,6 +142,7 @@ export function startH2Handshake<TData>(
     });
     lease.track(connection, opening);
     opening.once('close', giveBack);
+    opening.once('aborted', destroyAborted);
     opened(connection);
   }
 
@@ -168,6 +169,15 @@ export function startH2Handshake<TData>(
 }
 
 const EMPTY = new Uint8Array(0);
+
+/**
+ * The server reset the stream (RST_STREAM) while we could still write. Node ends both sides but,
+ * for a reset with NO_ERROR, waits for a write that can no longer finish before it destroys the
+ * stream, so 'close' would never come: destroy it, and the transport reports 1006.
+ */
+function destroyAborted(this: ClientHttp2Stream): void {
+  this.destroy();
+}
 
 /** The request we sent, in the shape the server side reports requests in. */
 function sentRequest({ target, options }: H2Plan, sent: H2Headers, lease: PooledSession): UpgradeRequest {

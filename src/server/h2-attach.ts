@@ -1,4 +1,4 @@
-import type { Http2SecureServer, Http2Server, Http2ServerRequest, Http2ServerResponse, Http2Session, IncomingHttpHeaders, ServerHttp2Stream } from 'node:http2';
+import type { Http2SecureServer, Http2Server, Http2ServerRequest, Http2ServerResponse, Http2Session, Http2Stream, IncomingHttpHeaders, ServerHttp2Stream } from 'node:http2';
 import type { HttpHeaders } from '../errors';
 import { buildExtendedConnectRefusal, isWebSocketConnect, type H2Headers } from '../handshake/extended-connect';
 import type { ExtraHeaders } from '../handshake/header-writer';
@@ -72,6 +72,7 @@ export class H2Attachment {
     // keep its half open, waiting for the stream to close (Firefox does, until our close timer
     // fires). So once our END_STREAM is out, the stream is reset with NO_ERROR (RFC 9113 §8.1).
     stream.once('finish', closeStream);
+    stream.once('aborted', destroyAborted);
   }
 
   /** Stops serving (server shutdown): no new session is offered WebSockets over HTTP/2. */
@@ -129,6 +130,15 @@ export function refuseStream(stream: ServerHttp2Stream, status: number, headers:
 function hasContentType(headers: ExtraHeaders): boolean {
   for (const name of Object.keys(headers)) if (name.toLowerCase() === 'content-type') return true;
   return false;
+}
+
+/**
+ * The peer reset the stream (RST_STREAM) while we could still write. Node ends both
+ * sides but, for a reset with NO_ERROR, waits for a write that can no longer finish before it
+ * destroys the stream, so 'close' would never come: destroy it, and the transport reports 1006.
+ */
+function destroyAborted(this: Http2Stream): void {
+  this.destroy();
 }
 
 function closeStream(this: ServerHttp2Stream): void {
