@@ -47,7 +47,7 @@ export function startH2Handshake<TData>(
   const { target, options, deflate } = plan;
   const headers = extendedConnectHeaders(plan);
   const where = target.hostHeader;
-  const lease: PooledSession = h2Sessions.lease(target, options.tls, options.http2 === 'auto');
+  const lease: PooledSession = h2Sessions.lease(target, options.tls);
   let finished = false;
   let leased = true;
   let stream: ClientHttp2Stream | undefined;

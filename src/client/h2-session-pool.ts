@@ -31,8 +31,6 @@ export class PooledSession {
     readonly key: string,
     target: ResolvedTarget,
     tlsOptions: tls.ConnectionOptions | undefined,
-    /** Offer HTTP/1.1 in ALPN too (`http2: 'auto'`), so an HTTP/1.1-only server still completes TLS. */
-    offerHttp1: boolean,
   ) {
     const origin = `${target.secure ? 'https' : 'http'}://${target.hostHeader}`;
     const where = target.hostHeader;
@@ -41,8 +39,9 @@ export class PooledSession {
       const given = tlsOptions ?? {};
       // RFC 6066 §3: SNI carries host names only, never IP literals.
       const servername = given.servername ?? (net.isIP(target.host) === 0 ? target.host : undefined);
-      const alpn = offerHttp1 ? ['h2', 'http/1.1'] : ['h2'];
-      socket = tls.connect({ ...given, host: target.host, port: target.port, ALPNProtocols: alpn, ...(servername !== undefined ? { servername } : {}) });
+      // HTTP/1.1 is offered too, so that a server without HTTP/2 completes TLS (instead of
+      // failing it with no_application_protocol) and the answer is a typed 'alpn' refusal.
+      socket = tls.connect({ ...given, host: target.host, port: target.port, ALPNProtocols: ['h2', 'http/1.1'], ...(servername !== undefined ? { servername } : {}) });
     } else {
       // h2c with prior knowledge (RFC 9113 §3.3): there is no cleartext negotiation to fall back from.
       socket = net.connect({ host: target.host, port: target.port, noDelay: true });
@@ -137,7 +136,10 @@ export class PooledSession {
     if (this.failure !== undefined) return;
     this.failure = error;
     this.pool.forget(this);
-    this.session?.destroy();
+    // Not from inside the session's own event (its SETTINGS): a session destroyed there keeps
+    // its native handle alive. One turn later it is released.
+    const session = this.session;
+    if (session !== undefined) setImmediate(destroySession, session);
     this.socket.destroy();
     const waiters = this.waiters;
     this.waiters = [];
@@ -186,11 +188,11 @@ export class H2SessionPool {
   private readonly sessions = new Map<string, PooledSession>();
 
   /** A lease on the live session for `target`, dialing one if there is none. */
-  lease(target: ResolvedTarget, tlsOptions: tls.ConnectionOptions | undefined, offerHttp1: boolean): PooledSession {
-    const key = `${target.secure ? tlsKey(tlsOptions) : '-'}|${offerHttp1 ? 'auto' : 'h2'}|${target.secure ? 'https' : 'http'}://${target.host}:${target.port}`;
+  lease(target: ResolvedTarget, tlsOptions: tls.ConnectionOptions | undefined): PooledSession {
+    const key = `${target.secure ? tlsKey(tlsOptions) : '-'}|${target.secure ? 'https' : 'http'}://${target.host}:${target.port}`;
     let pooled = this.sessions.get(key);
     if (pooled === undefined) {
-      pooled = new PooledSession(this, key, target, tlsOptions, offerHttp1);
+      pooled = new PooledSession(this, key, target, tlsOptions);
       this.sessions.set(key, pooled);
     }
     pooled.acquire();
@@ -210,5 +212,9 @@ export class H2SessionPool {
 
 /** @internal The pool `connect()` uses. */
 export const h2Sessions = new H2SessionPool();
+
+function destroySession(session: http2.ClientHttp2Session): void {
+  session.destroy();
+}
 
 function ignore(): void {}
