@@ -57,7 +57,7 @@ export async function h2ServerTestee(options: Partial<ServerOptions> = {}, route
         stream.once('response', resolve);
         stream.once('close', () => reject(new Error('stream closed before the response')));
       });
-      if (response[':status'] !== 200) throw new Error(`extended connect refused: ${response[':status']}`);
+      if (Number(response[':status']) !== 200) throw new Error(`extended connect refused: ${response[':status']}`);
       const appClosed = byCase.get(id) ?? new Promise<Promise<CloseMessage>>((resolve) => waiting.set(id, resolve)).then((p) => p);
       byCase.delete(id);
       return { socket: stream, leftover: Buffer.alloc(0), ready: Promise.resolve(), appClosed };
