@@ -3,7 +3,7 @@ import { HandshakeError, NetworkError, TimeoutError, type HttpHeaders, type Rxws
 import { PERMESSAGE_DEFLATE, acceptDeflateResponse, type DeflateConfig } from '../extensions/permessage-deflate';
 import { buildExtendedConnectRequest, validateExtendedConnectResponse, type H2Headers } from '../handshake/extended-connect';
 import type { ConnectionInit } from '../rx/connection';
-import type { UpgradeRequest } from '../rx/upgrade-request';
+import { NO_PARAMS, type UpgradeRequest } from '../rx/upgrade-request';
 import { ClientConnection } from './client-connection';
 import { MAX_ERROR_BODY_BYTES, connectionOptionsOf, type ClientOptions } from './client-options';
 import type { ResolvedTarget } from './connect-target';
@@ -189,6 +189,7 @@ function sentRequest({ target, options }: H2Plan, sent: H2Headers, lease: Pooled
     url: target.path,
     path: query < 0 ? target.path : target.path.slice(0, query),
     query: query < 0 ? '' : target.path.slice(query + 1),
+    params: NO_PARAMS,
     host: target.hostHeader.toLowerCase(),
     headers,
     origin: typeof headers['origin'] === 'string' ? headers['origin'] : undefined,

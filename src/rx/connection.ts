@@ -10,6 +10,7 @@ import { sameBytes } from '../transport/same-bytes';
 import { closedError } from './closed-error';
 import type { ConnectionOptions } from './connection-options';
 import type { CloseMessage, OutgoingMessage } from './message';
+import { HOLD, READ_ON } from './message-backlog';
 import { ReactiveConnection, type WaitOptions } from './reactive-connection';
 import { toBytes } from './to-bytes';
 import { KeptUpgradeRequest, type UpgradeRequest, type UpgradeResponse } from './upgrade-request';
@@ -18,7 +19,9 @@ export type { ConnectionTracker, WaitOptions } from './reactive-connection';
 
 /** Options for `Connection.send`. */
 export interface SendOptions {
-  /** Split the message into frames of at most this many payload bytes (RFC 6455 §5.4). */
+  /** Split the message into frames of at most this many payload bytes (RFC 6455 §5.4), e.g. to
+   *  let pings through during a large message. Must be a positive integer (else a UsageError).
+   *  Default: one frame. */
   fragmentBytes?: number;
 }
 
@@ -26,10 +29,11 @@ export interface SendOptions {
 export interface PingResult {
   /** The pong's payload (equal to what we sent). */
   data: Uint8Array;
+  /** Milliseconds from sending the ping to receiving its pong. */
   rttMs: number;
 }
 
-/** Everything a Connection is made from; built by the server and the client, not by users. */
+/** @internal Everything a Connection is made from; built by the server and the client, not by users. */
 export interface ConnectionInit<TData> {
   /** The socket after an HTTP/1.1 upgrade, or the HTTP/2 stream of an extended CONNECT. */
   socket: ByteStream;
@@ -61,16 +65,19 @@ interface PendingPing {
  * fragmentation (`send` with `fragmentBytes`, `sendStream`), `pause()`/`resume()` (TCP
  * backpressure), `fail()`, `terminate()`, the handshake (`request`, `response`) and
  * permessage-deflate. Messages that arrive while nobody subscribes wait in a bounded backlog;
- * when it is full the socket is paused, so nothing is ever dropped.
+ * when it is full the socket is paused, so nothing is dropped (once our close frame is out,
+ * reading goes on to complete the handshake: see `pause()`).
  */
 export class Connection<TData = unknown> extends ReactiveConnection<TData> implements TransportListener {
-  /** The handshake as this side saw it (on the client: the request it sent). */
+  /** The opening handshake request as this side saw it: path, query, headers, origin, offered
+   *  subprotocols (on the client: the request it sent). */
   get request(): UpgradeRequest {
     const request = this.upgradeRequest;
     return request instanceof KeptUpgradeRequest ? (this.upgradeRequest = request.restore()) : request;
   }
 
-  /** On the client: the server's 101 response. Undefined on the server. */
+  /** On the client: the server's 101 response (status, headers, subprotocol). Undefined on the
+   *  server. */
   readonly response: UpgradeResponse | undefined;
 
   /** @internal */
@@ -84,7 +91,15 @@ export class Connection<TData = unknown> extends ReactiveConnection<TData> imple
   private pings: PendingPing[] | undefined;
   /** Ends the stream in progress (the connection closed under it). */
   private stopStream: (() => void) | undefined;
+  /**
+   * @internal The topics this connection is a member of (server side), by name, each with the
+   * membership's Subscription. Kept and changed by the server's topics, which leave them all when
+   * the connection closes, before its `close` message; undefined while there are none (most
+   * connections).
+   */
+  memberships: Map<string, Subscription> | undefined;
 
+  /** @internal Connections are made by the server and by `connect()`, not by users. */
   constructor(init: ConnectionInit<TData>) {
     super(init.options, init.protocol, init.data);
     this.upgradeRequest = init.request;
@@ -117,15 +132,26 @@ export class Connection<TData = unknown> extends ReactiveConnection<TData> imple
     return this.transport.deflate;
   }
 
-  /** The peer's IP address, as the socket reported it when the connection opened. */
+  /** The names of the topics this connection is a member of (`server.topic(name).join(conn)`);
+   *  empty on the client, and once the connection has closed. A new Set on every read. */
+  get topics(): ReadonlySet<string> {
+    return new Set(this.memberships?.keys());
+  }
+
+  /** The peer's IP address, as the socket reported it when the connection opened (on the
+   *  server, the client's), or undefined if the socket had none. */
   get remoteAddress(): string | undefined {
     return this.upgradeRequest.remoteAddress;
   }
 
   /**
-   * Sends one message; resolves when its bytes have been handed to the kernel. Sending on a
-   * connection that is closing or closed is a usage error and throws at once. With
-   * `fragmentBytes`, the message goes out in frames of at most that many payload bytes.
+   * Sends one message: a string as text, bytes (any ArrayBufferView or ArrayBuffer) as binary;
+   * with `fragmentBytes`, in frames of at most that many payload bytes. Resolves when its bytes
+   * have been handed to the kernel, or when the connection closes before that (resolving is no
+   * proof of delivery). Sending on a connection that is not 'open' throws a UsageError at once.
+   * When `bufferedAmount` is past `maxBufferedBytes` the message is not sent and the promise
+   * rejects (code `'backpressure_drop'`); with `backpressure: 'close'` the connection also
+   * closes with 1008.
    */
   override send(message: OutgoingMessage, options?: SendOptions): Promise<void> {
     return this.sendNow(message, options?.fragmentBytes);
@@ -133,8 +159,13 @@ export class Connection<TData = unknown> extends ReactiveConnection<TData> imple
 
   /**
    * Streams one message from an Observable of chunks: each chunk becomes a frame, and the message
-   * ends when the Observable completes (RFC 6455 §5.4). Other sends wait until it is done; control
-   * frames (pings, pongs) may still interleave. If the source errors, the connection closes 1011.
+   * ends when the Observable completes (RFC 6455 §5.4). Text by default, binary with `{ binary:
+   * true }`. Other sends wait until it is done; control frames (pings, pongs) may still
+   * interleave. Resolves once the last frame is handed to the kernel. If the source errors, the
+   * connection closes with 1011 and the promise rejects with that error; if the connection closes
+   * first, it rejects with ConnectionClosedError; if the peer stops reading past
+   * `maxBufferedBytes`, the connection closes with 1008. Throws a UsageError at once when the
+   * connection is not 'open'.
    */
   sendStream(chunks: Observable<string | Uint8Array>, options?: { binary?: boolean }): Promise<void> {
     this.assertOpen();
@@ -162,7 +193,7 @@ export class Connection<TData = unknown> extends ReactiveConnection<TData> imple
             if (this.transport.protocol.state !== 'open') return finish(closedError(this.closeMessage));
             if (this.transport.bufferedAmount > this.limits.maxBufferedBytes) {
               // Half a message cannot be dropped, so whatever the policy a stream the peer does
-              // not read fails the connection (1008) rather than growing our buffer (R39).
+              // not read fails the connection (1008) rather than growing our buffer.
               this.report(new RxwsError('backpressure_close', 'closing: the peer is not reading fast enough'));
               this.transport.protocol.fail(CloseCode.PolicyViolation, 'send buffer full');
               return finish(new RxwsError('backpressure_close', 'stream aborted: the peer is not reading fast enough'));
@@ -187,7 +218,12 @@ export class Connection<TData = unknown> extends ReactiveConnection<TData> imple
     return new Promise((resolve, reject) => this.enqueueAfterStream(() => start().then(resolve, reject)));
   }
 
-  /** Pings the peer; resolves with the matching pong and the round-trip time. */
+  /**
+   * Pings the peer (RFC 6455 §5.5.2) and resolves with the matching pong's payload and the
+   * round-trip time. A payload over 125 bytes, or a connection that is not 'open', throws a
+   * UsageError at once. Rejects with TimeoutError after `timeoutMs`, or ConnectionClosedError if
+   * the connection closes first.
+   */
   ping(payload: string | Uint8Array = EMPTY, options: WaitOptions = {}): Promise<PingResult> {
     this.assertOpen();
     const bytes = typeof payload === 'string' ? Buffer.from(payload, 'utf8') : payload;
@@ -207,12 +243,15 @@ export class Connection<TData = unknown> extends ReactiveConnection<TData> imple
     });
   }
 
-  /** Destroys the socket at once, without a closing handshake (reported as 1006). */
+  /** Destroys the socket at once, without a closing handshake: `messages$` ends with a `close`
+   *  message with code 1006. For a peer that must not hold resources any longer. */
   terminate(): void {
     this.transport.terminate();
   }
 
-  /** Fails the connection from our side with a code (1008 policy, 1011 internal error...). */
+  /** Fails the connection from our side (RFC 6455 §7.1.7): sends a close frame with `code` (1008
+   *  policy violation, 1011 internal error...) and closes the socket without waiting for the
+   *  peer's answer. Does nothing once the connection is closing. */
   fail(code: number, reason = ''): void {
     if (this.transport.protocol.state === 'open') {
       this.transport.protocol.fail(code, reason);
@@ -220,22 +259,53 @@ export class Connection<TData = unknown> extends ReactiveConnection<TData> imple
     }
   }
 
-  /** Stops reading from the socket (TCP backpressure) until `resume()`. */
+  /**
+   * Stops reading from the socket until `resume()`: no more messages arrive, and TCP holds the
+   * peer back once the buffers fill. For a subscriber that cannot keep up (see `pacedConcatMap`).
+   *
+   * Once our close frame has gone out (`close()`, `sink.complete()`, `sink.error()`), reading
+   * goes on regardless, to find the peer's close frame: while paused, the messages read meanwhile
+   * wait in the backlog for `resume()` (those read before our close frame all of them; later ones
+   * while the backlog holds less than `backlogBytes`, the rest are discarded and their count
+   * reported on `errors$` as `discarded_after_close`), and the close event comes after them.
+   */
   pause(): void {
     this.pausedByUser = true;
-    this.transport.pause();
+    if ((this.closeReading & READ_ON) !== 0) this.closeReading |= HOLD;
+    else this.transport.pause();
   }
 
-  /** Reads from the socket again after `pause()` (unless the backlog is still full). */
+  /** Reads again after `pause()`, delivering first whatever waited meanwhile. Reading may still
+   *  wait while the backlog is full (nobody is subscribed to `messages$`). Does nothing when not
+   *  paused. */
   resume(): void {
     if (!this.pausedByUser) return;
     this.pausedByUser = false;
+    if ((this.closeReading & HOLD) !== 0) {
+      this.closeReading &= ~HOLD;
+      this.releaseHeld();
+      return;
+    }
     this.resumeIfFree();
   }
 
-  /** @internal Reads resume only when no reason to pause is left. */
+  /** @internal Reads resume only when no reason to pause is left (or, once our close frame is
+   *  out, whatever paused them). */
   override resumeIfFree(): void {
-    if (!this.pausedByUser && !this.heldForHead) super.resumeIfFree();
+    if (this.heldForHead) return;
+    if (this.pausedByUser && (this.closeReading & READ_ON) === 0) return;
+    super.resumeIfFree();
+  }
+
+  /** @internal A user pause holds messages for resume() while we read on to the close. */
+  protected override readOnToClose(): void {
+    if (this.pausedByUser) this.closeReading |= HOLD;
+    super.readOnToClose();
+  }
+
+  /** @internal */
+  protected override readingPaused(): boolean {
+    return this.pausedByUser || super.readingPaused();
   }
 
   /** @internal The handshake's trailing bytes may now be handled. */
@@ -244,8 +314,15 @@ export class Connection<TData = unknown> extends ReactiveConnection<TData> imple
     this.resumeIfFree();
   }
 
-  /** Sends a frame encoded once for many receivers (broadcast), or keeps this connection's
-   *  place for a shared frame still being compressed. Returns false if it was dropped. */
+  /** @internal True while outgoing bytes are over `maxBufferedBytes`: the next message would meet
+   *  the backpressure policy. Lets a broadcast serve everyone else before any policy runs. */
+  get overBufferCap(): boolean {
+    return this.transport.bufferedAmount > this.limits.maxBufferedBytes;
+  }
+
+  /** @internal Sends a frame encoded once for many receivers (broadcast), or keeps this
+   *  connection's place for a shared frame still being compressed. Returns false if it was
+   *  dropped. */
   sendEncoded(frame: Uint8Array | SharedFrame): boolean {
     if (this.transport.protocol.state !== 'open' || this.streaming) {
       if (this.state === 'open' && this.streaming) {

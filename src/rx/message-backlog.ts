@@ -21,10 +21,16 @@ export interface ConnectionLimits {
  */
 export abstract class MessageBacklog {
   /**
-   * Every incoming message: text, binary and pong messages as they arrive, then, last, one
-   * `close` message (code, reason, wasClean), then completion. Hot: a subscriber sees what
-   * arrives after it subscribed, except that messages that arrived while nobody was subscribed
-   * are kept (bounded by `backlogBytes`) and replayed to the first subscriber. It never errors.
+   * Every message from the peer, in order: `{ type: 'text', data: string }`, `{ type: 'binary',
+   * data: Uint8Array }`, `{ type: 'pong', data }` and, last, `{ type: 'close', code, reason,
+   * wasClean }`, after which it completes. It never errors: a peer fault (1002, 1007, 1009...)
+   * or a dropped connection (1006) also ends with a `close` message (pipe
+   * `failOnAbnormalClose()` to get an error instead).
+   *
+   * Hot, with no replay: each subscriber gets the messages that arrive while it is subscribed.
+   * Messages that arrive while nobody is subscribed wait in a backlog of up to `backlogBytes`
+   * for the next subscriber (then reading is paused, so nothing is dropped); after the close,
+   * a new subscriber gets what is left of the backlog and the `close` message.
    */
   readonly messages$: Observable<Message>;
 
@@ -39,6 +45,10 @@ export abstract class MessageBacklog {
   private backlogBytes = 0;
   /** Reading is paused because the backlog is full (the Node connection adds its own reasons). */
   private pausedForBacklog = false;
+  /** @internal How reading goes once our close frame is out: READ_ON, HOLD and KEEP bits. */
+  protected closeReading = 0;
+  /** @internal Messages that arrived after our close frame while nobody took them (reported at close). */
+  protected discardedAfterClose = 0;
   /** @internal Set once, when the connection has closed. */
   protected closeMessage: CloseMessage | undefined;
 
@@ -47,9 +57,21 @@ export abstract class MessageBacklog {
     this.messages$ = new MessageStream(this);
   }
 
-  /** @internal Resumes reading when no reason to pause is left. */
+  /** @internal Resumes reading when no reason to pause is left; once our close frame is out,
+   *  whatever paused it (the closing handshake needs the peer's close frame). */
   resumeIfFree(): void {
-    if (!this.pausedForBacklog && this.closeMessage === undefined) this.transport.resume();
+    if (this.closeMessage !== undefined) return;
+    if ((this.closeReading & READ_ON) === 0) {
+      if (!this.pausedForBacklog) this.transport.resume();
+      return;
+    }
+    // What the transport still holds was read before our close frame went out: all of it is kept.
+    this.closeReading |= KEEP;
+    try {
+      this.transport.resume();
+    } finally {
+      this.closeReading &= ~KEEP;
+    }
   }
 
   /** @internal Called by the transport. */
@@ -112,20 +134,75 @@ export abstract class MessageBacklog {
   /** @internal Hands a message to the subscribers, or keeps it in the backlog. */
   protected deliver(message: Message, size: number): void {
     let subscribers = this.subscribers;
-    if (subscribers !== undefined && subscribers.length === 1 && !subscribers[0]!.closed) {
+    if (subscribers !== undefined && subscribers.length === 1 && !subscribers[0]!.closed && (this.closeReading & HOLD) === 0) {
       subscribers[0]!.next(message);
       return;
     }
-    subscribers = this.liveSubscribers();
-    if (subscribers === undefined) {
+    // Held for resume() (see the Node connection's pause()) as if nobody subscribed.
+    subscribers = (this.closeReading & HOLD) === 0 ? this.liveSubscribers() : undefined;
+    if (subscribers !== undefined) {
+      for (const s of subscribers.slice()) s.next(message);
+      return;
+    }
+    if (this.closeReading !== 0) {
+      // Our close frame is out and reading goes on only to find the peer's: a message nobody
+      // takes is kept if it was read before our close (KEEP), else while the backlog has room.
+      if ((this.closeReading & KEEP) === 0 && this.backlogBytes >= this.limits.backlogBytes) {
+        this.discardedAfterClose++;
+        return;
+      }
       (this.backlog ??= []).push(message);
       this.backlogBytes += size;
-      if (this.backlogBytes >= this.limits.backlogBytes && !this.pausedForBacklog) {
-        this.pausedForBacklog = true;
-        this.transport.pause();
+      return;
+    }
+    (this.backlog ??= []).push(message);
+    this.backlogBytes += size;
+    if (this.backlogBytes >= this.limits.backlogBytes && !this.pausedForBacklog) {
+      this.pausedForBacklog = true;
+      this.transport.pause();
+    }
+  }
+
+  /**
+   * @internal Our close frame is out: reading goes on until the peer's close frame (RFC 6455
+   * §7.1.2), whatever paused it, or a paused connection would wait for `closeTimeoutMs` and end
+   * with 1006 although the peer answered at once.
+   */
+  protected readOnToClose(): void {
+    if ((this.closeReading & READ_ON) !== 0) return;
+    const paused = this.readingPaused();
+    this.closeReading |= READ_ON;
+    if (paused) this.resumeIfFree();
+  }
+
+  /** @internal Whether something keeps reading paused (the Node connection adds its reasons). */
+  protected readingPaused(): boolean {
+    return this.pausedForBacklog;
+  }
+
+  /** @internal After resume(), while we read on to the close: the messages held meanwhile (and
+   *  the close event, if it came) go to the subscribers, in order. A subscriber may pause again. */
+  protected releaseHeld(): void {
+    const backlog = this.backlog;
+    let subscribers = this.liveSubscribers();
+    if (backlog === undefined || subscribers === undefined) return;
+    this.backlog = undefined;
+    this.backlogBytes = 0;
+    let i = 0;
+    while (i < backlog.length && (this.closeReading & HOLD) === 0 && subscribers !== undefined) {
+      const message = backlog[i++]!;
+      if (message.type === 'close') {
+        this.subscribers = undefined;
+        for (const s of subscribers) s.next(message);
+        for (const s of subscribers) s.complete();
+        return;
       }
-    } else {
       for (const s of subscribers.slice()) s.next(message);
+      subscribers = this.liveSubscribers();
+    }
+    if (i < backlog.length) {
+      this.backlog = backlog.slice(i).concat(this.backlog ?? []);
+      this.backlogBytes = this.backlog.reduce((n, m) => n + sizeOf(m), 0);
     }
   }
 
@@ -133,6 +210,11 @@ export abstract class MessageBacklog {
    *  it waits at the end of the backlog for the first one. */
   protected endMessages(close: CloseMessage): void {
     const subscribers = this.liveSubscribers();
+    if (subscribers !== undefined && (this.closeReading & HOLD) !== 0 && this.backlog !== undefined) {
+      // Paused by the user with messages waiting: the close event waits behind them for resume().
+      this.backlog.push(close);
+      return;
+    }
     this.subscribers = undefined;
     if (subscribers === undefined) {
       (this.backlog ??= []).push(close);
@@ -170,6 +252,13 @@ class MessageStream extends Observable<Message> {
     (this as MessageStream).connection.subscribeMessages(subscriber);
   }
 }
+
+/** @internal `closeReading` bits. READ_ON: our close frame is out; reading goes on whatever paused it. */
+export const READ_ON = 1;
+/** @internal The user paused meanwhile: messages wait in the backlog for resume(). */
+export const HOLD = 2;
+/** @internal Input read before our close frame is being parsed: kept whatever the backlog holds. */
+export const KEEP = 4;
 
 function sizeOf(message: Message): number {
   return message.type === 'close' ? 0 : message.data.length;

@@ -11,18 +11,25 @@ import { buildExtendedConnectResponse, validateExtendedConnect, type ExtendedCon
 import { negotiatePerMessageDeflate } from '../extensions/permessage-deflate';
 import { Connection } from '../rx/connection';
 import { DEFAULT_CONNECTION_OPTIONS, type ConnectionOptions } from '../rx/connection-options';
-import type { KeptUpgradeRequest, UpgradeRequest } from '../rx/upgrade-request';
+import { NO_PARAMS, type KeptUpgradeRequest, type UpgradeRequest } from '../rx/upgrade-request';
 import { CONNECTION_OPTION_RULES, validateOptions, type OptionRules } from '../rx/validate-options';
 import { computeAcceptKey } from '../transport/accept-key';
 import { replyAndClose } from '../transport/reply';
 import type { ByteStream } from '../transport/socket-transport';
 import { isRejection, runAcceptHook, type AcceptDecision } from './accept';
 import { H2Attachment, isHttp2Server, refuseStream, respondOnStream } from './h2-attach';
-import { KeptRequest, upgradeRequestOf } from './kept-request';
+import { KeptRequest, KeptRequestWithParams, upgradeRequestOf } from './kept-request';
 import { Route, type RouteOptions } from './route';
 import { Router } from './router';
+import type { Topic } from './topic';
+import { TopicRegistry } from './topic-registry';
+import { checkCloseToSend } from '../protocol/close-payload';
+import { nodeTextCodec } from '../transport/node-text-codec';
+import type { Bus } from '../bus/bus';
 
-/** Server settings. Units are in the names; every one is checked when the server is made. */
+/** Server settings, with the connection settings every route inherits. Units are in the names;
+ *  every one is checked when the server is made: an unknown key or a value out of range throws
+ *  a UsageError. */
 export interface ServerOptions extends ConnectionOptions {
   /** Port for `listen()`; 0 picks a free one. Default 0. */
   port: number;
@@ -44,6 +51,13 @@ export interface ServerOptions extends ConnectionOptions {
   maxHeaderCount: number;
   /** Open connections allowed on the whole server; the next handshake gets 503. Default: no cap. */
   maxConnections: number | undefined;
+  /**
+   * What connects this server's topics to the same topics on other servers: `clusterBus()` for
+   * the workers of one `node:cluster`, `redisBus(url)` from `@rxws/rxws/redis` for several
+   * machines, `new MemoryBusHub().bus()` in one process. One bus per server; the server closes it
+   * when it closes, and forwards its errors to `errors$`. Default: none (topics are this server's).
+   */
+  bus: Bus | undefined;
 }
 
 /** The server defaults: the connection defaults plus the handshake limits. */
@@ -57,6 +71,7 @@ export const DEFAULT_SERVER_OPTIONS: Readonly<ServerOptions> = Object.freeze({
   maxHeaderBytes: 16_384,
   maxHeaderCount: 100,
   maxConnections: undefined,
+  bus: undefined,
 });
 
 const isObject = (what: string) => (value: unknown) => (typeof value === 'object' && value !== null ? undefined : `must be ${what}`);
@@ -71,6 +86,7 @@ const SERVER_OPTION_RULES: OptionRules<ServerOptions> = {
   maxHeaderBytes: { kind: 'int', min: 256, max: 1024 * 1024 },
   maxHeaderCount: { kind: 'int', min: 1, max: 10_000 },
   maxConnections: { kind: 'int', min: 0, max: Number.MAX_SAFE_INTEGER },
+  bus: { kind: 'check', test: (v) => (['publish', 'publishCounted', 'subscribe', 'unsubscribe', 'close'].every((m) => typeof (v as Record<string, unknown> | null)?.[m] === 'function') && typeof (v as Bus).errors$?.subscribe === 'function' ? undefined : 'must be a Bus') },
 };
 
 const ROUTE_ONLY_RULES = {
@@ -92,8 +108,10 @@ const ROUTE_ONLY_RULES = {
 export interface ServerCloseOptions {
   /** Close code sent to every open connection. Default 1001 (going away). */
   code?: number;
+  /** Close reason sent with it, at most 123 UTF-8 bytes. Default 'server shutting down'. */
   reason?: string;
-  /** How long to wait for closing handshakes before terminating the rest. Default: `closeTimeoutMs`. */
+  /** Milliseconds to wait for closing handshakes before terminating the rest. Default:
+   *  `closeTimeoutMs`. */
   timeoutMs?: number;
 }
 
@@ -123,13 +141,18 @@ function ignoreError(): void {
 
 /**
  * A WebSocket server: listen on a port (plain or TLS), attach to an http(s) server, or be driven
- * by `handleUpgrade`. Routes by host and path decide who handles a request.
+ * by `handleUpgrade`. Routes by host and path decide who handles a request; a request that
+ * matches no route gets 404.
  */
 export class WebSocketServer {
+  /** The settings in force: the defaults (`DEFAULT_SERVER_OPTIONS`) with the constructor's
+   *  options applied. Frozen. */
   readonly options: Readonly<ServerOptions>;
-  /** Every route's new connections, merged. Hot; completes when the server has closed. */
+  /** Every route's new connections, merged, each once its handshake succeeded. Hot (no replay);
+   *  completes when the server has closed. */
   readonly connections$: Observable<Connection<unknown>>;
-  /** Failures that are not a peer's fault: accept hooks that threw, handlers that failed. Hot. */
+  /** Failures that are not a peer's fault: accept hooks that threw (`AcceptHookError`), route
+   *  handlers that failed (`HandlerError`). Hot; completes when the server has closed. */
   readonly errors$: Observable<RxwsError>;
 
   private readonly router = new Router<Route<any>>();
@@ -137,12 +160,19 @@ export class WebSocketServer {
   private readonly errorSubject = new Subject<RxwsError>();
   private readonly open = new Set<Connection<any>>();
   private readonly handshakes = new Set<Handshake>();
+  private readonly topics = new TopicRegistry(this.open, this.errorSubject);
   private listener: net.Server | undefined;
   private closing: Promise<void> | undefined;
   /** The RFC 8441 side of an attached `node:http2` server. */
   private readonly h2: H2Attachment | undefined;
   private readonly onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => this.handleUpgrade(request, socket, head);
 
+  /**
+   * Makes a server; nothing listens until `listen()` (unless `server` attaches it to an http
+   * server, whose upgrade requests it then takes at once).
+   * @param options - overrides of `DEFAULT_SERVER_OPTIONS`; an unknown key or a value out of
+   *   range throws a UsageError
+   */
   constructor(options?: Partial<ServerOptions>) {
     this.options = validateOptions('server', options, DEFAULT_SERVER_OPTIONS, SERVER_OPTION_RULES);
     this.connections$ = this.connectionSubject.asObservable();
@@ -152,9 +182,16 @@ export class WebSocketServer {
       attached.on('upgrade', this.onUpgrade);
       if (isHttp2Server(attached)) this.h2 = new H2Attachment(attached, this);
     }
+    if (this.options.bus !== undefined) this.topics.connect(this.options.bus);
   }
 
-  /** Registers a route (RegisterHandler in the original). Conflicting routes throw a UsageError. */
+  /**
+   * Adds a route: the host and path it answers, how it accepts handshakes, its connection
+   * settings (overriding the server's), and optionally a `handle` for each connection. Returns
+   * the Route, whose `connections$` emits its connections. A route that conflicts with one
+   * already added (same host and path, a second default), a path without a leading `/`, or a bad
+   * option throws a UsageError.
+   */
   route<TData = unknown>(options: RouteOptions<TData>): Route<TData> {
     const { host, path, defaultHost, defaultPath, accept, handle, protocols, allowOrigins, maxConnections, ...overrides } = options;
     validateOptions('route', { host, path, defaultHost, defaultPath, accept, handle, protocols, allowOrigins, maxConnections }, {} as never, ROUTE_ONLY_RULES as never);
@@ -163,13 +200,32 @@ export class WebSocketServer {
       options,
       connectionOptions,
       (error) => this.errorSubject.next(error),
-      (connection) => this.open.delete(connection),
+      (connection) => {
+        this.open.delete(connection);
+        this.topics.connectionClosed(connection);
+      },
     );
     this.router.add(route, options);
     return route;
   }
 
-  /** Starts listening (not in attach mode); resolves with the bound address once bound. */
+  /**
+   * The topic of that name on this server: publish/subscribe between this server's connections.
+   * `topic.join(conn)` makes a connection a member, `topic.publish(message)` sends to every member
+   * with the frame encoded once. Made on first use, and holds no memory while it has no members,
+   * so names can be made up freely (one per user, per document...). Throws a UsageError if `name`
+   * is not a string.
+   */
+  topic(name: string): Topic {
+    return this.topics.topic(name);
+  }
+
+  /**
+   * Starts listening on `port` and `host` (TLS when `tls` is set) and resolves with the bound
+   * address (port 0 picks a free port: read it here). Rejects with Node's error when it cannot
+   * bind (EADDRINUSE...). Throws a UsageError when attached to an http server, when already
+   * listening, or after `close()`.
+   */
   listen(): Promise<net.AddressInfo> {
     if (this.options.server !== undefined) throw new UsageError('attached', 'this server is attached to an http server: listen on that one');
     if (this.listener !== undefined) throw new UsageError('already_listening', 'listen() was already called');
@@ -188,20 +244,22 @@ export class WebSocketServer {
     });
   }
 
-  /** The bound address after `listen()`. */
+  /** The bound address after `listen()` has resolved; undefined before, and when attached. */
   get address(): net.AddressInfo | undefined {
     const address = this.listener?.address();
     return typeof address === 'object' && address !== null ? address : undefined;
   }
 
-  /** Open connections across every route. */
+  /** Open connections across every route (a live view, kept by the server: do not mutate). */
   get connections(): ReadonlySet<Connection<any>> {
     return this.open;
   }
 
   /**
    * Handles an upgrade request whose head an http server has already parsed: for frameworks that
-   * own the HTTP server (call it from their `upgrade` event).
+   * own the HTTP server (call it from their `upgrade` event with its three arguments). The
+   * socket is answered either way: 101 and a connection on the matching route, or an HTTP error
+   * (400, 403, 404, 426, 503...) and closed. Never throws for a bad request.
    */
   handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
     const tcp = socket as net.Socket;
@@ -230,10 +288,24 @@ export class WebSocketServer {
 
   /**
    * Graceful shutdown: stop accepting (handshakes in flight get 503), send 1001 to every open
-   * connection, wait up to the timeout for the closing handshakes, terminate the rest, complete
-   * every `connections$`, and resolve.
+   * connection, wait up to the timeout for the closing handshakes, terminate the rest, wait for
+   * what each route's `handle` returned to finish (at most the route's `closeTimeoutMs` after
+   * its connection closed), complete every `connections$`, and resolve. Every message a client
+   * sent before it received the close frame reaches `messages$` first (see
+   * docs/how-to/graceful-shutdown.md). Calling it again returns the same promise; a `code` that
+   * may not be sent or a `reason` over 123 bytes rejects before anything changes. An attached
+   * http server is left running (only its upgrade listener is removed).
    */
   close(options: ServerCloseOptions = {}): Promise<void> {
+    if (this.closing === undefined) {
+      // Checked before anything changes: a code that may not be sent must not leave the server
+      // half shut down (no longer accepting, its connections still open).
+      try {
+        checkCloseToSend(options.code ?? 1001, options.reason ?? 'server shutting down', nodeTextCodec);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    }
     this.closing ??= this.shutdown(options);
     return this.closing;
   }
@@ -263,7 +335,8 @@ export class WebSocketServer {
     handshake.cancelHook = undefined;
   }
 
-  /** RELIABILITY 27: a handshake that is not done in time is dropped without a reply. */
+  /** A handshake that is not done in `handshakeTimeoutMs` (a slowloris) is dropped without a
+   *  reply. */
   private abortHandshake(handshake: Handshake): void {
     this.endHandshake(handshake);
     handshake.socket.destroy();
@@ -332,8 +405,10 @@ export class WebSocketServer {
     rest: Uint8Array,
     headChunk?: Buffer,
   ): void {
-    const route = this.router.match(info.host, info.path);
-    if (route === undefined) return this.refuse(handshake, 404, 'no websocket route here');
+    const match = this.router.lookup(info.host, info.path);
+    if (match === undefined) return this.refuse(handshake, 404, 'no websocket route here');
+    const { route, params } = match;
+    if (params === undefined) return this.refuse(handshake, 400, 'malformed percent-encoding in the path');
     if (!originAllowed(route.options.allowOrigins, info.origin)) return this.refuse(handshake, 403, 'origin not allowed');
     if (this.full(route)) return this.refuse(handshake, 503, 'too many connections');
     const peer = handshake.peer;
@@ -341,13 +416,16 @@ export class WebSocketServer {
     if (hook === undefined) {
       // Nobody sees the request before the connection opens: keep its head's text rather than the
       // parsed request, for as long as nobody reads `conn.request`.
+      const head = headChunk?.toString('latin1', 0, headChunk.length - rest.length);
       const request =
-        headChunk !== undefined
-          ? new KeptRequest(headChunk.toString('latin1', 0, headChunk.length - rest.length), peer.remoteAddress, peer.remotePort, handshake.secure)
-          : upgradeRequestOf(target, headers, info, peer.remoteAddress, peer.remotePort, handshake.secure, method);
+        head === undefined
+          ? upgradeRequestOf(target, headers, info, peer.remoteAddress, peer.remotePort, handshake.secure, params, method)
+          : params === NO_PARAMS
+            ? new KeptRequest(head, peer.remoteAddress, peer.remotePort, handshake.secure)
+            : new KeptRequestWithParams(head, peer.remoteAddress, peer.remotePort, handshake.secure, params);
       return this.complete(handshake, route, request, info, undefined, rest);
     }
-    const request = upgradeRequestOf(target, headers, info, peer.remoteAddress, peer.remotePort, handshake.secure, method);
+    const request = upgradeRequestOf(target, headers, info, peer.remoteAddress, peer.remotePort, handshake.secure, params, method);
     handshake.cancelHook = runAcceptHook(
       hook,
       request,
@@ -467,16 +545,25 @@ export class WebSocketServer {
     clearTimeout(timer);
     for (const connection of open) if (connection.state !== 'closed') connection.terminate();
     await closed;
+    // What each route's `handle` returned may still be finishing the last messages (bounded).
+    await Promise.all(this.router.routes().map((route) => route.handlersFinished()));
     for (const route of this.router.routes()) route.complete();
     this.connectionSubject.complete();
     await stopped;
+    await this.topics.close();
     this.errorSubject.complete();
   }
 }
 
-/** An accept hook threw, rejected or errored; the handshake was answered with 500. */
+/** An accept hook threw, rejected or errored; the handshake was answered with 500. Reported on
+ *  `server.errors$`; `code` is `'accept_hook_error'`. */
 export class AcceptHookError extends RxwsError {
-  constructor(override readonly cause: unknown) {
+  /** Made by the server; exported for `instanceof`.
+   *  @param cause - what the hook threw or rejected with */
+  constructor(
+    /** What the hook threw, rejected or errored with. */
+    override readonly cause: unknown,
+  ) {
     super('accept_hook_error', 'an accept hook failed; the handshake was answered with 500');
   }
 }
