@@ -35,7 +35,7 @@ export interface PingResult {
 
 /** @internal Everything a Connection is made from; built by the server and the client, not by users. */
 export interface ConnectionInit<TData> {
-  /** The upgraded socket (or any Duplex carrying one WebSocket's bytes). */
+  /** The socket after an HTTP/1.1 upgrade, or the HTTP/2 stream of an extended CONNECT. */
   socket: ByteStream;
   role: 'server' | 'client';
   options: ConnectionOptions;
