@@ -24,6 +24,16 @@ export interface ConnectionOptions {
    *  Off by default on the server (and its routes), offered by default by the client. See
    *  docs/compression.md. */
   perMessageDeflate: boolean | PerMessageDeflateOptions;
+  /**
+   * Opt-in for messages too big to hold whole: a text or binary message of at least this many
+   * bytes is not assembled; it arrives on `conn.streamedMessages$` as a StreamedMessage the
+   * moment it begins, and its bytes as they arrive. The size is judged from frame headers as
+   * they come in (a fragmented message switches once its headers have declared this much), or,
+   * compressed (permessage-deflate), from its decompressed bytes. `maxMessageBytes` and
+   * `maxFragments` still apply, so raise `maxMessageBytes` for big uploads. 0 streams every
+   * message. Default undefined: every message arrives whole on `messages$`.
+   */
+  streamThresholdBytes: number | undefined;
 }
 
 /** The per-connection defaults (see docs/security.md for the reasoning behind each). */
@@ -36,4 +46,5 @@ export const DEFAULT_CONNECTION_OPTIONS: Readonly<ConnectionOptions> = Object.fr
   autoPong: true,
   heartbeat: undefined,
   perMessageDeflate: false,
+  streamThresholdBytes: undefined,
 });

@@ -1,4 +1,4 @@
-import { Observable, Subject, filter, firstValueFrom, throwError, timeout, type Observer, type Subscriber, type Subscription } from 'rxjs';
+import { Observable, Subject, filter, firstValueFrom, throwError, timeout, type Observer, type Subscriber } from 'rxjs';
 import { ConnectionClosedError, RxwsError, TimeoutError, UsageError, type ProtocolError } from '../errors';
 import { CloseCode, isValidWireCloseCode } from '../protocol/close-code';
 import { Opcode } from '../protocol/opcode';
@@ -12,6 +12,9 @@ import { nodeTextCodec } from '../transport/node-text-codec';
 import { checkCloseToSend } from '../protocol/close-payload';
 import type { ConnectionOptions } from './connection-options';
 import type { CloseMessage, Message, MessageType, OutgoingMessage } from './message';
+import { PacedStreamSender, type SendStreamOptions, type StreamSource } from './paced-stream-sender';
+import type { StreamedMessage } from './streamed-message';
+import { StreamedMessageReceiver } from './streamed-message-receiver';
 import { toBytes } from './to-bytes';
 import { KeptUpgradeRequest, type UpgradeRequest, type UpgradeResponse } from './upgrade-request';
 
@@ -106,6 +109,8 @@ export class Connection<TData = unknown> implements TransportListener {
   /** Reading is paused while either holds: the backlog is full, or the user asked. */
   private pausedForBacklog = false;
   private pausedByUser = false;
+  /** ...or messages received as streams hold it back (see StreamedMessageReceiver). */
+  private pausedForStreams = false;
   private heldForHead = false;
   private closeMessage: CloseMessage | undefined;
   private closeWaiters: Array<(close: CloseMessage) => void> | undefined;
@@ -118,6 +123,8 @@ export class Connection<TData = unknown> implements TransportListener {
   /** Ends the stream in progress (the connection closed under it). */
   private stopStream: (() => void) | undefined;
   private streamQueue: Array<() => void> | undefined;
+  /** Messages received as streams; made on first need, with the streamThresholdBytes option. */
+  private streamReceiver: StreamedMessageReceiver | undefined;
 
   constructor(init: ConnectionInit<TData>) {
     this.upgradeRequest = init.request;
@@ -179,6 +186,22 @@ export class Connection<TData = unknown> implements TransportListener {
     return (this.errorSubject ??= new Subject<RxwsError>()).asObservable();
   }
 
+  /**
+   * With the `streamThresholdBytes` option: every data message of at least that many bytes, as a
+   * StreamedMessage the moment it begins, to be read chunk by chunk while it arrives (such
+   * messages do not appear on `messages$`). Read or `discard()` each one: the messages after it
+   * wait while its unread chunks hold the socket paused. Hot; messages that begin while nobody
+   * subscribes are kept for the first subscriber, with the socket paused meanwhile. Completes
+   * when the connection closes; a message still arriving then fails. Throws UsageError when the
+   * option is not set.
+   */
+  get streamedMessages$(): Observable<StreamedMessage> {
+    if (this.options.streamThresholdBytes === undefined) {
+      throw new UsageError('streaming_off', 'streamedMessages$ needs the streamThresholdBytes option');
+    }
+    return this.streamedMessages().messages$;
+  }
+
   /** Emits the close event once the connection has closed, then completes (replayed to late subscribers). */
   get closed$(): Observable<CloseMessage> {
     return new Observable<CloseMessage>((subscriber) => {
@@ -215,59 +238,51 @@ export class Connection<TData = unknown> implements TransportListener {
   }
 
   /**
-   * Streams one message from an Observable of chunks: each chunk becomes a frame, and the message
-   * ends when the Observable completes (RFC 6455 §5.4). Other sends wait until it is done; control
-   * frames (pings, pongs) may still interleave. If the source errors, the connection closes 1011.
+   * Sends one message whose length is not known up front, chunk by chunk, each chunk as one frame
+   * (RFC 6455 §5.4); resolves once the last frame has been handed to the kernel. From an
+   * `AsyncIterable` (a Node `Readable` such as `createReadStream(path)`, an async generator), the
+   * next chunk is asked for only when `bufferedAmount` is back under `highWaterMarkBytes`, so a
+   * slow peer slows the source down and memory stays bounded whatever the message size. An
+   * `Observable` cannot be paused: its chunks wait in a queue, and the connection fails with 1008
+   * if the queue outgrows `maxBufferedBytes` (pass the Readable itself, not `from(readable)`).
+   * Chunks are sent by reference: do not change one after it was yielded. Other sends wait until
+   * the message is done; pings and pongs may interleave (§5.5). A source that errors (or yields
+   * something other than a string or a Uint8Array) fails the connection with 1011 and the promise
+   * rejects with its error; a connection that closes first rejects it with ConnectionClosedError
+   * and releases the source (a Readable is destroyed, an iterator `return()`ed, an Observable
+   * unsubscribed). Throws UsageError at once on a closed connection, for a bad source or option.
    */
-  sendStream(chunks: Observable<string | Uint8Array>, options?: { binary?: boolean }): Promise<void> {
+  sendStream(source: StreamSource, options?: SendStreamOptions): Promise<void> {
     this.assertOpen();
+    const sender = new PacedStreamSender(source, options, this.options.maxBufferedBytes, this.transport, this);
     const start = (): Promise<void> =>
       new Promise<void>((resolve, reject) => {
         this.streaming = true;
-        let first = true;
-        let finished = false;
-        let subscription: Subscription | undefined;
-        const opcode = options?.binary === true ? Opcode.Binary : Opcode.Text;
-        const finish = (error?: unknown) => {
-          if (finished) return;
-          finished = true;
+        // The connection closing ends the stream too: the source is released, not left running.
+        this.stopStream = () => sender.stop(closedError(this.closeMessage));
+        sender.start((error) => {
           this.stopStream = undefined;
-          subscription?.unsubscribe();
           this.streaming = false;
           this.runStreamQueue();
           if (error !== undefined) reject(error);
           else this.transport.whenFlushed().then(resolve, reject);
-        };
-        // The connection closing ends the stream too: the source is unsubscribed, not left running.
-        this.stopStream = () => finish(closedError(this.closeMessage));
-        subscription = chunks.subscribe({
-          next: (chunk) => {
-            if (this.transport.protocol.state !== 'open') return finish(closedError(this.closeMessage));
-            if (this.transport.bufferedAmount > this.options.maxBufferedBytes) {
-              // Half a message cannot be dropped, so whatever the policy a stream the peer does
-              // not read fails the connection (1008) rather than growing our buffer (R39).
-              this.report(new RxwsError('backpressure_close', 'closing: the peer is not reading fast enough'));
-              this.transport.protocol.fail(CloseCode.PolicyViolation, 'send buffer full');
-              return finish(new RxwsError('backpressure_close', 'stream aborted: the peer is not reading fast enough'));
-            }
-            const bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
-            this.transport.protocol.sendFrame(first ? opcode : Opcode.Continuation, bytes, false);
-            first = false;
-          },
-          error: (error: unknown) => {
-            if (this.transport.protocol.state === 'open') this.transport.protocol.fail(CloseCode.InternalError, 'internal error');
-            finish(error);
-          },
-          complete: () => {
-            if (this.transport.protocol.state !== 'open') return finish(closedError(this.closeMessage));
-            this.transport.protocol.sendFrame(first ? opcode : Opcode.Continuation, EMPTY, true);
-            finish();
-          },
         });
-        if (finished) subscription.unsubscribe();
       });
     if (!this.streaming) return start();
-    return new Promise((resolve, reject) => this.enqueueAfterStream(() => start().then(resolve, reject)));
+    return new Promise((resolve, reject) =>
+      this.enqueueAfterStream(() => {
+        if (this.state !== 'open') {
+          sender.stop(closedError(this.closeMessage));
+          return reject(closedError(this.closeMessage));
+        }
+        start().then(resolve, reject);
+      }),
+    );
+  }
+
+  /** @internal For the paced sender: the error a send ends with once the connection is closing. */
+  closedError(): Error {
+    return closedError(this.closeMessage);
   }
 
   /** Pings the peer; resolves with the matching pong and the round-trip time. */
@@ -354,9 +369,17 @@ export class Connection<TData = unknown> implements TransportListener {
 
   /** @internal Reads resume only when no reason to pause is left. */
   resumeIfFree(): void {
-    if (!this.pausedForBacklog && !this.pausedByUser && !this.heldForHead && this.closeMessage === undefined) {
+    if (!this.pausedForBacklog && !this.pausedByUser && !this.pausedForStreams && !this.heldForHead && this.closeMessage === undefined) {
       this.transport.resume();
     }
+  }
+
+  /** @internal Messages received as streams hold reading back, or no longer do. */
+  setStreamsPaused(paused: boolean): void {
+    if (paused === this.pausedForStreams) return;
+    this.pausedForStreams = paused;
+    if (paused) this.transport.pause();
+    else this.resumeIfFree();
   }
 
   /** @internal The handshake's trailing bytes may now be handled. */
@@ -431,7 +454,24 @@ export class Connection<TData = unknown> implements TransportListener {
   }
 
   /** @internal Called by the transport. */
+  onMessageStart(binary: boolean): void {
+    this.streamedMessages().start(binary);
+  }
+
+  /** @internal Called by the transport. */
+  onMessageChunk(data: Uint8Array): void {
+    this.streamReceiver?.chunk(data);
+  }
+
+  /** @internal Called by the transport. */
+  onMessageEnd(): void {
+    this.streamReceiver?.end();
+  }
+
+  /** @internal Called by the transport. */
   onProtocolError(error: ProtocolError): void {
+    // A message being received as a stream ends with the reason (1007 at the offending chunk...).
+    this.streamReceiver?.fail(error);
     this.report(error);
   }
 
@@ -453,6 +493,7 @@ export class Connection<TData = unknown> implements TransportListener {
       }
     }
     this.stopStream?.();
+    this.streamReceiver?.close(closedError(close));
     const queue = this.streamQueue;
     this.streamQueue = undefined;
     if (queue !== undefined) queue.forEach((run) => run());
@@ -600,6 +641,10 @@ export class Connection<TData = unknown> implements TransportListener {
     return false;
   }
 
+  private streamedMessages(): StreamedMessageReceiver {
+    return (this.streamReceiver ??= new StreamedMessageReceiver(this, this.options.backlogBytes));
+  }
+
   private enqueueAfterStream(run: () => void): void {
     (this.streamQueue ??= []).push(run);
   }
@@ -626,7 +671,8 @@ export class Connection<TData = unknown> implements TransportListener {
     }
   }
 
-  private report(error: RxwsError): void {
+  /** @internal Reports on `errors$`. */
+  report(error: RxwsError): void {
     this.errorSubject?.next(error);
   }
 }
@@ -663,6 +709,7 @@ function makeTransportOptions(options: ConnectionOptions, role: 'server' | 'clie
     maxBufferedBytes: options.maxBufferedBytes,
     heartbeat: options.heartbeat,
     deflate,
+    streamThresholdBytes: options.streamThresholdBytes,
   };
 }
 
