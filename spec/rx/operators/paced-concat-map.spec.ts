@@ -2,6 +2,7 @@ import { Subject, of, timer, map, toArray, firstValueFrom, throwError, EMPTY } f
 import { TestScheduler } from 'rxjs/testing';
 import { UsageError } from '../../../src/errors';
 import { pacedConcatMap } from '../../../src/rx/operators/paced-concat-map';
+import { until } from '../../helpers/harness';
 
 function pausable() {
   const log: string[] = [];
@@ -42,6 +43,29 @@ describe('pacedConcatMap (R40: a slow subscriber pauses the socket)', () => {
     expect(log).toEqual(['pause']);
     subscription.unsubscribe();
     expect(log).toEqual(['pause', 'resume']);
+  });
+
+  it('keeps the order when resuming the target delivers values at once (a connection parsing what it held back)', async () => {
+    const source = new Subject<number>();
+    let held: number[] = [];
+    let paused = false;
+    const target = {
+      pause: () => (paused = true),
+      resume: () => {
+        paused = false;
+        const release = held;
+        held = [];
+        release.forEach((v) => source.next(v));
+      },
+    };
+    const out = firstValueFrom(source.pipe(pacedConcatMap(target, (v) => timer(1).pipe(map(() => v)), { highWaterMark: 3, lowWaterMark: 1 }), toArray()));
+    for (let i = 0; i < 20; i++) {
+      if (paused) held.push(i);
+      else source.next(i);
+    }
+    await until(() => held.length === 0 && !paused);
+    source.complete();
+    expect(await out).toEqual(Array.from({ length: 20 }, (_, i) => i));
   });
 
   it('handles synchronous inners without recursion (100k values)', async () => {

@@ -81,12 +81,14 @@ export function pacedConcatMap<T, R>(
             paused = true;
             target.pause();
           }
-          pump();
+          // A target that delivers synchronously when resumed (a Connection parses what it held
+          // back) calls here from inside pump: the value waits its turn in the queue.
+          if (!pumping) pump();
         },
         error: (error: unknown) => subscriber.error(error),
         complete: () => {
           sourceDone = true;
-          pump();
+          if (!pumping) pump();
         },
       });
 
