@@ -289,3 +289,76 @@ export async function startChild<T>(script: string, options: unknown): Promise<C
     stop,
   };
 }
+
+/** What `writeHugeFrame` measured. */
+export interface WriteResult {
+  seconds: number;
+  /** Time spent waiting for the socket to drain: how long the receiver held us back. */
+  drainWaitMs: number;
+}
+
+/**
+ * A raw client that upgrades on `/` and sends one binary message of `totalBytes` as a single
+ * frame (RFC 6455 §5.2, 64-bit length), its payload numbered blocks written as the socket takes
+ * them. The mask key is zero, so the payload goes as it is (the server cannot tell: §5.3 asks
+ * the client for unpredictable keys, which matters only against proxies). Leaves the socket open.
+ */
+export function writeHugeFrame(port: number, totalBytes: number, timeoutMs: number): Promise<WriteResult & { socket: net.Socket }> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, '127.0.0.1');
+    socket.on('error', reject);
+    const startedAt = Date.now();
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new Error(`writing ${totalBytes} bytes took over ${timeoutMs} ms`));
+    }, timeoutMs);
+    let head = Buffer.alloc(0);
+    const onHead = (chunk: Buffer) => {
+      head = Buffer.concat([head, chunk]);
+      const end = head.indexOf('\r\n\r\n');
+      if (end < 0) return;
+      socket.off('data', onHead);
+      socket.on('data', () => undefined); // the server's frames (a close, at most): not ours to check
+      if (!head.subarray(0, 12).toString('latin1').includes('101')) {
+        clearTimeout(timer);
+        socket.destroy();
+        return reject(new Error(`upgrade refused: ${head.subarray(0, end).toString('latin1')}`));
+      }
+      void pump();
+    };
+    const pump = async () => {
+      const header = Buffer.alloc(14);
+      header[0] = 0x80 | 0x2; // FIN, binary
+      header[1] = 0x80 | 127; // masked, 64-bit length
+      header.writeBigUInt64BE(BigInt(totalBytes), 2);
+      // Mask key 0x00000000 at bytes 10..13 (already zero).
+      socket.write(header);
+      let drainWaitMs = 0;
+      for (let index = 0, sent = 0; sent < totalBytes; index++) {
+        const size = Math.min(BLOCK_BYTES, totalBytes - sent);
+        sent += size;
+        if (!socket.write(block(index, size))) {
+          const waitFrom = Date.now();
+          await new Promise<void>((done) => {
+            const go = () => {
+              socket.off('drain', go);
+              socket.off('close', go);
+              done();
+            };
+            socket.on('drain', go);
+            socket.on('close', go);
+          });
+          drainWaitMs += Date.now() - waitFrom;
+          if (socket.destroyed) break;
+        }
+      }
+      clearTimeout(timer);
+      if (socket.destroyed) return reject(new Error('the server closed the connection while we wrote'));
+      resolve({ seconds: (Date.now() - startedAt) / 1000, drainWaitMs, socket });
+    };
+    socket.on('data', onHead);
+    socket.on('connect', () => {
+      socket.write(`GET / HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`);
+    });
+  });
+}

@@ -26,6 +26,8 @@ export class StreamedMessageReceiver implements StreamedMessageOwner {
   private userPauses = 0;
   private paused = false;
   private closed = false;
+  /** Handing held messages to a new subscriber: reading stays paused until it is registered. */
+  private replaying = false;
 
   constructor(
     private readonly connection: StreamPausable,
@@ -91,17 +93,26 @@ export class StreamedMessageReceiver implements StreamedMessageOwner {
     const held = this.held;
     if (held !== undefined) {
       this.held = undefined;
+      // The subscriber may start reading a held message right away, which can unpause reading
+      // before the subscriber is registered: the replay counts as a reason to stay paused.
+      this.replaying = true;
       let i = 0;
       while (i < held.length && !subscriber.closed) subscriber.next(held[i++]!);
+      this.replaying = false;
       if (i < held.length) this.held = held.slice(i).concat(this.held ?? []);
-      this.update();
     }
     if (this.closed) {
       subscriber.complete();
       return noop;
     }
-    if (subscriber.closed) return noop;
+    if (subscriber.closed) {
+      this.update();
+      return noop;
+    }
+    // Registered before reading resumes: the messages parsed from what was held back must reach
+    // this subscriber, not be held again.
     this.subscribers.push(subscriber);
+    this.update();
     return () => {
       const index = this.subscribers.indexOf(subscriber);
       if (index >= 0) this.subscribers.splice(index, 1);
@@ -113,7 +124,7 @@ export class StreamedMessageReceiver implements StreamedMessageOwner {
     // Hysteresis: a reader that takes one chunk at a time does not pause and resume the socket
     // for every chunk.
     if (this.pausedForQueue ? queued <= this.highWaterBytes / 2 : queued >= this.highWaterBytes) this.pausedForQueue = !this.pausedForQueue;
-    const pause = this.pausedForQueue || this.userPauses > 0 || this.held !== undefined;
+    const pause = this.pausedForQueue || this.userPauses > 0 || this.held !== undefined || this.replaying;
     if (pause === this.paused) return;
     this.paused = pause;
     this.connection.setStreamsPaused(pause);
