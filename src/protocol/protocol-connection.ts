@@ -419,11 +419,7 @@ export class ProtocolConnection implements FrameHandler {
       // §10.4: refuse an oversized message from its header, before any payload arrives.
       if (payloadLength > this.maxMessageBytes) return this.limitFault(CloseCode.MessageTooBig);
       // A compressed message is judged by its decompressed bytes instead (inflateData).
-      if (payloadLength >= this.streamThreshold && rsv === 0 && !this.closeSent) {
-        this.assembling = true;
-        this.assembler.begin(opcode === Opcode.Text, payloadLength, true);
-        return this.startStream(opcode);
-      }
+      if (payloadLength >= this.streamThreshold && rsv === 0) return this.startFrameStream(opcode, payloadLength);
     }
     return 0;
   }
@@ -442,13 +438,7 @@ export class ProtocolConnection implements FrameHandler {
     }
     // §5.5.1: after sending a close frame we only look for the peer's close; data is dropped.
     if (this.closeSent) return 0;
-    if (this.streamingIn) {
-      // Handed on as it arrives, nothing kept; text is checked piece by piece, so invalid UTF-8
-      // fails (1007) before its piece is handed out (§8.1).
-      if (!this.assembler.pass(payload)) return this.invalidUtf8();
-      this.events.onMessageChunk!(payload);
-      return this.inputDone ? STOP : 0;
-    }
+    if (this.streamingIn) return this.streamPayload(payload);
     if (!this.assembling) {
       if (payload.length === this.frameLength) {
         // A single-frame message whole in this chunk: no copy (text is checked whole, §8.1).
@@ -527,6 +517,22 @@ export class ProtocolConnection implements FrameHandler {
       if (this.inputDone) return STOP;
     }
     return 0;
+  }
+
+  /** A single-frame message at or over the threshold: streamed from its header on. */
+  private startFrameStream(opcode: number, payloadLength: number): number {
+    if (this.closeSent) return 0;
+    this.assembling = true;
+    this.assembler.begin(opcode === Opcode.Text, payloadLength, true);
+    return this.startStream(opcode);
+  }
+
+  private streamPayload(payload: Uint8Array): number {
+    // Handed on as it arrives, nothing kept; text is checked piece by piece, so invalid UTF-8
+    // fails (1007) before its piece is handed out (§8.1).
+    if (!this.assembler.pass(payload)) return this.invalidUtf8();
+    this.events.onMessageChunk!(payload);
+    return this.inputDone ? STOP : 0;
   }
 
   private endStream(opcode: number): number {
