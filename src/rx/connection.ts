@@ -189,8 +189,8 @@ export class Connection<TData = unknown> implements TransportListener {
   /**
    * With the `streamThresholdBytes` option: every data message of at least that many bytes, as a
    * StreamedMessage the moment it begins, to be read chunk by chunk while it arrives (such
-   * messages do not appear on `messages$`). Read or `discard()` each one: the messages after it
-   * wait while its unread chunks hold the socket paused. Hot; messages that begin while nobody
+   * messages do not appear on `messages$`). Read or `discard()` each one: unread chunks count
+   * toward `backlogBytes`, past which the socket is paused. Hot; messages that begin while nobody
    * subscribes are kept for the first subscriber, with the socket paused meanwhile. Completes
    * when the connection closes; a message still arriving then fails. Throws UsageError when the
    * option is not set.

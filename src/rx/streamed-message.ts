@@ -24,10 +24,13 @@ type Reader = 'none' | 'iterator' | 'observable' | 'discarded';
  * The iteration ends (`chunks$` completes) at the end of the message. It fails with the
  * ProtocolError that failed the connection (1007 invalid UTF-8, before the offending chunk is
  * handed out; 1009 past `maxMessageBytes`; 1008 past `maxFragments`), or with a
- * ConnectionClosedError when the connection ends first. Until a message has been read or
- * discarded to its end, the messages after it wait (they come after it on the wire).
+ * ConnectionClosedError when the connection ends first. Read or `discard()` every message: its
+ * unread chunks count toward `backlogBytes`, past which the socket is paused, which holds back
+ * the messages after it too.
  */
 export class StreamedMessage implements AsyncIterable<Uint8Array> {
+  /** 'text' (its chunks are UTF-8 bytes) or 'binary'. */
+  readonly type: 'text' | 'binary';
   /** The message's bytes as they arrive; one subscriber only. Unsubscribing before the end
    *  discards the rest. A second subscriber (or an iterator) gets a UsageError. */
   readonly chunks$: Observable<Uint8Array>;
@@ -46,10 +49,10 @@ export class StreamedMessage implements AsyncIterable<Uint8Array> {
 
   /** @internal Made by the connection when a message over the threshold begins. */
   constructor(
-    /** Whether the message is text (UTF-8 bytes) or binary. */
-    readonly type: 'text' | 'binary',
+    type: 'text' | 'binary',
     private readonly owner: StreamedMessageOwner,
   ) {
+    this.type = type;
     this.chunks$ = new Observable<Uint8Array>((subscriber) => this.subscribe(subscriber));
   }
 
