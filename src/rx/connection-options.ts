@@ -14,7 +14,8 @@ export interface ConnectionOptions {
   maxBufferedBytes: number;
   /** What happens when `maxBufferedBytes` is exceeded: close with 1008, or drop the message (reported on `errors$`). Default 'close'. */
   backpressure: 'close' | 'drop';
-  /** Messages kept for `messages$` while nobody is subscribed; past this the socket is paused. Default 1 MiB. */
+  /** Messages kept for `messages$` while nobody is subscribed, and unread chunks of streamed
+   *  messages (`streamThresholdBytes`); past this the socket is paused. Default 1 MiB. */
   backlogBytes: number;
   /** Answer pings automatically. Default true. */
   autoPong: boolean;
