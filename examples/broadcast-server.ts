@@ -21,15 +21,10 @@ import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import { EMPTY, Subject, catchError, concat, defer, merge, mergeMap, of, type Observable } from 'rxjs';
 import { WebSocketServer, ofText, type Connection, type Route } from '../src';
+import { writeChatEvent, type ChatEvent } from './chat-messages';
 
-/** What the server sends to pages (and CLI clients), one JSON object per text message. */
-export type ChatEvent =
-  | { type: 'welcome'; name: string; online: string[] }
-  | { type: 'join'; name: string; at: number }
-  | { type: 'leave'; name: string; at: number }
-  | { type: 'chat'; from: string; text: string; at: number }
-  | { type: 'rename'; from: string; to: string; at: number }
-  | { type: 'notice'; text: string; at: number };
+/** What the server sends to pages (and CLI clients): see chat-messages.ts. */
+export type { ChatEvent } from './chat-messages';
 
 /** Per-connection state, kept in `conn.data`. */
 export interface ChatUser {
@@ -84,7 +79,7 @@ export async function startBroadcastServer(options: BroadcastServerOptions = {})
   });
 
   const names = () => [...route.connections].map((c) => c.data.name);
-  const send = (conn: Connection<ChatUser>, event: ChatEvent) => conn.sink.next(JSON.stringify(event));
+  const send = (conn: Connection<ChatUser>, event: ChatEvent) => conn.sink.next(writeChatEvent(event));
 
   /** One line from one client: a rename, a chat line, or nothing (blank, or a refused rename). */
   const said = (conn: Connection<ChatUser>, line: string): Observable<ChatEvent> => {
@@ -124,7 +119,7 @@ export async function startBroadcastServer(options: BroadcastServerOptions = {})
   const notices = new Subject<ChatEvent>();
   const events = merge(room$, notices).subscribe((event) => {
     log(describe(event));
-    route.broadcast(JSON.stringify(event));
+    route.broadcast(writeChatEvent(event));
   });
   server.errors$.subscribe((error) => log(`error: ${error.message}`));
 

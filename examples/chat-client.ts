@@ -15,7 +15,7 @@ import { clearLine, createInterface, cursorTo } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import type { Subscription } from 'rxjs';
 import { HandshakeError, NetworkError, TimeoutError, UsageError, connect, type ClientConnection, type ClientOptions, type Message } from '../src';
-import type { ChatEvent } from './broadcast-server';
+import { readChatEvent } from './chat-messages';
 
 export const DEFAULT_URL = 'ws://127.0.0.1:8080/ws';
 
@@ -146,15 +146,10 @@ export function describe(message: Message): string | undefined {
   }
 }
 
-/** The broadcast server's JSON events as readable lines; anything else as it came. */
+/** The chat servers' JSON events as readable lines; anything else as it came. */
 function describeText(text: string): string {
-  let event: ChatEvent | undefined;
-  try {
-    const parsed = JSON.parse(text) as unknown;
-    if (typeof parsed === 'object' && parsed !== null && typeof (parsed as { type?: unknown }).type === 'string') event = parsed as ChatEvent;
-  } catch {
-    // not JSON: plain text
-  }
+  // Checked against the schema: text that is not a chat event is shown as it came.
+  const event = readChatEvent(text);
   switch (event?.type) {
     case 'welcome':
       return `* you are ${event.name}; online: ${event.online.join(', ')}`;

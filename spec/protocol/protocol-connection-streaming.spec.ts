@@ -152,13 +152,17 @@ describe('RFC 6455 §8.1 and the limits still apply to streamed messages', () =>
     expect(rec.log).not.toContain('streamEnd');
   });
 
-  it('§5.5.1 after our close, a streamed message gets nothing more and does not end', () => {
+  it('§1.4 after our close a streamed message still goes on to its end (the peer sent it before it saw ours); after a failure nothing more comes', () => {
     const { conn, rec } = makeConnection('server', { streamThresholdBytes: 1 });
     conn.receive(peerFrame('server', Opcode.Binary, bytes(2), { fin: false }));
     conn.close(1000);
-    conn.receive(peerFrame('server', Opcode.Continuation, bytes(2), { fin: true }));
-    conn.receive(peerFrame('server', Opcode.Binary, bytes(2)));
-    expect(rec.log.filter((e) => e.startsWith('stream'))).toEqual(['streamStart binary', `streamChunk ${hex(bytes(2))}`]);
+    conn.receive(peerFrame('server', Opcode.Continuation, bytes(2, 2), { fin: true }));
+    expect(rec.log.filter((e) => e.startsWith('stream'))).toEqual(['streamStart binary', `streamChunk ${hex(bytes(2))}`, `streamChunk ${hex(bytes(2, 2))}`, 'streamEnd']);
+    const failed = makeConnection('server', { streamThresholdBytes: 1 });
+    failed.conn.receive(peerFrame('server', Opcode.Binary, bytes(2), { fin: false }));
+    failed.conn.fail(1011);
+    failed.conn.receive(peerFrame('server', Opcode.Continuation, bytes(2), { fin: true }));
+    expect(failed.rec.log.filter((e) => e.startsWith('stream'))).toEqual(['streamStart binary', `streamChunk ${hex(bytes(2))}`]);
   });
 });
 

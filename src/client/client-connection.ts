@@ -1,5 +1,6 @@
-import { CloseCode, isValidWireCloseCode } from '../protocol/close-code';
+import { CloseCode } from '../protocol/close-code';
 import { Connection } from '../rx/connection';
+import { sinkErrorCode } from '../rx/sink-error-code';
 
 /**
  * A client-side Connection that also remembers whether this program started the close, and with
@@ -34,7 +35,7 @@ export class ClientConnection<TData = unknown> extends Connection<TData> {
 
   /** @internal `sink.error()`. */
   override sinkError(error: unknown): void {
-    this.markLocal(closeCodeOf(error));
+    this.markLocal(sinkErrorCode(error));
     super.sinkError(error);
   }
 
@@ -53,10 +54,4 @@ export class ClientConnection<TData = unknown> extends Connection<TData> {
   private markLocal(code: number): void {
     if (this.localCode === undefined && this.state === 'open') this.localCode = code;
   }
-}
-
-/** Mirrors Connection's sink.error: the error's `closeCode` when it may be sent, else 1011. */
-function closeCodeOf(error: unknown): number {
-  const code = (error as { closeCode?: unknown } | null)?.closeCode;
-  return typeof code === 'number' && isValidWireCloseCode(code) ? code : CloseCode.InternalError;
 }

@@ -1,4 +1,4 @@
-import { BehaviorSubject, EMPTY, Observable, Subject, filter, isObservable, switchMap, type Observer, type Subscription } from 'rxjs';
+import { BehaviorSubject, EMPTY, Observable, Subject, concat, defer, filter, isObservable, switchMap, throwError, type Observer, type Subscription } from 'rxjs';
 import { RxwsError, UsageError } from '../errors';
 import { CloseCode, isValidWireCloseCode } from '../protocol/close-code';
 import type { Connection } from '../rx/connection';
@@ -71,12 +71,14 @@ interface Queued {
  * A connection that keeps itself connected: `connect()` piped through `reconnect`, with what an
  * application needs around it.
  *
- * - `state$` (replays the current state), `connection$` (each connection as it opens; replays
- *   the open one), `connection` (the open one, or undefined).
+ * - `state$` (replays the current state; emits only changes), `connection$` (each connection as
+ *   it opens; replays the open one; completes when the client ends, however it ends),
+ *   `connection` (the open one, or undefined).
  * - `messages$`: the text and binary messages of every successive connection, as one stream.
  *   Pongs and the per-connection close events are left out (they describe one connection, not
  *   the session: watch `state$`, or `connection$` and each `closed$`). It completes after
- *   `close()`, and errors with the typed cause when reconnecting stops on a fatal outcome.
+ *   `close()`, and errors with the typed cause when reconnecting stops on its own (also kept
+ *   in `failure`). It is the only stream that errors: the others complete.
  * - `send()` / `sink`: while a connection is open, straight to it; otherwise queued (bounded in
  *   messages and bytes, flushed in order when the next connection opens) or dropped at once,
  *   per `whileDisconnected`. Nothing is ever buffered without bound (RELIABILITY 50). Messages
@@ -89,8 +91,16 @@ interface Queued {
  * so none survives a reconnect (RELIABILITY 45).
  */
 export class ReconnectingClient {
+  /** The state (see ReconnectingClientState); replays the current one, emits only changes, and
+   *  completes after 'closed'. Never errors. */
   readonly state$: Observable<ReconnectingClientState>;
+  /** Each connection as it opens; replays the open one. Completes when the client ends, whether
+   *  by `close()` or because reconnecting stopped (then see `failure`); never errors, so a
+   *  subscriber without an error callback is safe. */
   readonly connection$: Observable<Connection<any>>;
+  /** The text and binary messages of every connection, as one stream. Completes after
+   *  `close()`; errors with the typed cause when reconnecting stops on its own (a refusal such
+   *  as 401, a fatal close code, `maxAttempts` used up), also for late subscribers. */
   readonly messages$: Observable<DataMessage>;
   /** Dropped sends, and each connection's own reports (see `Connection.errors$`). Hot. */
   readonly errors$: Observable<RxwsError>;
@@ -107,6 +117,9 @@ export class ReconnectingClient {
   private current: Connection<any> | undefined;
   private subscription: Subscription | undefined;
   private ended = false;
+  /** Reconnecting stopped on its own, with `failureCause`. */
+  private failed = false;
+  private failureCause: unknown;
   private closing: Promise<void> | undefined;
   private resolveEnded!: () => void;
   private readonly endedPromise = new Promise<void>((resolve) => (this.resolveEnded = resolve));
@@ -137,16 +150,20 @@ export class ReconnectingClient {
     const operator = reconnect<Connection<any>>({
       ...this.settings.reconnect,
       onRetry: (info) => {
-        if (!this.ended && this.closing === undefined) this.stateSubject.next('reconnecting');
+        if (!this.ended && this.closing === undefined) this.setState('reconnecting');
         userOnRetry?.(info);
       },
     });
 
     this.state$ = this.stateSubject.asObservable();
     this.connection$ = this.currentSubject.pipe(filter((c): c is Connection<any> => c !== undefined));
-    this.messages$ = this.currentSubject.pipe(
-      switchMap((c) => (c === undefined ? EMPTY : c.messages$)),
-      filter(isData),
+    this.messages$ = concat(
+      this.currentSubject.pipe(
+        switchMap((c) => (c === undefined ? EMPTY : c.messages$)),
+        filter(isData),
+      ),
+      // The reason reconnecting stopped belongs here, where the docs show an error callback.
+      defer(() => (this.failed ? throwError(() => this.failureCause) : EMPTY)),
     );
     this.errors$ = this.errorSubject.asObservable();
     this.sink = {
@@ -163,13 +180,22 @@ export class ReconnectingClient {
 
     this.subscription = source.pipe(operator).subscribe({
       next: (connection) => this.opened(connection),
-      error: (error: unknown) => this.end(error),
+      error: (error: unknown) => this.end({ error }),
       complete: () => this.end(undefined),
     });
   }
 
   get state(): ReconnectingClientState {
     return this.stateSubject.value;
+  }
+
+  /**
+   * Why reconnecting stopped, once it stopped on its own: the typed cause (HandshakeError,
+   * NetworkError, TimeoutError, ConnectionClosedError with the close code, ...), the same error
+   * `messages$` ends with. Undefined while the client runs, and after `close()`.
+   */
+  get failure(): unknown {
+    return this.failureCause;
   }
 
   /** The open connection, if any. */
@@ -251,18 +277,29 @@ export class ReconnectingClient {
       this.queueBytes -= item.bytes;
       connection.sink.next(item.message);
     }
-    if (this.current === connection && connection.state === 'open') this.stateSubject.next('open');
+    if (this.current === connection && connection.state === 'open') this.setState('open');
   }
 
-  private end(error: unknown): void {
+  /** state$ emits changes only: a retry while already reconnecting is not news. */
+  private setState(state: ReconnectingClientState): void {
+    if (this.stateSubject.value !== state) this.stateSubject.next(state);
+  }
+
+  /** The client is over: after close() or a normal stop (undefined), or a failure. */
+  private end(failure: { error: unknown } | undefined): void {
     if (this.ended) return;
     this.ended = true;
     this.subscription = undefined;
+    if (failure !== undefined) {
+      this.failed = true;
+      this.failureCause = failure.error;
+    }
     this.discardQueue();
-    this.stateSubject.next('closed');
+    this.setState('closed');
     this.stateSubject.complete();
-    if (error === undefined) this.currentSubject.complete();
-    else this.currentSubject.error(error);
+    // connection$ completes either way (no error for subscribers without an error callback);
+    // messages$ then errors with the cause (see its concat).
+    this.currentSubject.complete();
     this.errorSubject.complete();
     this.resolveEnded();
   }

@@ -81,6 +81,10 @@ const OPTION_KEYS = new Set([
  * is checked piece by piece (§8.1: 1007 at the offending piece, which is not handed out). Pausing
  * then takes effect between the message's frames too, not only between messages.
  *
+ * After our own close(), the peer's messages are still delivered until its close frame: it sent
+ * them before it saw ours (RFC 6455 §1.4 makes only the receiver of a close discard what
+ * follows). Its pings are no longer answered.
+ *
  * What is called when: a peer fault → write(close), onProtocolError, armCloseTimer,
  * endTransport. The peer's close → write(reply) and armCloseTimer (unless we closed first),
  * onCloseFrame, then endTransport on the server only (§7.1.1). close() → write, armCloseTimer.
@@ -392,7 +396,7 @@ export class ProtocolConnection implements FrameHandler {
       }
       const limit = this.assembler.addFrame(payloadLength, fin);
       if (limit !== 0) return this.limitFault(limit);
-      if (!this.streamingIn && this.assembler.declaredLength >= this.streamThreshold && !this.messageCompressed && !this.closeSent) {
+      if (!this.streamingIn && this.assembler.declaredLength >= this.streamThreshold && !this.messageCompressed) {
         return this.startStream(this.messageOpcode);
       }
       return 0;
@@ -413,7 +417,7 @@ export class ProtocolConnection implements FrameHandler {
       // Compressed bytes are not text: the UTF-8 check runs on the decompressed output.
       const limit = this.assembler.begin(opcode === Opcode.Text && rsv === 0, payloadLength, false);
       if (limit !== 0) return this.limitFault(limit);
-      if (this.assembler.declaredLength >= this.streamThreshold && rsv === 0 && !this.closeSent) return this.startStream(opcode);
+      if (this.assembler.declaredLength >= this.streamThreshold && rsv === 0) return this.startStream(opcode);
     } else {
       this.assembling = false;
       // §10.4: refuse an oversized message from its header, before any payload arrives.
@@ -436,8 +440,10 @@ export class ProtocolConnection implements FrameHandler {
       this.controlReceived += payload.length;
       return 0;
     }
-    // §5.5.1: after sending a close frame we only look for the peer's close; data is dropped.
-    if (this.closeSent) return 0;
+    // After our clean close the peer's data still counts: it was sent before the peer saw our
+    // close (RFC 6455 §1.4 makes only the receiver of a close discard what follows). After a
+    // failure nothing more is delivered (§7.1.7).
+    if (this.failCode !== 0) return 0;
     if (this.streamingIn) return this.streamPayload(payload);
     if (!this.assembling) {
       if (payload.length === this.frameLength) {
@@ -463,9 +469,8 @@ export class ProtocolConnection implements FrameHandler {
     this.fragmented = false;
     const opcode = this.messageOpcode;
     this.messageOpcode = 0;
-    if (this.closeSent) {
-      // §5.5.1: a message completed after our close is discarded (a streamed one stays
-      // unfinished: the close ends it).
+    if (this.failCode !== 0) {
+      // §7.1.7: nothing is delivered once we failed the connection.
       this.assemblerOrNone?.discard();
       this.assembling = false;
       this.streamingIn = false;
@@ -521,7 +526,6 @@ export class ProtocolConnection implements FrameHandler {
 
   /** A single-frame message at or over the threshold: streamed from its header on. */
   private startFrameStream(opcode: number, payloadLength: number): number {
-    if (this.closeSent) return 0;
     this.assembling = true;
     this.assembler.begin(opcode === Opcode.Text, payloadLength, true);
     return this.startStream(opcode);
@@ -579,7 +583,7 @@ export class ProtocolConnection implements FrameHandler {
       this.limitFault(CloseCode.MessageTooBig);
       return false;
     }
-    if (!this.streamingIn && this.assembler.length + chunk.length >= this.streamThreshold && !this.closeSent) {
+    if (!this.streamingIn && this.assembler.length + chunk.length >= this.streamThreshold) {
       // zlib's output chunks are fresh buffers, so they are handed on as they are. zlib is not
       // paused for a slow reader (it holds a process-wide slot meanwhile): what it inflates
       // waits in the reader's queue, bounded by maxMessageBytes.
@@ -632,8 +636,8 @@ export class ProtocolConnection implements FrameHandler {
 
   private deliverInflated(opcode: number): void {
     const assembler = this.assembler;
-    if (this.closeSent) {
-      // §5.5.1: a message completed after our close is discarded.
+    if (this.failCode !== 0) {
+      // §7.1.7: nothing is delivered once we failed the connection.
       assembler.discard();
       this.streamingIn = false;
       return;

@@ -1,5 +1,5 @@
-import { Observable, Subject, type Subscription } from 'rxjs';
-import { RxwsError } from '../errors';
+import { Observable, Subject, Subscription, isObservable, type Subscriber, type Unsubscribable } from 'rxjs';
+import { RxwsError, UsageError } from '../errors';
 import type { Connection } from '../rx/connection';
 import type { ConnectionOptions } from '../rx/connection-options';
 import type { OutgoingMessage } from '../rx/message';
@@ -18,11 +18,21 @@ export interface RouteOptions<TData = unknown> extends RouteKey, Partial<Connect
   /** Open connections allowed on this route; the next handshake gets 503. Default: no cap. */
   maxConnections?: number;
   /**
-   * Called for each new connection. If it returns an Observable, the route subscribes to it until
-   * the connection closes; if that Observable errors (or `handle` throws) the connection closes
-   * with 1011 and the error is reported on `server.errors$`, and the server lives on.
+   * Called for each new connection; what it returns is the connection's work, which the route
+   * ends for you:
+   * - an Observable: the route subscribes to it. After the connection closes it may finish (an
+   *   Observable built on `messages$` completes once the work for the last message is done), for
+   *   at most `closeTimeoutMs`; then it is unsubscribed. `server.close()` waits for it.
+   * - the Subscription of a `subscribe()` call (`conn.messages$.subscribe(...)`): kept the same
+   *   way, until it ends by itself or at most `closeTimeoutMs` after the connection closed.
+   * - a teardown function, or any other Subscription or `{ unsubscribe() }`: ended when the
+   *   connection closes.
+   * - nothing.
+   * If `handle` throws or its Observable errors, the connection closes with 1011 and the error is
+   * reported on `server.errors$` (HandlerError); anything else returned closes it with 1011 too
+   * and is reported as a UsageError naming `handle`. The server lives on.
    */
-  handle?: (connection: Connection<TData>) => Observable<unknown> | void;
+  handle?: (connection: Connection<TData>) => Observable<unknown> | Unsubscribable | (() => void) | void;
 }
 
 /**
@@ -35,6 +45,9 @@ export class Route<TData = unknown> {
   private readonly live = new Set<Connection<TData>>();
   /** The subscriptions to what `handle` returned, by connection, ended when it closes. */
   private handling: Map<Connection<TData>, Subscription> | undefined;
+  /** Handle subscriptions of closed connections still finishing (see RouteOptions.handle). */
+  private finishing: Set<Subscription> | undefined;
+  private finishedWaiters: Array<() => void> | undefined;
 
   constructor(
     readonly options: Readonly<RouteOptions<TData>>,
@@ -77,19 +90,7 @@ export class Route<TData = unknown> {
     // The route itself is told of the close (connectionClosed): no closure per connection.
     connection.track(this);
     const handle = this.options.handle;
-    if (handle !== undefined) {
-      try {
-        const work = handle(connection);
-        if (work !== undefined && connection.state !== 'closed') {
-          const subscription = work.subscribe({ error: (error: unknown) => this.handlerFailed(connection, error) });
-          // Kept only while the route holds the connection, so the map never keeps a closed one.
-          if (this.live.has(connection)) (this.handling ??= new Map()).set(connection, subscription);
-          else subscription.unsubscribe();
-        }
-      } catch (error) {
-        this.handlerFailed(connection, error);
-      }
-    }
+    if (handle !== undefined) this.startHandling(connection, handle);
     this.subject.next(connection);
   }
 
@@ -100,8 +101,14 @@ export class Route<TData = unknown> {
     const handling = this.handling?.get(connection);
     if (handling !== undefined) {
       this.handling!.delete(connection);
-      handling.unsubscribe();
+      this.finishHandling(handling);
     }
+  }
+
+  /** @internal Resolves once no `handle` work of a closed connection is still finishing. */
+  handlersFinished(): Promise<void> {
+    if (this.finishing === undefined || this.finishing.size === 0) return Promise.resolve();
+    return new Promise((resolve) => (this.finishedWaiters ??= []).push(resolve));
   }
 
   /** Completes `connections$` (server shutdown). */
@@ -111,8 +118,72 @@ export class Route<TData = unknown> {
 
   private handlerFailed(connection: Connection<TData>, error: unknown): void {
     connection.fail(1011, 'internal error');
-    this.reportError(new HandlerError(error));
+    this.reportError(error instanceof UsageError ? error : new HandlerError(error));
   }
+
+  /** Calls `handle` and keeps what it returned as the connection's work (see RouteOptions.handle). */
+  private startHandling(connection: Connection<TData>, handle: NonNullable<RouteOptions<TData>['handle']>): void {
+    let work: unknown;
+    try {
+      work = handle(connection);
+    } catch (error) {
+      return this.handlerFailed(connection, error);
+    }
+    if (work === undefined) return;
+    let subscription: Subscription;
+    if (isObservable(work)) {
+      if (connection.state === 'closed') return;
+      subscription = work.subscribe({ error: (error: unknown) => this.handlerFailed(connection, error) });
+    } else if (work instanceof Subscription) {
+      subscription = work;
+    } else if (typeof work === 'function') {
+      subscription = new Subscription(work as () => void);
+    } else if (typeof (work as Partial<Unsubscribable> | null)?.unsubscribe === 'function') {
+      subscription = new Subscription(() => (work as Unsubscribable).unsubscribe());
+    } else {
+      return this.handlerFailed(connection, new UsageError('bad_handle_result', `a route's handle returned ${describe(work)}: it must return an Observable, a Subscription, a teardown function or nothing`));
+    }
+    // Kept only while the route holds the connection, so the map never keeps a closed one.
+    if (this.live.has(connection)) (this.handling ??= new Map()).set(connection, subscription);
+    else this.finishHandling(subscription);
+  }
+
+  /**
+   * The connection has closed. A subscription (an Observable's, or a Subscription returned) may
+   * still be finishing the work for the last messages: it is left to end by itself, for at most
+   * `closeTimeoutMs`, then unsubscribed. A teardown function has nothing to finish.
+   */
+  private finishHandling(subscription: Subscription): void {
+    if (subscription.closed) return;
+    if (!isSubscriber(subscription)) return subscription.unsubscribe();
+    const finishing = (this.finishing ??= new Set());
+    finishing.add(subscription);
+    const timer = setTimeout(() => subscription.unsubscribe(), this.connectionOptions.closeTimeoutMs);
+    // A finishing handler alone does not keep the process alive.
+    timer.unref();
+    subscription.add(() => {
+      clearTimeout(timer);
+      finishing.delete(subscription);
+      if (finishing.size === 0 && this.finishedWaiters !== undefined) {
+        const waiters = this.finishedWaiters;
+        this.finishedWaiters = undefined;
+        for (const resolve of waiters) resolve();
+      }
+    });
+  }
+}
+
+/** A subscription that ends by itself (the subscriber of an Observable that completes or
+ *  errors), unlike a plain Subscription, which ends only when unsubscribed. */
+function isSubscriber(subscription: Subscription): boolean {
+  return typeof (subscription as Partial<Subscriber<unknown>>).complete === 'function';
+}
+
+/** How a wrong `handle` result is named in the usage error (never its contents). */
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (typeof value === 'object' && typeof (value as { then?: unknown }).then === 'function') return 'a Promise (an async function?)';
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
 }
 
 /** A route's `handle` threw or its Observable errored; the connection was closed with 1011. */

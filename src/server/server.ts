@@ -17,6 +17,8 @@ import { isRejection, runAcceptHook, type AcceptDecision } from './accept';
 import { KeptRequest, upgradeRequestOf } from './kept-request';
 import { Route, type RouteOptions } from './route';
 import { Router } from './router';
+import { checkCloseToSend } from '../protocol/close-payload';
+import { nodeTextCodec } from '../transport/node-text-codec';
 
 /** Server settings. Units are in the names; every one is checked when the server is made. */
 export interface ServerOptions extends ConnectionOptions {
@@ -193,10 +195,21 @@ export class WebSocketServer {
 
   /**
    * Graceful shutdown: stop accepting (handshakes in flight get 503), send 1001 to every open
-   * connection, wait up to the timeout for the closing handshakes, terminate the rest, complete
-   * every `connections$`, and resolve.
+   * connection, wait up to the timeout for the closing handshakes, terminate the rest, wait for
+   * what each route's `handle` returned to finish (at most the route's `closeTimeoutMs` after
+   * its connection closed), complete every `connections$`, and resolve. Every message a client
+   * sent before it received the close frame reaches `messages$` first (see docs/how-to/graceful-shutdown.md).
    */
   close(options: ServerCloseOptions = {}): Promise<void> {
+    if (this.closing === undefined) {
+      // Checked before anything changes: a code that may not be sent must not leave the server
+      // half shut down (no longer accepting, its connections still open).
+      try {
+        checkCloseToSend(options.code ?? 1001, options.reason ?? 'server shutting down', nodeTextCodec);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    }
     this.closing ??= this.shutdown(options);
     return this.closing;
   }
@@ -397,6 +410,8 @@ export class WebSocketServer {
     clearTimeout(timer);
     for (const connection of open) if (connection.state !== 'closed') connection.terminate();
     await closed;
+    // What each route's `handle` returned may still be finishing the last messages (bounded).
+    await Promise.all(this.router.routes().map((route) => route.handlersFinished()));
     for (const route of this.router.routes()) route.complete();
     this.connectionSubject.complete();
     await stopped;

@@ -3,10 +3,13 @@ import type { ProtocolError } from '../errors';
 import { directionsOf, type DeflateConfig, type DeflateParams } from '../extensions/permessage-deflate';
 import type { ProtocolLimits } from '../protocol/limits';
 import { ProtocolConnection } from '../protocol/protocol-connection';
-import type { CloseInfo, FrameArena, ProtocolEvents, Role } from '../protocol/protocol-types';
+import type { CloseInfo, FrameArena, ProtocolEvents, ProtocolState, Role } from '../protocol/protocol-types';
 import { DeflateCodec, type InflateSink } from './deflate-codec';
 import { Heartbeat, type HeartbeatOptions } from './heartbeat';
 import { nodeTextCodec } from './node-text-codec';
+import type { Transport, TransportListener } from './transport';
+
+export type { TransportListener } from './transport';
 
 export interface TransportOptions extends ProtocolLimits {
   role: Role;
@@ -19,21 +22,6 @@ export interface TransportOptions extends ProtocolLimits {
   deflate?: { params: DeflateParams; config: DeflateConfig } | undefined;
   /** Messages of at least this many bytes reach the listener as they arrive (onMessageStart...). */
   streamThresholdBytes?: number | undefined;
-}
-
-/** What the transport reports upward, to the RxJS connection. */
-export interface TransportListener {
-  onText(text: string): void;
-  onBinary(data: Uint8Array): void;
-  onPong(data: Uint8Array): void;
-  /** With `streamThresholdBytes` (required then): a message at or over it begins; its bytes
-   *  follow through onMessageChunk, then onMessageEnd. */
-  onMessageStart?(binary: boolean): void;
-  onMessageChunk?(data: Uint8Array): void;
-  onMessageEnd?(): void;
-  onProtocolError(error: ProtocolError): void;
-  onClosed(info: CloseInfo): void;
-  onDrain(): void;
 }
 
 const EMPTY_WRITE = Buffer.alloc(0);
@@ -72,7 +60,7 @@ function flushTick(transport: SocketTransport): void {
  * few socket writes as possible (the replies produced while handling one read go out in one
  * write), arms the timers it asks for, and pauses the socket when the reader above falls behind.
  */
-export class SocketTransport implements ProtocolEvents, InflateSink {
+export class SocketTransport implements Transport, ProtocolEvents, InflateSink {
   readonly protocol: ProtocolConnection;
   /** zlib for permessage-deflate, when negotiated. */
   readonly deflate: DeflateCodec | undefined;
@@ -160,6 +148,28 @@ export class SocketTransport implements ProtocolEvents, InflateSink {
 
   get closed(): boolean {
     return this.done;
+  }
+
+  get state(): ProtocolState {
+    return this.protocol.state;
+  }
+
+  sendText(text: string): void {
+    this.protocol.sendText(text);
+  }
+
+  sendBinary(bytes: Uint8Array): void {
+    this.protocol.sendBinary(bytes);
+  }
+
+  /** Starts the closing handshake; the caller flushes when it wants the frame out now. */
+  close(code: number, reason: string): void {
+    this.protocol.close(code, reason);
+  }
+
+  /** Fails the connection; the caller flushes when it wants the frame out now. */
+  fail(code: number, reason: string): void {
+    this.protocol.fail(code, reason);
   }
 
   /** Feeds bytes from the socket (or bytes that arrived with the handshake) to the protocol. */

@@ -81,8 +81,8 @@ export function pacedConcatMap<T, R>(
             paused = true;
             target.pause();
           }
-          // A target that delivers synchronously when resumed (a Connection parses what it held
-          // back) calls here from inside pump: the value waits its turn in the queue.
+          // A target's resume() (called from pump) may emit at once: the running loop takes the
+          // value in turn, instead of a second pump starting it alongside the one being started.
           if (!pumping) pump();
         },
         error: (error: unknown) => subscriber.error(error),
