@@ -114,6 +114,23 @@ describe('streamThresholdBytes and streamedMessages$', () => {
     await expect(firstValueFrom(conn.streamedMessages$.pipe(toArray()))).resolves.toEqual([]);
   });
 
+  it('§1.4 after our close a streamed message still arrives whole (the peer sent it first), paced by its reader, then the close completes', async () => {
+    const { peer, conn } = await setup({ backlogBytes: 64 * KiB });
+    const next = firstValueFrom(conn.streamedMessages$);
+    peer.send(clientFrame(Opcode.Binary, Buffer.alloc(100, 1), { fin: false }));
+    const message = await next;
+    const closed = conn.close(1000);
+    for (let i = 0; i < 32; i++) peer.send(clientFrame(Opcode.Continuation, Buffer.alloc(64 * KiB, 2), { fin: i === 31 }));
+    peer.send(clientFrame(Opcode.Close, Buffer.from([0x03, 0xe8])));
+    let bytes = 0;
+    for await (const chunk of message) {
+      bytes += chunk.length;
+      await sleep(1); // slower than the peer: the socket is paused meanwhile, nothing is dropped
+    }
+    expect(bytes).toBe(100 + 32 * 64 * KiB);
+    await expect(closed).resolves.toMatchObject({ code: 1000, wasClean: true });
+  });
+
   it('works on the client side too, and for compressed messages (permessage-deflate), judged by their decompressed size', async () => {
     const s = await res.server({ perMessageDeflate: true, handle: (conn: Connection) => void conn.sink.next(Buffer.alloc(3 * MiB, 5)) });
     const client = await openConnection(s.url, { streamThresholdBytes: 64 * KiB, maxMessageBytes: 4 * MiB });
