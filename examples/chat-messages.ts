@@ -8,17 +8,22 @@
  * or an older one is shown as plain text instead of half-read.
  */
 import { z } from 'zod';
+// The package's sources; in your own project the same names come from '@rxws/rxws'.
 import { InvalidOutgoingError, jsonCodec, typed, type ConnectionLike, type TypedConnection } from '../src';
 
 const Name = z.string().min(1).max(64);
 const At = z.number().int().nonnegative();
+/** The room an event happened in; broadcast-server.ts has rooms, chat-server.ts does not. */
+const Room = z.string().min(1).max(64);
 
 export const ChatEvent = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('welcome'), name: Name, online: z.array(Name) }),
-  z.object({ type: z.literal('join'), name: Name, at: At }),
-  z.object({ type: z.literal('leave'), name: Name, at: At }),
-  z.object({ type: z.literal('chat'), from: Name, text: z.string(), at: At }),
-  z.object({ type: z.literal('rename'), from: Name, to: Name, at: At }),
+  z.object({ type: z.literal('welcome'), name: Name, room: Room.optional(), online: z.array(Name) }),
+  // To the one who moved (`join <room>`), with who is in the room now.
+  z.object({ type: z.literal('room'), room: Room, online: z.array(Name) }),
+  z.object({ type: z.literal('join'), name: Name, room: Room.optional(), at: At }),
+  z.object({ type: z.literal('leave'), name: Name, room: Room.optional(), at: At }),
+  z.object({ type: z.literal('chat'), from: Name, text: z.string(), room: Room.optional(), at: At }),
+  z.object({ type: z.literal('rename'), from: Name, to: Name, room: Room.optional(), at: At }),
   z.object({ type: z.literal('notice'), text: z.string(), at: At }),
 ]);
 export type ChatEvent = z.infer<typeof ChatEvent>;

@@ -14,6 +14,7 @@ import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import { Buffer } from 'node:buffer';
 import { concat, map, mergeMap, of } from 'rxjs';
+// The package's sources; in your own project the same names come from '@rxws/rxws'.
 import { WebSocketServer, type Message, type Route } from '../src';
 import { chatEvents, writeChatEvent } from './chat-messages';
 

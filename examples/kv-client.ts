@@ -11,6 +11,7 @@ import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import type { Observable } from 'rxjs';
 import { filter } from 'rxjs';
+// The package's sources; in your own project the same names come from '@rxws/rxws'.
 import { openConnection, typed, type ClientConnection, type TypedConnection } from '../src';
 import { KvRequest, KvServerMessage } from './kv-protocol';
 

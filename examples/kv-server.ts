@@ -10,6 +10,7 @@
  */
 import type { Writable } from 'node:stream';
 import { Subject, filter, merge, tap } from 'rxjs';
+// The package's sources; in your own project the same names come from '@rxws/rxws'.
 import { WebSocketServer, serveRequests, typed, type Connection } from '../src';
 import { KvRequest, KvServerMessage } from './kv-protocol';
 

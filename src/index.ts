@@ -6,6 +6,9 @@ export type { RouteOptions } from './server/route';
 export { reject } from './server/accept';
 export type { Acceptance, AcceptDecision, AcceptHook, Rejection, ResponseHeaders } from './server/accept';
 export type { RouteKey } from './server/router';
+export { Topic, PublishDropError } from './server/topic';
+export type { PublishOptions } from './server/topic';
+export { publishTo } from './server/publish-to';
 
 export { Connection } from './rx/connection';
 export type { SendOptions, PingResult, WaitOptions } from './rx/connection';

@@ -167,6 +167,43 @@ describe('examples/chat-client driven through its stdin, against examples/chat-s
   });
 });
 
+describe('examples/chat-client against examples/broadcast-server: names and rooms', () => {
+  it('`call me` and `join <room>` from the command line; events print as readable lines', async () => {
+    const commands = new PassThrough();
+    const { startBroadcastServer } = await import('../../examples/broadcast-server');
+    const chat = await startBroadcastServer({ port: 0, host: '127.0.0.1', input: commands });
+    const run = () => {
+      const input = new PassThrough();
+      const output = new Transcript();
+      const done = runChatClient({ url: chat.wsUrl, input, output: output.stream, terminal: false });
+      return { input, output, done };
+    };
+    try {
+      const ann = run();
+      await ann.output.waitFor('* you are guest-1 in #lobby; online: guest-1');
+      const bob = run();
+      await bob.output.waitFor('* you are guest-2 in #lobby; online: guest-1, guest-2');
+      await ann.output.waitFor('* guest-2 joined #lobby');
+      ann.input.write('call me Ann\n');
+      await bob.output.waitFor('* guest-1 is now Ann');
+      bob.input.write('join games\n');
+      await bob.output.waitFor('* you are now in #games; online: guest-2');
+      await bob.output.waitFor('* guest-2 joined #games');
+      await ann.output.waitFor('* guest-2 left #lobby');
+      ann.input.write('join games\n');
+      await ann.output.waitFor('* you are now in #games; online: guest-2, Ann');
+      await bob.output.waitFor('* Ann joined #games');
+      bob.input.write('hi Ann\n');
+      await ann.output.waitFor('guest-2: hi Ann');
+      for (const client of [ann, bob]) client.input.write('exit\n');
+      await expect(Promise.all([ann.done, bob.done])).resolves.toEqual([0, 0]);
+    } finally {
+      await chat.close();
+      commands.end();
+    }
+  });
+});
+
 describe('the example servers run as programs (docs/how-to/graceful-shutdown.md, "On signals")', () => {
   const children: ChildProcess[] = [];
   afterEach(() => {

@@ -1264,4 +1264,30 @@ describe('connection details', () => {
     conn.track({ connectionClosed: (c) => late.push(c) });
     expect(late).toEqual([conn]);
   });
+
+  it.each([
+    ['the peer closes', (ws: { close(code: number): void; terminate(): void }) => ws.close(1000)],
+    ['the peer drops (1006)', (ws: { close(code: number): void; terminate(): void }) => ws.terminate()],
+  ])('issue 12: when messages$ emits its close (%s), the connection has already left every live set', async (_how, end) => {
+    const s = await res.server({});
+    const ws = await res.client(s.url);
+    const conn = await s.nextConnection();
+    const seen: string[] = [];
+    // The docs' join/lines/leave pattern: the leave notice is built when the close arrives, so it
+    // must not list the leaver, and a broadcast made then must not count it.
+    const done = firstValueFrom(
+      conn.messages$.pipe(
+        map((m) => {
+          if (m.type === 'close') {
+            seen.push(`close: state ${conn.state}, server ${s.server.connections.has(conn)}, route ${s.route.connections.has(conn)}, broadcast ${s.route.broadcast('left')}`);
+          }
+          return m;
+        }),
+        toArray(),
+      ),
+    );
+    end(ws);
+    await done;
+    expect(seen).toEqual(['close: state closed, server false, route false, broadcast 0']);
+  });
 });

@@ -114,6 +114,34 @@ describe('WebSocketServer: routes by host and path', () => {
     }
   });
 
+  it('a route path with parameters: their decoded values are request.params, in the accept hook and on the connection', async () => {
+    const hooked: UpgradeRequest[] = [];
+    const { server, routes, port } = await listen([
+      { path: '/room/lobby' },
+      { path: '/room/:name', accept: (request) => void hooked.push(request) },
+      // No accept hook: the request is kept as its head's text until read, params included.
+      { path: '/doc/:id/:rev' },
+    ]);
+    const opened: Connection[] = [];
+    server.connections$.subscribe((c) => opened.push(c));
+    await wsClient(`ws://127.0.0.1:${port}/room/caf%C3%A9?x=1`);
+    await wsClient(`ws://127.0.0.1:${port}/room/lobby`);
+    await wsClient(`ws://127.0.0.1:${port}/doc/42/7`);
+    expect(hooked.map((r) => ({ ...r.params }))).toEqual([{ name: 'café' }]);
+    expect(opened.map((c) => ({ ...c.request.params }))).toEqual([{ name: 'café' }, {}, { id: '42', rev: '7' }]);
+    expect(opened[0]!.request).toMatchObject({ path: '/room/caf%C3%A9', query: 'x=1' });
+    // The exact path won over the pattern.
+    expect(routes[0]!.connections.has(opened[1]!)).toBe(true);
+  });
+
+  it('malformed percent-encoding in a path parameter → 400, and no connection', async () => {
+    const { server, port } = await listen([{ path: '/room/:name' }, { path: '/', defaultPath: true }]);
+    const peer = await raw(port);
+    const response = await peer.upgrade('/room/%E2%82');
+    expect(response.status).toBe(400);
+    expect(server.connections.size).toBe(0);
+  });
+
   it('connections$ is hot per route and merged on the server; the live set follows open/close', async () => {
     const { server, routes, port } = await listen([{ path: '/a' }, { path: '/b' }]);
     const [a, b] = routes;

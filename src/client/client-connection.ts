@@ -20,6 +20,8 @@ export class ClientConnection<TData = unknown> extends Connection<TData> {
     return this.localCode;
   }
 
+  /** As `Connection.close`, and records `code` as `localCloseCode` when this call starts the
+   *  close. */
   override close(code: number = CloseCode.Normal, reason = ''): ReturnType<Connection<TData>['close']> {
     const wasOpen = this.state === 'open';
     const result = super.close(code, reason); // throws UsageError for a bad code or reason
@@ -27,6 +29,8 @@ export class ClientConnection<TData = unknown> extends Connection<TData> {
     return result;
   }
 
+  /** As `Connection.fail`, and records `code` as `localCloseCode` when this call starts the
+   *  close. */
   override fail(code: number, reason = ''): void {
     const wasOpen = this.state === 'open';
     super.fail(code, reason); // throws UsageError for a bad code or reason
@@ -45,6 +49,8 @@ export class ClientConnection<TData = unknown> extends Connection<TData> {
     super.sinkComplete();
   }
 
+  /** As `Connection.terminate`, and records 1006 as `localCloseCode` when the connection was
+   *  still open. */
   override terminate(): void {
     this.markLocal(CloseCode.Abnormal);
     super.terminate();

@@ -16,9 +16,10 @@ import { reconnect, type ReconnectOptions } from './reconnect';
  */
 export type ReconnectingClientState = 'connecting' | 'open' | 'reconnecting' | 'closed';
 
-/** Settings of a ReconnectingClient, besides the `connect()` options. */
+/** Settings of a ReconnectingClient, besides the `connect()` options. Checked by the
+ *  constructor: an unknown key or a value out of range throws a UsageError. */
 export interface ReconnectingClientSettings {
-  /** Backoff and classification, as for the `reconnect` operator. */
+  /** Backoff and classification, as for the `reconnect` operator. Default: its defaults. */
   reconnect: Partial<ReconnectOptions> | undefined;
   /**
    * What `send()` does while no connection is open. 'queue' (default): keep the message in a
@@ -50,8 +51,16 @@ const SETTING_RULES: OptionRules<ReconnectingClientSettings> = {
   queueLimitBytes: { kind: 'int', min: 0, max: Number.MAX_SAFE_INTEGER },
 };
 
-/** Why a message given to `send()` was not sent (reported on `errors$`). */
+/** Why a message given to `send()` was not sent (reported on `errors$`): `code` is
+ *  `'not_connected'` (no connection and `whileDisconnected: 'fail'`), `'queue_full'`, or
+ *  `'client_closed'` (after `close()`, or queued messages discarded by it). */
 export class MessageDroppedError extends RxwsError {
+  /**
+   * Made by ReconnectingClient; exported for `instanceof`.
+   * @param code - why it was dropped
+   * @param message - the human-readable message
+   * @param count - how many messages it covers
+   */
   constructor(
     code: 'not_connected' | 'queue_full' | 'client_closed',
     message: string,
@@ -81,28 +90,32 @@ interface Queued {
  *   in `failure`). It is the only stream that errors: the others complete.
  * - `send()` / `sink`: while a connection is open, straight to it; otherwise queued (bounded in
  *   messages and bytes, flushed in order when the next connection opens) or dropped at once,
- *   per `whileDisconnected`. Nothing is ever buffered without bound (RELIABILITY 50). Messages
+ *   per `whileDisconnected`. Nothing is ever buffered without bound. Messages
  *   sent while a connection is open but already dead (not yet detected) are lost with it:
  *   delivery is at most once. Messages sent from a `connection$` subscriber (a login, say) go
  *   out before the queued ones.
  * - `close()` stops reconnecting, discards the queue and closes the open connection.
  *
  * Each connection has its own heartbeat (the `heartbeat` option); it stops with its connection,
- * so none survives a reconnect (RELIABILITY 45).
+ * so none survives a reconnect.
  */
 export class ReconnectingClient {
-  /** The state (see ReconnectingClientState); replays the current one, emits only changes, and
-   *  completes after 'closed'. Never errors. */
+  /** The client's state: 'connecting', 'open', 'reconnecting', then 'closed' (see
+   *  ReconnectingClientState). Replays the current state to each new subscriber, emits only
+   *  changes, and completes after 'closed'. Never errors. */
   readonly state$: Observable<ReconnectingClientState>;
-  /** Each connection as it opens; replays the open one. Completes when the client ends, whether
-   *  by `close()` or because reconnecting stopped (then see `failure`); never errors, so a
-   *  subscriber without an error callback is safe. */
+  /** Each connection as it opens, e.g. to send a login first or to watch its `closed$`; replays
+   *  the open one. Completes when the client ends, whether by `close()` or because reconnecting
+   *  stopped (then see `failure`); never errors, so a subscriber without an error callback is
+   *  safe. */
   readonly connection$: Observable<Connection<any>>;
-  /** The text and binary messages of every connection, as one stream. Completes after
-   *  `close()`; errors with the typed cause when reconnecting stops on its own (a refusal such
-   *  as 401, a fatal close code, `maxAttempts` used up), also for late subscribers. */
+  /** The text and binary messages of every connection, as one stream (pongs and each
+   *  connection's close event are left out). Completes after `close()`; errors with the typed
+   *  cause when reconnecting stops on its own (a refusal such as 401, a fatal close code,
+   *  `maxAttempts` used up), also for late subscribers. */
   readonly messages$: Observable<DataMessage>;
-  /** Dropped sends, and each connection's own reports (see `Connection.errors$`). Hot. */
+  /** Dropped sends (`MessageDroppedError`), and each connection's own reports (see
+   *  `Connection.errors$`). Hot; completes when the client has ended. */
   readonly errors$: Observable<RxwsError>;
   /** `next` sends (as `send()`); `complete` closes with 1000; `error` closes with the error's
    *  `closeCode` if it may be sent, else 1011. */
@@ -125,6 +138,8 @@ export class ReconnectingClient {
   private readonly endedPromise = new Promise<void>((resolve) => (this.resolveEnded = resolve));
 
   /**
+   * Starts connecting at once, and keeps reconnecting until `close()` or an outcome that is not
+   * retried. Bad options throw a UsageError at once.
    * @param target where to connect (with `connect()` and the client options in `options`), or
    *   any Observable of connections that completes when its connection closes (then `options`
    *   may hold only the settings of this class).
@@ -185,6 +200,7 @@ export class ReconnectingClient {
     });
   }
 
+  /** The current state (the last value of `state$`). */
   get state(): ReconnectingClientState {
     return this.stateSubject.value;
   }
@@ -198,12 +214,12 @@ export class ReconnectingClient {
     return this.failureCause;
   }
 
-  /** The open connection, if any. */
+  /** The open connection, or undefined while connecting, reconnecting and after close. */
   get connection(): Connection<any> | undefined {
     return this.current;
   }
 
-  /** Messages waiting for the next connection. */
+  /** How many messages wait in the queue for the next connection. */
   get queuedCount(): number {
     return this.queue.length;
   }

@@ -574,7 +574,7 @@ export class ProtocolConnection implements FrameHandler {
   /**
    * Decompressed bytes of the current message, in order. Returns false when decompression must
    * stop: the message crossed `maxMessageBytes` (1009, checked chunk by chunk, so a small
-   * "bomb" never inflates much past the limit: RELIABILITY 30), its text is not UTF-8 (1007),
+   * "bomb" never inflates much past the limit), its text is not UTF-8 (1007),
    * or the connection is no longer reading.
    */
   inflateData(chunk: Uint8Array): boolean {
@@ -943,7 +943,7 @@ export class ProtocolConnection implements FrameHandler {
       ? writeMaskedFrameHeader(out, at, opcode, fin, false, len, this.maskSource)
       : writeFrameHeader(out, at, opcode, fin, false, len);
     // A codec whose byteLength and encodeInto disagree would leave uninitialised bytes of a
-    // pooled buffer on the wire (RELIABILITY.md 38).
+    // pooled buffer on the wire: an information leak to the peer.
     if (codec.encodeInto(text, out, p) !== len) throw new Error('text codec byteLength and encodeInto disagree');
     if (masked) applyMask(out, p, p + len, out, p - 4, 0);
     this.endFrame(out, size, true);

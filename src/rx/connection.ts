@@ -1,4 +1,4 @@
-import type { Observable } from 'rxjs';
+import type { Observable, Subscription } from 'rxjs';
 import { TimeoutError, UsageError, type ProtocolError, type RxwsError } from '../errors';
 import { Opcode } from '../protocol/opcode';
 import { SocketTransport, type TransportOptions } from '../transport/socket-transport';
@@ -22,7 +22,9 @@ export type { ConnectionTracker, WaitOptions } from './reactive-connection';
 
 /** Options for `Connection.send`. */
 export interface SendOptions {
-  /** Split the message into frames of at most this many payload bytes (RFC 6455 §5.4). */
+  /** Split the message into frames of at most this many payload bytes (RFC 6455 §5.4), e.g. to
+   *  let pings through during a large message. Must be a positive integer (else a UsageError).
+   *  Default: one frame. */
   fragmentBytes?: number;
 }
 
@@ -30,10 +32,11 @@ export interface SendOptions {
 export interface PingResult {
   /** The pong's payload (equal to what we sent). */
   data: Uint8Array;
+  /** Milliseconds from sending the ping to receiving its pong. */
   rttMs: number;
 }
 
-/** Everything a Connection is made from; built by the server and the client, not by users. */
+/** @internal Everything a Connection is made from; built by the server and the client, not by users. */
 export interface ConnectionInit<TData> {
   socket: Socket;
   role: 'server' | 'client';
@@ -68,13 +71,15 @@ interface PendingPing {
  * reading goes on to complete the handshake: see `pause()`).
  */
 export class Connection<TData = unknown> extends ReactiveConnection<TData> implements TransportListener {
-  /** The handshake as this side saw it (on the client: the request it sent). */
+  /** The opening handshake request as this side saw it: path, query, headers, origin, offered
+   *  subprotocols (on the client: the request it sent). */
   get request(): UpgradeRequest {
     const request = this.upgradeRequest;
     return request instanceof KeptUpgradeRequest ? (this.upgradeRequest = request.restore()) : request;
   }
 
-  /** On the client: the server's 101 response. Undefined on the server. */
+  /** On the client: the server's 101 response (status, headers, subprotocol). Undefined on the
+   *  server. */
   readonly response: UpgradeResponse | undefined;
 
   /** @internal */
@@ -92,7 +97,15 @@ export class Connection<TData = unknown> extends ReactiveConnection<TData> imple
   private pausedForStreams = false;
   /** Messages received as streams; made on first need, with the streamThresholdBytes option. */
   private streamReceiver: StreamedMessageReceiver | undefined;
+  /**
+   * @internal The topics this connection is a member of (server side), by name, each with the
+   * membership's Subscription. Kept and changed by the server's topics, which leave them all when
+   * the connection closes, before its `close` message; undefined while there are none (most
+   * connections).
+   */
+  memberships: Map<string, Subscription> | undefined;
 
+  /** @internal Connections are made by the server and by `connect()`, not by users. */
   constructor(init: ConnectionInit<TData>) {
     super(init.options, init.protocol, init.data);
     this.upgradeRequest = init.request;
@@ -125,15 +138,26 @@ export class Connection<TData = unknown> extends ReactiveConnection<TData> imple
     return this.transport.deflate;
   }
 
-  /** The peer's IP address, as the socket reported it when the connection opened. */
+  /** The names of the topics this connection is a member of (`server.topic(name).join(conn)`);
+   *  empty on the client, and once the connection has closed. A new Set on every read. */
+  get topics(): ReadonlySet<string> {
+    return new Set(this.memberships?.keys());
+  }
+
+  /** The peer's IP address, as the socket reported it when the connection opened (on the
+   *  server, the client's), or undefined if the socket had none. */
   get remoteAddress(): string | undefined {
     return this.upgradeRequest.remoteAddress;
   }
 
   /**
-   * Sends one message; resolves when its bytes have been handed to the kernel. Sending on a
-   * connection that is closing or closed is a usage error and throws at once. With
-   * `fragmentBytes`, the message goes out in frames of at most that many payload bytes.
+   * Sends one message: a string as text, bytes (any ArrayBufferView or ArrayBuffer) as binary;
+   * with `fragmentBytes`, in frames of at most that many payload bytes. Resolves when its bytes
+   * have been handed to the kernel, or when the connection closes before that (resolving is no
+   * proof of delivery). Sending on a connection that is not 'open' throws a UsageError at once.
+   * When `bufferedAmount` is past `maxBufferedBytes` the message is not sent and the promise
+   * rejects (code `'backpressure_drop'`); with `backpressure: 'close'` the connection also
+   * closes with 1008.
    */
   override send(message: OutgoingMessage, options?: SendOptions): Promise<void> {
     return this.sendNow(message, options?.fragmentBytes);
@@ -200,7 +224,12 @@ export class Connection<TData = unknown> extends ReactiveConnection<TData> imple
     return this.streamedMessages().messages$;
   }
 
-  /** Pings the peer; resolves with the matching pong and the round-trip time. */
+  /**
+   * Pings the peer (RFC 6455 §5.5.2) and resolves with the matching pong's payload and the
+   * round-trip time. A payload over 125 bytes, or a connection that is not 'open', throws a
+   * UsageError at once. Rejects with TimeoutError after `timeoutMs`, or ConnectionClosedError if
+   * the connection closes first.
+   */
   ping(payload: string | Uint8Array = EMPTY, options: WaitOptions = {}): Promise<PingResult> {
     this.assertOpen();
     const bytes = typeof payload === 'string' ? Buffer.from(payload, 'utf8') : payload;
@@ -220,12 +249,15 @@ export class Connection<TData = unknown> extends ReactiveConnection<TData> imple
     });
   }
 
-  /** Destroys the socket at once, without a closing handshake (reported as 1006). */
+  /** Destroys the socket at once, without a closing handshake: `messages$` ends with a `close`
+   *  message with code 1006. For a peer that must not hold resources any longer. */
   terminate(): void {
     this.transport.terminate();
   }
 
-  /** Fails the connection from our side with a code (1008 policy, 1011 internal error...). */
+  /** Fails the connection from our side (RFC 6455 §7.1.7): sends a close frame with `code` (1008
+   *  policy violation, 1011 internal error...) and closes the socket without waiting for the
+   *  peer's answer. Does nothing once the connection is closing. */
   fail(code: number, reason = ''): void {
     if (this.transport.protocol.state === 'open') {
       this.transport.protocol.fail(code, reason);
@@ -234,7 +266,8 @@ export class Connection<TData = unknown> extends ReactiveConnection<TData> imple
   }
 
   /**
-   * Stops reading from the socket (TCP backpressure) until `resume()`.
+   * Stops reading from the socket until `resume()`: no more messages arrive, and TCP holds the
+   * peer back once the buffers fill. For a subscriber that cannot keep up (see `pacedConcatMap`).
    *
    * Once our close frame has gone out (`close()`, `sink.complete()`, `sink.error()`), reading
    * goes on regardless, to find the peer's close frame: while paused, the messages read meanwhile
@@ -248,8 +281,9 @@ export class Connection<TData = unknown> extends ReactiveConnection<TData> imple
     else this.transport.pause();
   }
 
-  /** Reads from the socket again after `pause()` (unless the backlog is still full), delivering
-   *  first whatever waited meanwhile. */
+  /** Reads again after `pause()`, delivering first whatever waited meanwhile. Reading may still
+   *  wait while the backlog is full (nobody is subscribed to `messages$`). Does nothing when not
+   *  paused. */
   resume(): void {
     if (!this.pausedByUser) return;
     this.pausedByUser = false;
@@ -296,8 +330,15 @@ export class Connection<TData = unknown> extends ReactiveConnection<TData> imple
     this.resumeIfFree();
   }
 
-  /** Sends a frame encoded once for many receivers (broadcast), or keeps this connection's
-   *  place for a shared frame still being compressed. Returns false if it was dropped. */
+  /** @internal True while outgoing bytes are over `maxBufferedBytes`: the next message would meet
+   *  the backpressure policy. Lets a broadcast serve everyone else before any policy runs. */
+  get overBufferCap(): boolean {
+    return this.transport.bufferedAmount > this.limits.maxBufferedBytes;
+  }
+
+  /** @internal Sends a frame encoded once for many receivers (broadcast), or keeps this
+   *  connection's place for a shared frame still being compressed. Returns false if it was
+   *  dropped. */
   sendEncoded(frame: Uint8Array | SharedFrame): boolean {
     if (this.transport.protocol.state !== 'open' || this.streaming) {
       if (this.state === 'open' && this.streaming) {

@@ -21,10 +21,16 @@ export interface ConnectionLimits {
  */
 export abstract class MessageBacklog {
   /**
-   * Every incoming message: text, binary and pong messages as they arrive, then, last, one
-   * `close` message (code, reason, wasClean), then completion. Hot: a subscriber sees what
-   * arrives after it subscribed, except that messages that arrived while nobody was subscribed
-   * are kept (bounded by `backlogBytes`) and replayed to the first subscriber. It never errors.
+   * Every message from the peer, in order: `{ type: 'text', data: string }`, `{ type: 'binary',
+   * data: Uint8Array }`, `{ type: 'pong', data }` and, last, `{ type: 'close', code, reason,
+   * wasClean }`, after which it completes. It never errors: a peer fault (1002, 1007, 1009...)
+   * or a dropped connection (1006) also ends with a `close` message (pipe
+   * `failOnAbnormalClose()` to get an error instead).
+   *
+   * Hot, with no replay: each subscriber gets the messages that arrive while it is subscribed.
+   * Messages that arrive while nobody is subscribed wait in a backlog of up to `backlogBytes`
+   * for the next subscriber (then reading is paused, so nothing is dropped); after the close,
+   * a new subscriber gets what is left of the backlog and the `close` message.
    */
   readonly messages$: Observable<Message>;
 

@@ -29,27 +29,32 @@ export abstract class MessageSender extends MessageBacklog {
   private streamQueue: Array<() => void> | undefined;
 
   /** Outgoing bytes not yet handed to the network: ours, plus the socket's (Node) or the
-   *  browser's `WebSocket.bufferedAmount`. */
+   *  browser's `WebSocket.bufferedAmount`. When it passes `maxBufferedBytes`, the `backpressure`
+   *  option applies. */
   get bufferedAmount(): number {
     return this.transport.bufferedAmount;
   }
 
-  /** Emits each time the outgoing buffer has drained; completes when the connection closes. */
+  /** Emits each time the outgoing buffer has drained: a moment to send more after
+   *  `bufferedAmount` grew. Hot; completes when the connection closes. */
   get drain$(): Observable<void> {
     return (this.drainSubject ??= new Subject<void>()).asObservable();
   }
 
-  /** Non-fatal reports: dropped sends, protocol errors with their detail. Hot; it does not
-   *  complete on close, so a `sink.next` after close is still reported. */
+  /** Reports that do not throw: sends dropped after close or by the backpressure policy, and
+   *  the peer's protocol errors with their detail (`ProtocolError`). Hot; it does not complete on
+   *  close, so a `sink.next` after close is still reported. */
   get errors$(): Observable<RxwsError> {
     return (this.errorSubject ??= new Subject<RxwsError>()).asObservable();
   }
 
   /**
-   * Sends one message; resolves when its bytes (and everything sent before) have been handed
-   * to the network. Sending on a connection that is closing or closed is a usage error and
-   * throws at once. Past `maxBufferedBytes` the `backpressure` policy applies: with 'drop' the
-   * promise rejects (`backpressure_drop`), with 'close' the connection closes with 1008.
+   * Sends one message: a string as text, bytes (any ArrayBufferView or ArrayBuffer) as binary.
+   * Resolves when its bytes (and everything sent before) have been handed to the network, or
+   * when the connection closes before that (resolving is no proof of delivery). Sending on a
+   * connection that is not 'open' throws a UsageError at once. When `bufferedAmount` is past
+   * `maxBufferedBytes` the message is not sent and the promise rejects (code
+   * `'backpressure_drop'`); with `backpressure: 'close'` the connection also closes with 1008.
    */
   send(message: OutgoingMessage): Promise<void> {
     return this.sendNow(message, undefined);
@@ -111,7 +116,8 @@ export abstract class MessageSender extends MessageBacklog {
     throw new UsageError('unsupported', 'this connection cannot choose how messages are fragmented');
   }
 
-  /** @internal Applies the outbound cap (RELIABILITY 39): false when the message must not be written. */
+  /** @internal Applies the outbound cap (the `backpressure` option): false when the message must
+   *  not be written. */
   protected checkBackpressure(): boolean {
     if (this.transport.bufferedAmount <= this.limits.maxBufferedBytes) return true;
     if (this.limits.backpressure === 'drop') {

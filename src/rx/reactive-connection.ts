@@ -12,13 +12,18 @@ import { sinkErrorCode } from './sink-error-code';
 
 /** Options for the waiting helpers (`ping`, `waitForMessage`). */
 export interface WaitOptions {
-  /** Reject with a TimeoutError after this long. Default: wait until the connection closes. */
+  /** Reject with a TimeoutError after this many milliseconds. Default: wait until the
+   *  connection closes. */
   timeoutMs?: number;
 }
 
 /** @internal Told when a connection closes: the server's and routes' own bookkeeping. */
 export interface ConnectionTracker<C extends ReactiveConnection<any> = ReactiveConnection<any>> {
+  /** The connection has closed and its `close` message is about to be emitted: leave the live
+   *  sets (and topics) now, so whoever reacts to the close no longer finds (or counts) it there. */
   connectionClosed(connection: C): void;
+  /** The `close` message has been delivered to the subscribers of `messages$`. */
+  closeDelivered?(connection: C): void;
 }
 
 /**
@@ -30,9 +35,11 @@ export interface ConnectionTracker<C extends ReactiveConnection<any> = ReactiveC
  * layers below it (`MessageSender`, `MessageBacklog`).
  */
 export abstract class ReactiveConnection<TData = unknown> extends MessageSender {
-  /** The negotiated subprotocol, if any. */
+  /** The subprotocol agreed in the handshake (`Sec-WebSocket-Protocol`), or undefined when none
+   *  was. */
   readonly protocol: string | undefined;
-  /** Per-connection user data, set by the server's accept hook (or by you). */
+  /** Per-connection user data: what the server's accept hook returned as `data` (undefined
+   *  otherwise); yours to read and replace. */
   data: TData;
 
   private closeWaiters: Array<(close: CloseMessage) => void> | undefined;
@@ -45,12 +52,14 @@ export abstract class ReactiveConnection<TData = unknown> extends MessageSender 
     this.data = data;
   }
 
-  /** 'open' until a close frame is sent or received, 'closing' until the connection has closed, then 'closed'. */
+  /** 'open' until a close frame is sent or received, 'closing' until the connection has closed,
+   *  then 'closed'. Sending is allowed only while 'open'. */
   get state(): 'open' | 'closing' | 'closed' {
     return this.closeMessage !== undefined ? 'closed' : this.transport.state === 'open' ? 'open' : 'closing';
   }
 
-  /** Emits the close event once the connection has closed, then completes (replayed to late subscribers). */
+  /** Emits the `close` message (code, reason, wasClean) once the connection has closed, then
+   *  completes; a subscriber that comes later gets it at once. Never errors. */
   get closed$(): Observable<CloseMessage> {
     return new Observable<CloseMessage>((subscriber) => {
       let active = true;
@@ -66,11 +75,19 @@ export abstract class ReactiveConnection<TData = unknown> extends MessageSender 
   }
 
   /**
-   * Resolves with the first message of the given type (or matching the predicate); a filtered
-   * `firstValueFrom` with a timeout. Rejects with TimeoutError, or ConnectionClosedError if the
-   * connection closes first. Messages it skips still reach other subscribers.
+   * Resolves with the first message of the given type (`'text'`, `'binary'`, `'pong'` or
+   * `'close'`), a filtered `firstValueFrom` with a timeout. Rejects with TimeoutError after
+   * `timeoutMs`, or ConnectionClosedError if the connection closes first. It subscribes to
+   * `messages$`, so it takes messages from the backlog; those it skips still reach other
+   * subscribers.
    */
   waitForMessage<T extends MessageType>(type: T, options?: WaitOptions): Promise<Extract<Message, { type: T }>>;
+  /**
+   * Resolves with the first message for which `predicate` returns true. Rejects with
+   * TimeoutError after `timeoutMs`, or ConnectionClosedError if the connection closes first
+   * (unless the predicate accepts the `close` message). Messages it skips still reach other
+   * subscribers.
+   */
   waitForMessage(predicate: (message: Message) => boolean, options?: WaitOptions): Promise<Message>;
   waitForMessage(which: MessageType | ((message: Message) => boolean), options: WaitOptions = {}): Promise<Message> {
     const matches = typeof which === 'function' ? which : (message: Message) => message.type === which;
@@ -90,8 +107,11 @@ export abstract class ReactiveConnection<TData = unknown> extends MessageSender 
   }
 
   /**
-   * Starts the closing handshake (RFC 6455 §7.1.2) and resolves with the close event once the
-   * connection has closed. Invalid codes or a reason over 123 bytes throw a UsageError.
+   * Starts the closing handshake (RFC 6455 §7.1.2) with `code` (default 1000) and `reason`, and
+   * resolves with the `close` message once the connection has closed (after the peer's answer,
+   * or `closeTimeoutMs` later with 1006). A code that may not be sent (only 1000-1003, 1007-1014
+   * and 3000-4999 may) or a reason over 123 UTF-8 bytes throws a UsageError. On a connection
+   * already closing or closed it sends nothing and resolves when it has closed.
    *
    * Until the peer's close frame arrives, the messages it sent before it saw ours still reach
    * `messages$` (so nothing it sent before the close is lost); sending is over, so answer them
@@ -124,8 +144,10 @@ export abstract class ReactiveConnection<TData = unknown> extends MessageSender 
    *  waiter array per connection: the server's bookkeeping is memory every idle connection pays. */
   track(tracker: ConnectionTracker<this>): void {
     if (this.tracker !== undefined) throw new UsageError('already_tracked', 'a connection has one tracker');
-    if (this.closeMessage !== undefined) tracker.connectionClosed(this);
-    else this.tracker = tracker;
+    if (this.closeMessage !== undefined) {
+      tracker.connectionClosed(this);
+      tracker.closeDelivered?.(this);
+    } else this.tracker = tracker;
   }
 
   /** @internal Called by the transport, once, last. */
@@ -138,10 +160,13 @@ export abstract class ReactiveConnection<TData = unknown> extends MessageSender 
       const count = this.discardedAfterClose;
       this.report(new RxwsError('discarded_after_close', `${count} message(s) that arrived after our close frame were discarded: reading was paused and the backlog was full`));
     }
-    this.endMessages(close);
+    // The live sets and topics let go before anyone sees the close: a leave notice built from the
+    // close must not list the leaver, nor a broadcast made then count it.
     const tracker = this.tracker;
     this.tracker = undefined;
     if (tracker !== undefined) tracker.connectionClosed(this);
+    this.endMessages(close);
+    tracker?.closeDelivered?.(this);
     const waiters = this.closeWaiters;
     this.closeWaiters = undefined;
     if (waiters !== undefined) waiters.forEach((w) => w(close));

@@ -5,15 +5,22 @@ import type { ConnectionOptions } from '../rx/connection-options';
 import type { OutgoingMessage } from '../rx/message';
 import type { AcceptHook } from './accept';
 import { BroadcastFrames } from './broadcast-frames';
+import { deliverFrames } from './deliver-frames';
+import type { PublishOptions } from './topic';
 import type { RouteKey } from './router';
 
 /** A route: where it sits in the host/path table, how it accepts, and its connection settings. */
 export interface RouteOptions<TData = unknown> extends RouteKey, Partial<ConnectionOptions> {
-  /** Decides each handshake: accept (with extra headers, subprotocol, data) or reject. */
+  /** Decides each handshake: accept (with extra headers, subprotocol, data) or reject with an
+   *  HTTP status. A hook that throws or rejects answers 500 and is reported on `server.errors$`.
+   *  Default: accept every request. */
   accept?: AcceptHook<TData>;
-  /** Subprotocols this route speaks; the first one the client offered that is listed here is chosen. */
+  /** Subprotocols this route speaks; the first one the client offered that is listed here is
+   *  chosen (an accept hook may choose another offered one). Default: none is chosen. */
   protocols?: readonly string[];
-  /** Allowed Origin header values, or a test; others get 403 (RELIABILITY 22). Default: any origin. */
+  /** Allowed Origin header values, or a test; others get 403 before any accept hook runs (a
+   *  browser always sends Origin: this is the defence against cross-site WebSocket hijacking).
+   *  Default: any origin. */
   allowOrigins?: readonly string[] | ((origin: string | undefined) => boolean);
   /** Open connections allowed on this route; the next handshake gets 503. Default: no cap. */
   maxConnections?: number;
@@ -36,10 +43,14 @@ export interface RouteOptions<TData = unknown> extends RouteKey, Partial<Connect
 }
 
 /**
- * One route of a server. `connections$` is hot: it emits each connection once its handshake
- * succeeded. `connections` is the live set of open connections, kept by the library.
+ * One route of a server, made by `server.route()`. `connections$` is hot: it emits each
+ * connection once its handshake succeeded. `connections` is the live set of open connections,
+ * kept by the library. `broadcast` sends one message to all of them.
  */
 export class Route<TData = unknown> {
+  /** Each connection of this route, once its handshake succeeded (after `handle` has run).
+   *  Hot, with no replay: a late subscriber sees only later connections (`connections` has the
+   *  open ones). Completes when the server has closed. */
   readonly connections$: Observable<Connection<TData>>;
   private readonly subject = new Subject<Connection<TData>>();
   private readonly live = new Set<Connection<TData>>();
@@ -49,7 +60,9 @@ export class Route<TData = unknown> {
   private finishing: Set<Subscription> | undefined;
   private finishedWaiters: Array<() => void> | undefined;
 
+  /** @internal Routes are made by `server.route()`. */
   constructor(
+    /** The options this route was made with, as given to `server.route()`. */
     readonly options: Readonly<RouteOptions<TData>>,
     /** Connection settings after merging the server's defaults with this route's overrides. */
     readonly connectionOptions: Readonly<ConnectionOptions>,
@@ -65,26 +78,26 @@ export class Route<TData = unknown> {
     return this.live;
   }
 
-  /** True when a cap is set and reached. */
+  /** True when `maxConnections` is set and reached: the next handshake gets 503. */
   get full(): boolean {
     return this.options.maxConnections !== undefined && this.live.size >= this.options.maxConnections;
   }
 
   /**
-   * Sends one message to every open connection of the route. The frame is encoded once and the
-   * same bytes are written to every socket, each under its own backpressure policy; with
-   * permessage-deflate, compressed once per distinct compressor setting (BroadcastFrames).
-   * Returns how many connections it was written to. Bound, so `subscribe(route.broadcast)` works.
+   * Sends one message to every open connection of the route but `options.except`. The frame is
+   * encoded once and the same bytes are written to every socket, each under its own backpressure
+   * policy (applied after everyone else was served); with permessage-deflate, compressed once per
+   * distinct compressor setting. Returns how many connections it was written to (a connection
+   * over its `maxBufferedBytes` meets its backpressure policy, reported on its `errors$`). Never
+   * throws for a closed connection. Bound, so `subscribe(route.broadcast)` works. For groups
+   * within a route, see `server.topic`.
    */
-  readonly broadcast = (message: OutgoingMessage): number => {
+  readonly broadcast = (message: OutgoingMessage, options?: PublishOptions): number => {
     if (this.live.size === 0) return 0;
-    const frames = new BroadcastFrames(message);
-    let sent = 0;
-    for (const connection of this.live) if (connection.sendEncoded(frames.for(connection))) sent++;
-    return sent;
+    return deliverFrames(this.live, new BroadcastFrames(message), options?.except, undefined);
   };
 
-  /** Called by the server when a handshake on this route succeeded. */
+  /** @internal Called by the server when a handshake on this route succeeded. */
   add(connection: Connection<TData>): void {
     this.live.add(connection);
     // The route itself is told of the close (connectionClosed): no closure per connection.
@@ -94,10 +107,15 @@ export class Route<TData = unknown> {
     this.subject.next(connection);
   }
 
-  /** @internal Called by the connection once it has closed. */
+  /** @internal Called by the connection once it has closed, before its `close` message. */
   connectionClosed(connection: Connection<TData>): void {
     this.untrack(connection);
     this.live.delete(connection);
+  }
+
+  /** @internal Called by the connection once its `close` message was delivered: what `handle`
+   *  returned saw it too, and is let go now. */
+  closeDelivered(connection: Connection<TData>): void {
     const handling = this.handling?.get(connection);
     if (handling !== undefined) {
       this.handling!.delete(connection);
@@ -111,7 +129,7 @@ export class Route<TData = unknown> {
     return new Promise((resolve) => (this.finishedWaiters ??= []).push(resolve));
   }
 
-  /** Completes `connections$` (server shutdown). */
+  /** @internal Completes `connections$` (server shutdown). */
   complete(): void {
     this.subject.complete();
   }
@@ -186,9 +204,15 @@ function describe(value: unknown): string {
   return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
 }
 
-/** A route's `handle` threw or its Observable errored; the connection was closed with 1011. */
+/** A route's `handle` threw or its Observable errored; the connection was closed with 1011.
+ *  Reported on `server.errors$`; `code` is `'handler_error'`. */
 export class HandlerError extends RxwsError {
-  constructor(override readonly cause: unknown) {
+  /** Made by the route; exported for `instanceof`.
+   *  @param cause - what `handle` threw or its Observable errored with */
+  constructor(
+    /** What `handle` threw, or its Observable errored with. */
+    override readonly cause: unknown,
+  ) {
     super('handler_error', 'a connection handler failed; the connection was closed with 1011');
   }
 }

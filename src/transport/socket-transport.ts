@@ -15,7 +15,8 @@ export interface TransportOptions extends ProtocolLimits {
   role: Role;
   closeTimeoutMs: number;
   autoPong: boolean;
-  /** Outbound bytes past which pongs are coalesced instead of queued (RELIABILITY 41). */
+  /** Outbound bytes past which pongs are coalesced instead of queued, so a ping flood cannot
+   *  grow our output without bound. */
   maxBufferedBytes: number;
   heartbeat: HeartbeatOptions | undefined;
   /** permessage-deflate as negotiated in the handshake (RFC 7692), with our zlib settings. */
@@ -142,7 +143,7 @@ export class SocketTransport implements Transport, ProtocolEvents, InflateSink {
 
   /** Bytes waiting in our batch plus bytes Node has not yet handed to the kernel. */
   get bufferedAmount(): number {
-    // Messages waiting for compression count too, so backpressure sees them (RELIABILITY 39).
+    // Messages waiting for compression count too, so backpressure sees them.
     return this.pendingBytes + this.socket.writableLength + this.protocol.queuedOutputBytes;
   }
 
@@ -286,12 +287,12 @@ export class SocketTransport implements Transport, ProtocolEvents, InflateSink {
   }
 
   onPing(payload: Uint8Array): void {
-    // Data and pings are signs of life; pongs count only when they answer our ping (R44).
+    // Data and pings are signs of life; pongs count only when they answer our ping.
     if (this.heartbeat !== undefined) this.heartbeat.traffic();
     if (!this.options.autoPong || this.protocol.state !== 'open') return;
     if (this.bufferedAmount > this.options.maxBufferedBytes) {
       // RFC 6455 §5.5.3 allows answering only the most recent ping: hold one until the peer
-      // reads again, so a ping flood against a peer that does not read stays bounded (R41).
+      // reads again, so a ping flood against a peer that does not read stays bounded.
       this.heldPong = payload;
       return;
     }

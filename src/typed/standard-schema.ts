@@ -51,6 +51,7 @@ export type StandardSchemaV1Result<Output> = StandardSchemaV1Success<Output> | S
 
 /** A successful check: `value` is the schema's output (defaults applied, transforms run). */
 export interface StandardSchemaV1Success<Output> {
+  /** The checked value, as the schema outputs it. */
   readonly value: Output;
   /** Absent on success: a result with `issues` is a failure. */
   readonly issues?: undefined;
@@ -58,6 +59,7 @@ export interface StandardSchemaV1Success<Output> {
 
 /** A failed check. */
 export interface StandardSchemaV1Failure {
+  /** What was wrong, at least one issue. */
   readonly issues: ReadonlyArray<StandardSchemaV1Issue>;
 }
 
@@ -71,6 +73,7 @@ export interface StandardSchemaV1Issue {
 
 /** A path element given as an object. */
 export interface StandardSchemaV1PathSegment {
+  /** The key (property name or array index) this segment stands for. */
   readonly key: PropertyKey;
 }
 

@@ -7,6 +7,8 @@ import type { StandardSchemaV1Issue } from './standard-schema';
  * `sink.next` and `reply` report it on the typed connection's `errors$`.
  */
 export class InvalidOutgoingError extends UsageError {
+  /** Made by the typed connection's send side; exported for `instanceof`.
+   *  @param issues - what the schema found wrong */
   constructor(
     /** What the schema found wrong, as the schema library reported it. */
     readonly issues: ReadonlyArray<StandardSchemaV1Issue>,
@@ -21,7 +23,12 @@ export class InvalidOutgoingError extends UsageError {
  * `errors$` (the handler's error is the `cause`).
  */
 export class RequestHandlerError extends RxwsError {
-  constructor(override readonly cause: unknown) {
+  /** Made by `serveRequests`; exported for `instanceof`.
+   *  @param cause - what the handler threw or rejected with */
+  constructor(
+    /** What the handler threw or rejected with. */
+    override readonly cause: unknown,
+  ) {
     super('request_handler_error', 'a request handler failed; the connection was closed with 1011');
   }
 }
