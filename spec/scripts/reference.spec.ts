@@ -36,7 +36,7 @@ describe('the shipped declarations and docs/reference.md', () => {
       'function jsonMessages<T>(onError?: (error: DecodeError) => void): OperatorFunction<Message, T>',
     ]);
     expect(main.items.find((item) => item.name === 'Route')!.members.find((m) => m.name === 'broadcast')!.signatures).toEqual([
-      'readonly broadcast: (message: OutgoingMessage) => number',
+      'readonly broadcast: (message: OutgoingMessage, options?: PublishOptions) => number',
     ]);
   });
 

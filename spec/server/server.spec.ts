@@ -893,6 +893,9 @@ describe('WebSocketServer: graceful close (R46)', () => {
     const { server, port } = await listen([
       {
         path: '/',
+        // The handle may take its time: 1 ms per message is several seconds for the thousands
+        // sent, and more on a loaded machine. The cap on finishing is not what this test is about.
+        closeTimeoutMs: 60_000,
         handle: (c: Connection) =>
           c.messages$.pipe(
             ofText(),

@@ -6,6 +6,8 @@ import type { OutgoingMessage } from '../rx/message';
 import { toBytes } from '../rx/to-bytes';
 import { compressShared, type SharedFrame } from '../transport/deflate-codec';
 
+const EMPTY = new Uint8Array(0);
+
 /**
  * The frames of one broadcast, each made at most once: the plain frame for connections without
  * compression (or below their threshold), and one compressed frame per distinct compressor
@@ -15,10 +17,25 @@ import { compressShared, type SharedFrame } from '../transport/deflate-codec';
  * afresh (see docs/compression.md for the trade-off).
  */
 export class BroadcastFrames {
-  private readonly opcode: number;
-  private readonly bytes: Uint8Array;
+  private opcode: number;
+  private bytes: Uint8Array;
+  /** False while `bytes` is a view someone else may reuse (a bus message): copied before compressing. */
+  private owned = true;
   private plain: Uint8Array | undefined;
   private shared: Map<string, SharedFrame> | undefined;
+
+  /**
+   * The frames of a message that arrives already encoded (UTF-8 for text, as a bus carries it):
+   * no decoding and encoding again. `bytes` need only stay valid until the last `for` call that
+   * is made synchronously; it is copied if a compressed frame is wanted (made later).
+   */
+  static ofPayload(binary: boolean, bytes: Uint8Array): BroadcastFrames {
+    const frames = new BroadcastFrames(EMPTY);
+    frames.opcode = binary ? Opcode.Binary : Opcode.Text;
+    frames.bytes = bytes;
+    frames.owned = false;
+    return frames;
+  }
 
   constructor(message: OutgoingMessage) {
     if (typeof message === 'string') {
@@ -37,6 +54,10 @@ export class BroadcastFrames {
   for(connection: Connection<any>): Uint8Array | SharedFrame {
     const codec = connection.deflateCodec;
     if (codec !== undefined && codec.shouldCompress(this.bytes.length)) {
+      if (!this.owned) {
+        this.bytes = Uint8Array.prototype.slice.call(this.bytes);
+        this.owned = true;
+      }
       const key = codec.sharedKey!;
       const shared = (this.shared ??= new Map());
       let frame = shared.get(key);
