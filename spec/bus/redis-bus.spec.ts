@@ -113,6 +113,8 @@ describe('redisBus', () => {
     const two = collect();
     await a.subscribe('t:u', one.listener);
     await a.subscribe('t:u', two.listener);
+    // Subscribing waits for the subscriber connection only; publishing needs the other one.
+    await ready(a);
     a.unsubscribe('t:u', one.listener);
     expect(await a.publishCounted('t:u', Buffer.from('1'))).toBe(1);
     await until(() => two.messages.length === 1);
