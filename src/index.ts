@@ -54,6 +54,7 @@ export {
   TimeoutError,
   HandshakeError,
   NetworkError,
+  Http2UnsupportedError,
 } from './errors';
 export type { HttpHeaders } from './errors';
 export { pacedConcatMap } from './rx/operators/paced-concat-map';

@@ -1,9 +1,8 @@
 import type { Observable, Subscription } from 'rxjs';
 import { TimeoutError, UsageError, type ProtocolError, type RxwsError } from '../errors';
 import { Opcode } from '../protocol/opcode';
-import { SocketTransport, type TransportOptions } from '../transport/socket-transport';
+import { SocketTransport, type ByteStream, type TransportOptions } from '../transport/socket-transport';
 import type { TransportListener } from '../transport/transport';
-import type { Socket } from 'node:net';
 import type { DeflateConfig, DeflateParams } from '../extensions/permessage-deflate';
 import type { DeflateCodec, SharedFrame } from '../transport/deflate-codec';
 import { sameBytes } from '../transport/same-bytes';
@@ -38,7 +37,8 @@ export interface PingResult {
 
 /** @internal Everything a Connection is made from; built by the server and the client, not by users. */
 export interface ConnectionInit<TData> {
-  socket: Socket;
+  /** The socket after an HTTP/1.1 upgrade, or the HTTP/2 stream of an extended CONNECT. */
+  socket: ByteStream;
   role: 'server' | 'client';
   options: ConnectionOptions;
   /** The request, or (server side) its compact form until first asked for. */

@@ -1,4 +1,4 @@
-import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { ProtocolError } from '../errors';
 import { directionsOf, type DeflateConfig, type DeflateParams } from '../extensions/permessage-deflate';
 import type { ProtocolLimits } from '../protocol/limits';
@@ -32,7 +32,13 @@ const COPY_LIMIT = 16 * 1024;
 const HELD_INPUT_BYTES = 64 * 1024;
 
 const kTransport = Symbol('rxws.transport');
-type TaggedSocket = Socket & { [kTransport]?: SocketTransport };
+/**
+ * What the transport reads and writes: a `net.Socket` or TLS socket after an HTTP/1.1 upgrade, or
+ * an `Http2Stream` after an RFC 8441 extended CONNECT. Only Duplex members are used, plus
+ * `setNoDelay` where the stream is a socket.
+ */
+export type ByteStream = Duplex & { setNoDelay?: (noDelay?: boolean) => unknown };
+type TaggedSocket = ByteStream & { [kTransport]?: SocketTransport };
 
 // Socket listeners are shared functions that find their transport through the socket, instead of
 // five closures per connection: idle connections are the memory that adds up.
@@ -57,7 +63,8 @@ function flushTick(transport: SocketTransport): void {
 }
 
 /**
- * Binds one protocol state machine to one socket: feeds it bytes, batches what it writes into as
+ * Binds one protocol state machine to one socket (or HTTP/2 stream: RFC 8441 §5 runs the same
+ * framing over it, END_STREAM standing for TCP's FIN and RST_STREAM for its reset): feeds it bytes, batches what it writes into as
  * few socket writes as possible (the replies produced while handling one read go out in one
  * write), arms the timers it asks for, and pauses the socket when the reader above falls behind.
  */
@@ -93,7 +100,7 @@ export class SocketTransport implements Transport, ProtocolEvents, InflateSink {
   private queueWaiters: Array<() => void> | undefined;
 
   constructor(
-    readonly socket: Socket,
+    readonly socket: ByteStream,
     private readonly options: TransportOptions,
     private readonly listener: TransportListener,
   ) {
@@ -121,10 +128,12 @@ export class SocketTransport implements Transport, ProtocolEvents, InflateSink {
     );
     const tagged = socket as TaggedSocket;
     tagged[kTransport] = this;
-    socket.setNoDelay(true);
+    // Sockets only: an HTTP/2 stream's frames leave as its session writes them.
+    if (socket.setNoDelay !== undefined) socket.setNoDelay(true);
     socket.on('data', onSocketData);
     // A socket that does not allow half-open (net and tls servers' and clients', by default) ends
-    // its side by itself after the peer's FIN; only the others need peerEnded. One 'end' listener
+    // its side by itself after the peer's FIN; only the others (http servers' sockets, HTTP/2
+    // streams, whose END_STREAM is a FIN) need peerEnded. One 'end' listener
     // fewer also spares Node an array of them on every idle socket.
     if (socket.allowHalfOpen) socket.on('end', onSocketEnd);
     socket.on('close', onSocketClose);
