@@ -90,5 +90,6 @@ export function connectionOptionsOf(options: ClientOptions): ConnectionOptions {
     autoPong: options.autoPong,
     heartbeat: options.heartbeat,
     perMessageDeflate: options.perMessageDeflate,
+    streamThresholdBytes: options.streamThresholdBytes,
   };
 }

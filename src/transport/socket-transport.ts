@@ -21,8 +21,11 @@ export interface TransportOptions extends ProtocolLimits {
   heartbeat: HeartbeatOptions | undefined;
   /** permessage-deflate as negotiated in the handshake (RFC 7692), with our zlib settings. */
   deflate?: { params: DeflateParams; config: DeflateConfig } | undefined;
+  /** Messages of at least this many bytes reach the listener as they arrive (onMessageStart...). */
+  streamThresholdBytes?: number | undefined;
 }
 
+const EMPTY_WRITE = Buffer.alloc(0);
 /** Frames at least this large are written by reference instead of being copied into a batch. */
 const COPY_LIMIT = 16 * 1024;
 /** Input kept while decompressing before the socket is paused (like a stream's high-water mark). */
@@ -101,6 +104,9 @@ export class SocketTransport implements Transport, ProtocolEvents, InflateSink {
     private readonly options: TransportOptions,
     private readonly listener: TransportListener,
   ) {
+    if (options.streamThresholdBytes !== undefined && (listener.onMessageStart === undefined || listener.onMessageChunk === undefined || listener.onMessageEnd === undefined)) {
+      throw new Error('streamThresholdBytes needs a listener with onMessageStart, onMessageChunk and onMessageEnd');
+    }
     const deflate = options.deflate;
     this.deflate = deflate === undefined ? undefined : new DeflateCodec(directionsOf(deflate.params, options.role), deflate.config, this);
     this.protocol = new ProtocolConnection(
@@ -116,6 +122,7 @@ export class SocketTransport implements Transport, ProtocolEvents, InflateSink {
         allocMessage: Buffer.allocUnsafe,
         textCodec: nodeTextCodec,
         ...(this.deflate !== undefined ? { compression: this.deflate } : {}),
+        ...(options.streamThresholdBytes !== undefined ? { streamThresholdBytes: options.streamThresholdBytes } : {}),
       },
       this,
     );
@@ -230,8 +237,14 @@ export class SocketTransport implements Transport, ProtocolEvents, InflateSink {
       // Messages still being compressed: wait until they are written, then for the kernel.
       return new Promise<void>((resolve) => (this.queueWaiters ??= []).push(resolve)).then(() => this.whenFlushed());
     }
-    if (this.pendingBytes === 0 && this.socket.writableLength === 0) return Promise.resolve();
+    if (this.pendingBytes === 0 && (this.socket.writableLength === 0 || this.socket.writableEnded)) return Promise.resolve();
     return new Promise((resolve) => {
+      if (this.pendingBytes === 0) {
+        // Nothing of ours waits, but Node still holds bytes, and no flush of ours will come to
+        // call us back: an empty write's callback runs once all before it reached the kernel.
+        this.socket.write(EMPTY_WRITE, () => resolve());
+        return;
+      }
       (this.flushWaiters ??= []).push(resolve);
       this.scheduleFlush();
     });
@@ -266,6 +279,20 @@ export class SocketTransport implements Transport, ProtocolEvents, InflateSink {
   onBinary(data: Uint8Array): void {
     if (this.heartbeat !== undefined) this.heartbeat.traffic();
     this.listener.onBinary(data);
+  }
+
+  onMessageStart(binary: boolean): void {
+    if (this.heartbeat !== undefined) this.heartbeat.traffic();
+    this.listener.onMessageStart!(binary);
+  }
+
+  onMessageChunk(data: Uint8Array): void {
+    if (this.heartbeat !== undefined) this.heartbeat.traffic();
+    this.listener.onMessageChunk!(data);
+  }
+
+  onMessageEnd(): void {
+    this.listener.onMessageEnd!();
   }
 
   onPing(payload: Uint8Array): void {
