@@ -28,8 +28,9 @@ const ENTRY_GZIP_CEILING_BYTES = 14 * KiB;
 const ENTRY_MINIFIED_CEILING_BYTES = 40 * KiB;
 const APP_IMPORT = "export { ReconnectingClient, jsonMessages, ofText } from './src/browser';";
 
-/** The browser bundle of `entry` (a file, or module source resolved from the root), minified. */
-async function browserBundle(entry: { file: string } | { source: string }, reached: string[]): Promise<string> {
+/** The browser bundle of `entry` (a file, or module source resolved from the root), minified;
+ *  `inputs` gets the source files that made it into the bundle. */
+async function browserBundle(entry: { file: string } | { source: string }, reached: string[], inputs: string[] = []): Promise<string> {
   const result = await build({
     ...('file' in entry ? { entryPoints: [entry.file] } : { stdin: { contents: entry.source, resolveDir: ROOT, loader: 'ts' as const } }),
     bundle: true,
@@ -41,7 +42,11 @@ async function browserBundle(entry: { file: string } | { source: string }, reach
     write: false,
     logLevel: 'silent',
     plugins: [nodeModuleGuard(reached)],
+    metafile: true,
   });
+  for (const output of Object.values(result.metafile!.outputs)) {
+    for (const [input, { bytesInOutput }] of Object.entries(output.inputs)) if (bytesInOutput > 0) inputs.push(input);
+  }
   return result.outputFiles[0]!.text;
 }
 
@@ -73,14 +78,19 @@ describe('rxws/browser bundled for the browser (esbuild, platform browser, rxjs 
   let code: string;
   let app: string;
   const reached: string[] = [];
+  const inputs: string[] = [];
 
   beforeAll(async () => {
-    code = await browserBundle({ file: join(ROOT, 'src/browser.ts') }, reached);
+    code = await browserBundle({ file: join(ROOT, 'src/browser.ts') }, reached, inputs);
     app = await browserBundle({ source: APP_IMPORT }, reached);
   });
 
   it('reaches no node: module and no Node built-in', () => {
     expect(reached).toEqual([]);
+  });
+
+  it('leaves out what only Node uses: permessage-deflate and the Node option rules (a property read such as Number.MAX_SAFE_INTEGER in a shared rules object keeps them in)', () => {
+    expect(inputs.filter((input) => /extensions\/|handshake\/extensions|protocol-connection|socket-transport/.test(input))).toEqual([]);
   });
 
   it('uses no Node global (Buffer, process, setImmediate, require)', () => {
