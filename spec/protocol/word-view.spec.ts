@@ -35,7 +35,9 @@ describe('src/protocol/word-view.ts wordsOf', () => {
   });
 
   it('a resizable buffer that grew since the view was made gets a new view covering the new bytes', () => {
-    const buffer = new ArrayBuffer(16, { maxByteLength: 64 });
+    // Resizable ArrayBuffers (ES2024) are newer than the project's `lib`: typed by hand here.
+    const Resizable = ArrayBuffer as unknown as new (length: number, options: { maxByteLength: number }) => ArrayBuffer & { resize(length: number): void };
+    const buffer = new Resizable(16, { maxByteLength: 64 });
     const before = wordsOf(new Uint8Array(buffer, 0, 16));
     expect(before.length).toBe(4);
     buffer.resize(64);
