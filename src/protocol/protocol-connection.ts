@@ -11,6 +11,7 @@ import type {
   FrameArena,
   MaskSource,
   MessageCompression,
+  PreEncodedSource,
   ProtocolEvents,
   ProtocolOptions,
   ProtocolState,
@@ -740,18 +741,24 @@ export class ProtocolConnection implements FrameHandler {
 
   /**
    * Reserves this connection's place in the output order for a pre-encoded frame that is still
-   * being produced (a broadcast being compressed once for many connections). Call the returned
+   * being produced (a broadcast being compressed once for many connections). Until it comes, the
+   * place counts `estimateBytes` in `queuedOutputBytes`, so backpressure sees it; `source` is
+   * told if the place is dropped first (the connection closed or failed). Call the returned
    * function once with the frame (null drops the place). Server side only.
    */
-  reservePreEncoded(compressed: boolean): (frame: Uint8Array | null) => void {
+  reservePreEncoded(compressed: boolean, estimateBytes = 0, source?: PreEncodedSource): (frame: Uint8Array | null) => void {
     if (!this.isServer) {
       throw new UsageError('pre_encoded_on_client', 'pre-encoded frames are unmasked: server side only');
     }
     this.checkCanSendMessage();
     if (compressed) this.freshDeflate = true;
-    const slot = this.reserveSlot(0);
+    const slot = this.reserveSlot(estimateBytes);
+    slot.source = source;
     return (frame) => {
       if (slot.dropped || slot.ready) return;
+      const size = frame === null ? 0 : frame.length;
+      this.outQueuedBytes += size - slot.size;
+      slot.size = size;
       if (frame !== null) slot.bytes = frame;
       slot.ready = true;
       this.pump();
@@ -927,13 +934,14 @@ export class ProtocolConnection implements FrameHandler {
         if (this.currentState !== 'closed') this.fail(CloseCode.InternalError, 'internal error');
         return;
       }
-      slot.size = 0;
+      // Counted at its compressed size until it is written (it may wait behind another slot).
+      this.outQueuedBytes += compressed.length - slot.size;
+      slot.size = compressed.length;
       slot.run = () =>
         fragmentBytes === 0
           ? this.writeDataFrame(opcode, compressed, true, true)
           : this.writeFragments(opcode, compressed, fragmentBytes, true);
       slot.ready = true;
-      this.outQueuedBytes -= data.length;
       this.pump();
     });
   }
@@ -950,7 +958,7 @@ export class ProtocolConnection implements FrameHandler {
   }
 
   private reserveSlot(size: number): OutSlot {
-    const slot: OutSlot = { ready: false, dropped: false, isClose: false, bytes: undefined, run: undefined, size };
+    const slot: OutSlot = { ready: false, dropped: false, isClose: false, bytes: undefined, run: undefined, size, source: undefined };
     if (this.outQueue === NO_SLOTS) this.outQueue = [slot];
     else this.outQueue.push(slot);
     this.outQueuedBytes += size;
@@ -983,6 +991,7 @@ export class ProtocolConnection implements FrameHandler {
     for (const slot of this.outQueue) {
       slot.dropped = true;
       if (slot.isClose) close = slot.bytes;
+      else if (slot.source !== undefined && !slot.ready) slot.source.placeDropped();
     }
     // Emptied in place (not replaced): a pump() running below holds this array.
     if (this.outQueue !== NO_SLOTS) this.outQueue.length = 0;
@@ -1062,6 +1071,8 @@ interface OutSlot {
   run: (() => void) | undefined;
   /** Bytes it stands for, counted in queuedOutputBytes. */
   size: number;
+  /** A shared frame still being made, told if this place is dropped before it is filled. */
+  source: PreEncodedSource | undefined;
 }
 
 /** Compression reads its input later: small payloads are copied (a caller may reuse them at

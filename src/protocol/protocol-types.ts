@@ -78,6 +78,15 @@ export interface MessageCompression {
   decompress(data: Uint8Array): void;
 }
 
+/**
+ * What makes a frame shared by many connections (a broadcast being compressed once): told when a
+ * connection gives up its place for the frame before it was ready (it closed or failed), so that
+ * work nobody waits for any more can be dropped.
+ */
+export interface PreEncodedSource {
+  placeDropped(): void;
+}
+
 export type ProtocolState = 'open' | 'closing' | 'closed';
 
 /** How a connection ended, as reported to the application. */

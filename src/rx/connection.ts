@@ -6,7 +6,8 @@ import type { CloseInfo } from '../protocol/protocol-types';
 import { SocketTransport, type TransportListener, type TransportOptions } from '../transport/socket-transport';
 import type { Socket } from 'node:net';
 import type { DeflateConfig, DeflateParams } from '../extensions/permessage-deflate';
-import type { DeflateCodec, SharedFrame } from '../transport/deflate-codec';
+import type { DeflateCodec } from '../transport/deflate-codec';
+import type { SharedFrame } from '../transport/shared-frame';
 import { sameBytes } from '../transport/same-bytes';
 import { nodeTextCodec } from '../transport/node-text-codec';
 import { checkCloseToSend } from '../protocol/close-payload';
@@ -377,7 +378,8 @@ export class Connection<TData = unknown> implements TransportListener {
     }
     if (!this.checkBackpressure()) return false;
     if (frame instanceof Uint8Array) this.transport.protocol.sendPreEncoded(frame);
-    else frame.attach(this.transport.protocol.reservePreEncoded(frame.compressed)); // permessage-deflate broadcast
+    // permessage-deflate broadcast: its input counts against our buffer until it is compressed.
+    else frame.attach(this.transport.protocol.reservePreEncoded(frame.compressed, frame.estimateBytes, frame));
     return true;
   }
 
