@@ -206,6 +206,12 @@ export class ProtocolConnection implements FrameHandler {
     return this.currentState;
   }
 
+  /** True once input is over for good: we failed the connection, the peer's close arrived, or
+   *  the transport closed. Whatever arrives later is discarded unread. */
+  get inputEnded(): boolean {
+    return this.inputDone;
+  }
+
   get paused(): boolean {
     return this.isPaused;
   }

@@ -33,6 +33,13 @@ export interface TransportListener {
 const COPY_LIMIT = 16 * 1024;
 /** Input kept while decompressing before the socket is paused (like a stream's high-water mark). */
 const HELD_INPUT_BYTES = 64 * 1024;
+/**
+ * Input read and thrown away once input is over (we failed the connection, or the peer closed)
+ * before the socket stops reading: enough for what was in flight, not a gigabyte a second from
+ * a peer that keeps sending while it waits for nothing. The close timer then ends the TCP
+ * connection (RFC 6455 §7.1.1).
+ */
+const DISCARD_BYTES = 64 * 1024;
 
 const kTransport = Symbol('rxws.transport');
 type TaggedSocket = Socket & { [kTransport]?: SocketTransport };
@@ -92,6 +99,8 @@ export class SocketTransport implements ProtocolEvents, InflateSink {
   private inflatePaused = false;
   /** Bytes handed to the core while it was decompressing, since it last was not. */
   private heldBytes = 0;
+  /** Bytes read after input ended; past DISCARD_BYTES the socket stays paused for good. */
+  private discardedBytes = 0;
   /** whenFlushed() callers waiting for messages still being compressed. */
   private queueWaiters: Array<() => void> | undefined;
 
@@ -152,6 +161,7 @@ export class SocketTransport implements ProtocolEvents, InflateSink {
 
   /** Feeds bytes from the socket (or bytes that arrived with the handshake) to the protocol. */
   receive(chunk: Uint8Array): void {
+    if (this.protocol.inputEnded) return this.discard(chunk.length);
     this.inRead = true;
     // While a message is being decompressed the core only keeps what arrives: past
     // HELD_INPUT_BYTES, stop reading, so a peer cannot queue unbounded input behind a slow
@@ -175,6 +185,12 @@ export class SocketTransport implements ProtocolEvents, InflateSink {
     this.flush();
   }
 
+  /** Input is over: reads are thrown away, and past DISCARD_BYTES no longer made. */
+  private discard(bytes: number): void {
+    this.discardedBytes += bytes;
+    if (this.discardedBytes > DISCARD_BYTES) this.socket.pause();
+  }
+
   /** Stops reading: the socket (TCP backpressure) and the protocol (mid-chunk). */
   pause(): void {
     this.readPaused = true;
@@ -184,7 +200,7 @@ export class SocketTransport implements ProtocolEvents, InflateSink {
 
   resume(): void {
     this.readPaused = false;
-    if (!this.inflatePaused) this.socket.resume();
+    if (!this.inflatePaused && this.discardedBytes <= DISCARD_BYTES) this.socket.resume();
     this.inRead = true;
     try {
       this.protocol.resume();
@@ -305,7 +321,7 @@ export class SocketTransport implements ProtocolEvents, InflateSink {
       this.heldBytes = 0;
       if (this.inflatePaused) {
         this.inflatePaused = false;
-        if (!this.readPaused && !this.done) this.socket.resume();
+        if (!this.readPaused && !this.done && this.discardedBytes <= DISCARD_BYTES) this.socket.resume();
       }
     }
     this.flush();
