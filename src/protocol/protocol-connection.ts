@@ -88,7 +88,7 @@ export class ProtocolConnection implements FrameHandler {
   private readonly isServer: boolean;
   private readonly events: ProtocolEvents;
   private readonly alloc: (size: number) => Uint8Array;
-  private readonly allocMessage: (size: number) => Uint8Array;
+  private readonly allocMessage: (size: number, needed?: number) => Uint8Array;
   private readonly arena: FrameArena | undefined;
   /** Where the frame begun by `beginFrame` starts in the buffer it returned. */
   private frameAt = 0;
@@ -135,6 +135,8 @@ export class ProtocolConnection implements FrameHandler {
   /** Opcode of the compressed message being decompressed (0: none). Parsing waits meanwhile,
    *  so messages are delivered in order although decompression is asynchronous. */
   private inflatingOpcode = 0;
+  /** The compressed size of that message (its bytes are held until it is decompressed). */
+  private inflatingInputBytes = 0;
 
   // ---- close handshake ----
   private closeSent = false;
@@ -204,6 +206,19 @@ export class ProtocolConnection implements FrameHandler {
 
   get state(): ProtocolState {
     return this.currentState;
+  }
+
+  /**
+   * Bytes held for input not delivered yet: the buffer of the message being received or
+   * decompressed (and its compressed form), and input kept while paused or decompressing. A
+   * server adds these up across its connections to bound them (`ReadBudget`).
+   */
+  get heldInputBytes(): number {
+    let held = this.inflatingInputBytes;
+    if (this.assembling || this.inflatingOpcode !== 0) held += this.assemblerOrNone?.capacity ?? 0;
+    const pending = this.pending;
+    for (let i = 0; i < pending.length; i++) held += pending[i]!.length;
+    return held;
   }
 
   /** True once input is over for good: we failed the connection, the peer's close arrived, or
@@ -331,6 +346,7 @@ export class ProtocolConnection implements FrameHandler {
     this.controlPayload = EMPTY;
     this.messageCompressed = false;
     this.inflatingOpcode = 0;
+    this.inflatingInputBytes = 0;
   }
 
   /** What the parser should do after an event: the handler may have failed, closed or paused,
@@ -500,6 +516,7 @@ export class ProtocolConnection implements FrameHandler {
     // The output is collected like a fragmented message: same limit, same UTF-8 check.
     this.assembler.begin(opcode === Opcode.Text, 0, false);
     this.inflatingOpcode = opcode;
+    this.inflatingInputBytes = payload.length;
     this.compression!.decompress(payload);
     return this.verdict();
   }
@@ -528,6 +545,7 @@ export class ProtocolConnection implements FrameHandler {
     const opcode = this.inflatingOpcode;
     if (opcode === 0 || this.inputDone) return;
     this.inflatingOpcode = 0;
+    this.inflatingInputBytes = 0;
     if (this.processing) {
       // Decompressed synchronously, from inside startInflate: the running parse carries on.
       this.deliverInflated(opcode);
@@ -549,6 +567,7 @@ export class ProtocolConnection implements FrameHandler {
   inflateError(): void {
     if (this.inflatingOpcode === 0 || this.inputDone) return;
     this.inflatingOpcode = 0;
+    this.inflatingInputBytes = 0;
     this.peerFault(CloseCode.InvalidPayload, 'invalid_compressed_data', 'compressed data is invalid');
   }
 

@@ -44,8 +44,10 @@ export interface ProtocolOptions extends ProtocolLimits {
   arena?: FrameArena;
   /** Allocates the buffer a message (or a control frame's payload) spanning frames or chunks is
    *  assembled in, which is handed to the application. Need not be zero-filled (only received bytes are ever exposed). Default:
-   *  `new Uint8Array(size)`; the transport passes `Buffer.allocUnsafe`. */
-  allocMessage?: (size: number) => Uint8Array;
+   *  `new Uint8Array(size)`; the transport passes `Buffer.allocUnsafe`. When growing a message
+   *  buffer, `needed` is the least that will do: any length from `needed` to `size` may be
+   *  returned (a server short of memory grows buffers less eagerly). */
+  allocMessage?: (size: number, needed?: number) => Uint8Array;
   textCodec?: TextCodec;
   /** Client side only; default: crypto-random keys from a pooled buffer. */
   maskSource?: MaskSource;

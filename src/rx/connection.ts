@@ -4,6 +4,7 @@ import { CloseCode, isValidWireCloseCode } from '../protocol/close-code';
 import { Opcode } from '../protocol/opcode';
 import type { CloseInfo } from '../protocol/protocol-types';
 import { SocketTransport, type TransportListener, type TransportOptions } from '../transport/socket-transport';
+import type { ReadBudget } from '../transport/read-budget';
 import type { Socket } from 'node:net';
 import type { DeflateConfig, DeflateParams } from '../extensions/permessage-deflate';
 import type { DeflateCodec } from '../transport/deflate-codec';
@@ -49,6 +50,8 @@ export interface ConnectionInit<TData> {
   head: Uint8Array;
   /** permessage-deflate as negotiated in the handshake (RFC 7692), if it was. */
   deflate?: { params: DeflateParams; config: DeflateConfig } | undefined;
+  /** The server's bound on incoming bytes held across its connections. */
+  readBudget?: ReadBudget | undefined;
 }
 
 /** @internal Told when a connection closes: the server's and routes' own bookkeeping. */
@@ -127,7 +130,7 @@ export class Connection<TData = unknown> implements TransportListener {
     this.data = init.data;
     this.options = init.options;
     this.deflateParams = init.deflate?.params;
-    this.transport = new SocketTransport(init.socket, transportOptions(init.options, init.role, init.deflate), this);
+    this.transport = new SocketTransport(init.socket, transportOptions(init.options, init.role, init.deflate, init.readBudget), this);
     this.messages$ = new MessageStream(this);
     if (init.head.length > 0) {
       // Frames that came in the handshake's own packet are handled one turn later, as if read
@@ -437,6 +440,11 @@ export class Connection<TData = unknown> implements TransportListener {
     this.report(error);
   }
 
+  /** @internal Bytes of received messages waiting for a first subscriber (read by the transport). */
+  get heldBacklogBytes(): number {
+    return this.backlogBytes;
+  }
+
   /** @internal Called by the transport. */
   onDrain(): void {
     this.drainSubject?.next();
@@ -496,6 +504,7 @@ export class Connection<TData = unknown> implements TransportListener {
         // The subscriber left early (waitForMessage): the rest waits for the next one.
         this.backlog = backlog.slice(i).concat(this.backlog ?? []);
         this.backlogBytes = this.backlog.reduce((n, m) => n + sizeOf(m), 0);
+        this.transport.accountHeld();
         return;
       }
       if (backlog[backlog.length - 1]!.type === 'close') {
@@ -504,6 +513,8 @@ export class Connection<TData = unknown> implements TransportListener {
       }
       backlog = this.backlog;
     }
+    // What the backlog held is free: a server's read budget may let others read again.
+    this.transport.accountHeld();
     if (this.closeMessage !== undefined) {
       if (!subscriber.closed) {
         subscriber.next(this.closeMessage);
@@ -645,17 +656,23 @@ const sharedTransportOptions = new WeakMap<ConnectionOptions, TransportOptions>(
  * (Readonly throughout), so sharing is safe. A client makes an options object per connection, so
  * there is nothing to share there.
  */
-function transportOptions(options: ConnectionOptions, role: 'server' | 'client', deflate: ConnectionInit<unknown>['deflate']): TransportOptions {
-  if (deflate !== undefined || role === 'client') return makeTransportOptions(options, role, deflate);
+function transportOptions(options: ConnectionOptions, role: 'server' | 'client', deflate: ConnectionInit<unknown>['deflate'], readBudget: ReadBudget | undefined): TransportOptions {
+  if (deflate !== undefined || role === 'client') return makeTransportOptions(options, role, deflate, readBudget);
+  // A route's options object belongs to one server, so its connections share one budget too.
   let shared = sharedTransportOptions.get(options);
   if (shared === undefined) {
-    shared = Object.freeze(makeTransportOptions(options, role, undefined));
+    shared = Object.freeze(makeTransportOptions(options, role, undefined, readBudget));
     sharedTransportOptions.set(options, shared);
   }
   return shared;
 }
 
-function makeTransportOptions(options: ConnectionOptions, role: 'server' | 'client', deflate: ConnectionInit<unknown>['deflate']): TransportOptions {
+function makeTransportOptions(
+  options: ConnectionOptions,
+  role: 'server' | 'client',
+  deflate: ConnectionInit<unknown>['deflate'],
+  readBudget: ReadBudget | undefined,
+): TransportOptions {
   return {
     role,
     maxMessageBytes: options.maxMessageBytes,
@@ -665,6 +682,7 @@ function makeTransportOptions(options: ConnectionOptions, role: 'server' | 'clie
     maxBufferedBytes: options.maxBufferedBytes,
     heartbeat: options.heartbeat,
     deflate,
+    readBudget,
   };
 }
 

@@ -13,8 +13,9 @@ import { MAX_SHARED_DEFLATE_QUEUE_BYTES, compressShared, sharedDeflateBytesQueue
  * compressed frame is made from an empty window, so it is valid for every such connection,
  * with or without context takeover; the connection's own compressor then starts its next message
  * afresh (see docs/compression.md for the trade-off). Each receiver counts a compressed frame's
- * input against its `maxBufferedBytes` until it is made; when more than
- * MAX_SHARED_DEFLATE_QUEUE_BYTES already wait for zlib, the broadcast goes out uncompressed.
+ * input against its `maxBufferedBytes` until it is made. Past MAX_SHARED_DEFLATE_QUEUE_BYTES
+ * waiting for zlib, the connection whose message led to the broadcast stops reading for a while;
+ * past twice that, the broadcast goes out uncompressed.
  */
 export class BroadcastFrames {
   private readonly opcode: number;
@@ -54,5 +55,5 @@ export class BroadcastFrames {
 /** More input waits for zlib than the shared queue takes (an empty queue takes any message). */
 function zlibBehind(bytes: number): boolean {
   const queued = sharedDeflateBytesQueued();
-  return queued !== 0 && queued + bytes > MAX_SHARED_DEFLATE_QUEUE_BYTES;
+  return queued !== 0 && queued + bytes > 2 * MAX_SHARED_DEFLATE_QUEUE_BYTES;
 }

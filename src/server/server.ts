@@ -12,6 +12,7 @@ import { DEFAULT_CONNECTION_OPTIONS, type ConnectionOptions } from '../rx/connec
 import type { KeptUpgradeRequest, UpgradeRequest } from '../rx/upgrade-request';
 import { CONNECTION_OPTION_RULES, validateOptions, type OptionRules } from '../rx/validate-options';
 import { computeAcceptKey } from '../transport/accept-key';
+import { ReadBudget } from '../transport/read-budget';
 import { replyAndClose } from '../transport/reply';
 import { isRejection, runAcceptHook, type AcceptDecision } from './accept';
 import { KeptRequest, upgradeRequestOf } from './kept-request';
@@ -36,6 +37,13 @@ export interface ServerOptions extends ConnectionOptions {
   maxHeaderCount: number;
   /** Open connections allowed on the whole server; the next handshake gets 503. Default: no cap. */
   maxConnections: number | undefined;
+  /**
+   * Bytes of incoming messages held across all connections: partly received messages, messages
+   * being decompressed, and backlogs waiting for a subscriber. Past it, connections whose message
+   * needs more stop reading until memory frees (one at a time may finish a message past it, so
+   * nothing deadlocks). Default 256 MiB. See docs/security.md.
+   */
+  maxBufferedMessageBytes: number;
 }
 
 /** The server defaults: the connection defaults plus the handshake limits. */
@@ -49,6 +57,7 @@ export const DEFAULT_SERVER_OPTIONS: Readonly<ServerOptions> = Object.freeze({
   maxHeaderBytes: 16_384,
   maxHeaderCount: 100,
   maxConnections: undefined,
+  maxBufferedMessageBytes: 256 * 1024 * 1024,
 });
 
 const isObject = (what: string) => (value: unknown) => (typeof value === 'object' && value !== null ? undefined : `must be ${what}`);
@@ -63,6 +72,7 @@ const SERVER_OPTION_RULES: OptionRules<ServerOptions> = {
   maxHeaderBytes: { kind: 'int', min: 256, max: 1024 * 1024 },
   maxHeaderCount: { kind: 'int', min: 1, max: 10_000 },
   maxConnections: { kind: 'int', min: 0, max: Number.MAX_SAFE_INTEGER },
+  maxBufferedMessageBytes: { kind: 'int', min: 1, max: Number.MAX_SAFE_INTEGER },
 };
 
 const ROUTE_ONLY_RULES = {
@@ -124,10 +134,12 @@ export class WebSocketServer {
   private readonly handshakes = new Set<Handshake>();
   private listener: net.Server | undefined;
   private closing: Promise<void> | undefined;
+  private readonly readBudget: ReadBudget;
   private readonly onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => this.handleUpgrade(request, socket, head);
 
   constructor(options?: Partial<ServerOptions>) {
     this.options = validateOptions('server', options, DEFAULT_SERVER_OPTIONS, SERVER_OPTION_RULES);
+    this.readBudget = new ReadBudget(this.options.maxBufferedMessageBytes);
     this.connections$ = this.connectionSubject.asObservable();
     this.errors$ = this.errorSubject.asObservable();
     if (this.options.server !== undefined) this.options.server.on('upgrade', this.onUpgrade);
@@ -176,6 +188,12 @@ export class WebSocketServer {
   /** Open connections across every route. */
   get connections(): ReadonlySet<Connection<any>> {
     return this.open;
+  }
+
+  /** Bytes of incoming messages held now across every connection, as bounded by
+   *  `maxBufferedMessageBytes` (for monitoring). */
+  get bufferedMessageBytes(): number {
+    return this.readBudget.heldBytes;
   }
 
   /**
@@ -353,6 +371,7 @@ export class WebSocketServer {
       data: acceptance.data,
       head: rest,
       deflate,
+      readBudget: this.readBudget,
     });
     // The transport listens for 'error' now; the handshake's no-op listener can go.
     socket.off('error', ignoreError);

@@ -2,12 +2,14 @@ import type { DeflateConfig } from '../extensions/permessage-deflate';
 import { encodeFrame, frameHeaderSize } from '../protocol/frame-serializer';
 import type { PreEncodedSource } from '../protocol/protocol-types';
 import { acquirePooled, closeStream, releasePooled, runDeflate, type DeflateCodec } from './deflate-codec';
+import { pauseCurrentInput, resumePausedInputs } from './zlib-backpressure';
 import { ZlibLane, zlibLimiter } from './zlib-limiter';
 
 /**
- * Input bytes of shared frames waiting for zlib, process-wide, past which a new broadcast goes out
- * uncompressed (RFC 7692 lets any message be sent without RSV1): broadcasts that come faster than
- * zlib compresses them then cost bandwidth, not a queue without bound.
+ * Input bytes of shared frames waiting for zlib, process-wide, past which the connection whose
+ * message is being handled when a broadcast is queued stops reading until half of it is left (so
+ * a publisher goes at zlib's pace); past twice this, a broadcast goes out uncompressed (RFC 7692
+ * lets any message be sent without RSV1), for broadcasts made outside any connection's input.
  */
 export const MAX_SHARED_DEFLATE_QUEUE_BYTES = 8 * 1024 * 1024;
 
@@ -133,6 +135,7 @@ function enqueue(frame: SharedFrame): void {
   last = frame;
   queuedCount++;
   queuedBytes += frame.input.length;
+  if (queuedBytes > MAX_SHARED_DEFLATE_QUEUE_BYTES) pauseCurrentInput();
   // A job per queued frame; jobs left over by frames that left the queue are reused.
   if (pulls < queuedCount) {
     pulls++;
@@ -148,6 +151,7 @@ function unlink(frame: SharedFrame): void {
   frame.prev = frame.next = undefined;
   queuedCount--;
   queuedBytes -= frame.input.length;
+  if (queuedBytes <= MAX_SHARED_DEFLATE_QUEUE_BYTES / 2) resumePausedInputs();
 }
 
 /** A broadcast-lane job: compresses the oldest waiting frame, if any is left. */

@@ -7,6 +7,8 @@ import type { CloseInfo, FrameArena, ProtocolEvents, Role } from '../protocol/pr
 import { DeflateCodec, type InflateSink } from './deflate-codec';
 import { Heartbeat, type HeartbeatOptions } from './heartbeat';
 import { nodeTextCodec } from './node-text-codec';
+import type { BudgetHolder, ReadBudget } from './read-budget';
+import { enterInput, forgetInput, isPausedForZlib, leaveInput, type InputSource } from './zlib-backpressure';
 
 export interface TransportOptions extends ProtocolLimits {
   role: Role;
@@ -17,6 +19,8 @@ export interface TransportOptions extends ProtocolLimits {
   heartbeat: HeartbeatOptions | undefined;
   /** permessage-deflate as negotiated in the handshake (RFC 7692), with our zlib settings. */
   deflate?: { params: DeflateParams; config: DeflateConfig } | undefined;
+  /** The server's bound on incoming bytes held across its connections (none on a client). */
+  readBudget?: ReadBudget | undefined;
 }
 
 /** What the transport reports upward, to the RxJS connection. */
@@ -27,6 +31,8 @@ export interface TransportListener {
   onProtocolError(error: ProtocolError): void;
   onClosed(info: CloseInfo): void;
   onDrain(): void;
+  /** Bytes of received messages waiting for a subscriber (counted by a server's read budget). */
+  readonly heldBacklogBytes?: number;
 }
 
 /** Frames at least this large are written by reference instead of being copied into a batch. */
@@ -71,7 +77,7 @@ function flushTick(transport: SocketTransport): void {
  * few socket writes as possible (the replies produced while handling one read go out in one
  * write), arms the timers it asks for, and pauses the socket when the reader above falls behind.
  */
-export class SocketTransport implements ProtocolEvents, InflateSink {
+export class SocketTransport implements ProtocolEvents, InflateSink, BudgetHolder, InputSource {
   readonly protocol: ProtocolConnection;
   /** zlib for permessage-deflate, when negotiated. */
   readonly deflate: DeflateCodec | undefined;
@@ -101,6 +107,8 @@ export class SocketTransport implements ProtocolEvents, InflateSink {
   private heldBytes = 0;
   /** Bytes read after input ended; past DISCARD_BYTES the socket stays paused for good. */
   private discardedBytes = 0;
+  /** @internal What the server's read budget counts for this connection. */
+  budgetHeld = 0;
   /** whenFlushed() callers waiting for messages still being compressed. */
   private queueWaiters: Array<() => void> | undefined;
 
@@ -121,7 +129,7 @@ export class SocketTransport implements ProtocolEvents, InflateSink {
         alloc: allocFrame,
         arena: slabArena,
         // Messages assembled from several frames or reads are Buffers, like single-read ones.
-        allocMessage: Buffer.allocUnsafe,
+        allocMessage: options.readBudget?.allocMessage ?? Buffer.allocUnsafe,
         textCodec: nodeTextCodec,
         ...(this.deflate !== undefined ? { compression: this.deflate } : {}),
       },
@@ -173,6 +181,8 @@ export class SocketTransport implements ProtocolEvents, InflateSink {
         this.socket.pause();
       }
     }
+    // Broadcasts made while handling this input may slow it down (zlib-backpressure.ts).
+    const outer = enterInput(this);
     try {
       this.protocol.receive(chunk);
     } catch (error) {
@@ -181,7 +191,9 @@ export class SocketTransport implements ProtocolEvents, InflateSink {
       this.failInternal(error);
     } finally {
       this.inRead = false;
+      leaveInput(outer);
     }
+    if (this.options.readBudget !== undefined) this.accountHeld();
     this.flush();
   }
 
@@ -196,18 +208,69 @@ export class SocketTransport implements ProtocolEvents, InflateSink {
     this.readPaused = true;
     this.protocol.pause();
     this.socket.pause();
+    // A connection the budget lets finish its message must tell it that it stopped.
+    if (this.options.readBudget !== undefined) this.accountHeld();
   }
 
   resume(): void {
     this.readPaused = false;
-    if (!this.inflatePaused && this.discardedBytes <= DISCARD_BYTES) this.socket.resume();
+    if (this.socketMayRead()) this.socket.resume();
     this.inRead = true;
+    const outer = enterInput(this);
     try {
       this.protocol.resume();
     } finally {
       this.inRead = false;
+      leaveInput(outer);
     }
+    if (this.options.readBudget !== undefined) this.accountHeld();
     this.flush();
+  }
+
+  // BudgetHolder (the server's bound on incoming bytes) ----------------------------------------
+
+  /** @internal Not paused by the reader above, nor closed, nor done reading for good. */
+  get canRead(): boolean {
+    return !this.readPaused && !this.done && this.discardedBytes <= DISCARD_BYTES;
+  }
+
+  /** @internal */
+  pauseForBudget(): void {
+    this.socket.pause();
+  }
+
+  /** @internal */
+  resumeForBudget(): void {
+    if (this.socketMayRead()) this.socket.resume();
+  }
+
+  /** @internal Broadcasts this connection's messages make wait too long for zlib. */
+  pauseForZlib(): void {
+    this.socket.pause();
+  }
+
+  /** @internal */
+  resumeForZlib(): void {
+    if (this.socketMayRead()) this.socket.resume();
+  }
+
+  /**
+   * @internal Tells the read budget what this connection holds now: its partly received or
+   * decompressing message, input kept while paused, and its backlog. Called after reads and
+   * deliveries (and by the connection when a subscriber takes its backlog).
+   */
+  accountHeld(): void {
+    const budget = this.options.readBudget;
+    if (budget === undefined || this.done) return;
+    const held = this.protocol.heldInputBytes + (this.listener.heldBacklogBytes ?? 0);
+    // Most reads leave a connection holding what it held (nothing, for whole messages), and
+    // then there is nothing to tell unless the budget is keeping someone waiting.
+    if (held !== this.budgetHeld || !budget.settled) budget.update(this, held);
+  }
+
+  /** No reason left to keep the socket paused. */
+  private socketMayRead(): boolean {
+    return this.canRead && !this.inflatePaused && (this.options.readBudget === undefined || !this.options.readBudget.holds(this)) && !isPausedForZlib(this);
   }
 
   terminate(): void {
@@ -305,25 +368,31 @@ export class SocketTransport implements ProtocolEvents, InflateSink {
   // InflateSink (zlib output for the core) -----------------------------------------------------
 
   onInflated(chunk: Uint8Array): boolean {
-    return this.protocol.inflateData(chunk);
+    const more = this.protocol.inflateData(chunk);
+    // Decompressed bytes count as they come: a bomb's output is memory like any other.
+    if (this.options.readBudget !== undefined) this.accountHeld();
+    return more;
   }
 
   onInflateEnd(): void {
     this.inRead = true;
+    const outer = enterInput(this);
     try {
       this.protocol.inflateEnd();
     } catch (error) {
       this.failInternal(error);
     } finally {
       this.inRead = false;
+      leaveInput(outer);
     }
     if (!this.protocol.inflating) {
       this.heldBytes = 0;
       if (this.inflatePaused) {
         this.inflatePaused = false;
-        if (!this.readPaused && !this.done && this.discardedBytes <= DISCARD_BYTES) this.socket.resume();
+        if (this.socketMayRead()) this.socket.resume();
       }
     }
+    if (this.options.readBudget !== undefined) this.accountHeld();
     this.flush();
   }
 
@@ -344,6 +413,8 @@ export class SocketTransport implements ProtocolEvents, InflateSink {
     this.releaseWaiters();
     (this.socket as TaggedSocket)[kTransport] = undefined;
     this.deflate?.close();
+    this.options.readBudget?.leave(this);
+    forgetInput(this);
     this.protocol.transportClosed();
     this.releaseQueueWaiters();
   }
