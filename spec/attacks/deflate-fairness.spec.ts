@@ -8,7 +8,7 @@ import { encodeFrame } from '../../src/protocol/frame-serializer';
 import { fixedMaskSource } from '../../src/protocol/mask';
 import { WebSocketServer, openConnection, type ClientConnection } from '../../src';
 import { drainDeflatePool } from '../../src/transport/deflate-codec';
-import { DEFAULT_ZLIB_CONCURRENCY, setDeflateConcurrency } from '../../src/transport/zlib-limiter';
+import { DEFAULT_ZLIB_CONCURRENCY, setDeflateConcurrency, zlibLimiter } from '../../src/transport/zlib-limiter';
 import { sleep, until } from '../helpers/harness';
 import { RawPeer } from '../helpers/raw-peer';
 
@@ -80,4 +80,44 @@ describe('RELIABILITY 33: a zlib bomb flood does not hold up other connections',
     const ratio = Math.max(...waits) / attackers;
     expect({ waits, ratio: ratio <= 0.5 }).toEqual({ waits, ratio: true });
   }, 60_000);
+
+  it('bombs from many fresh connections queued at once (each inflating past maxMessageBytes): the victim waits for a slot, not for the bombs queued before it', async () => {
+    const attackers = 24;
+    const concurrency = 2;
+    setDeflateConcurrency(concurrency);
+    server = new WebSocketServer({ port: 0, host: '127.0.0.1', perMessageDeflate: { thresholdBytes: 0 }, maxMessageBytes: 8 * MiB });
+    let refused = 0;
+    server.route({
+      path: '/',
+      handle: (conn) => {
+        conn.messages$.subscribe((m) => {
+          if (m.type === 'text') conn.sink.next(m.data);
+          else if (m.type === 'close' && m.code === 1009) refused++;
+        });
+      },
+    });
+    const { port } = await server.listen();
+    victim = await openConnection(`ws://127.0.0.1:${port}/`, { perMessageDeflate: { thresholdBytes: 0 } });
+    // 64 MiB of zeros in full-flush segments (each one stands alone): the server inflates
+    // 8 MiB of it, then closes with 1009.
+    const segment = deflateRawSync(new Uint8Array(16 * MiB), { finishFlush: constants.Z_FULL_FLUSH });
+    const data = Buffer.concat([segment, segment, segment, segment]);
+    const bomb = Buffer.from(encodeFrame(2, data.subarray(0, data.length - 4), { rsv1: true, mask }));
+    for (let i = 0; i < attackers; i++) {
+      const peer = await RawPeer.connect(port);
+      peers.push(peer);
+      expect((await peer.upgrade('/', { 'Sec-WebSocket-Extensions': 'permessage-deflate' })).status).toBe(101);
+    }
+    for (const peer of peers) peer.send(bomb);
+    await until(() => zlibLimiter.queued >= attackers - concurrency - refused, 20_000, 'every bomb to be queued');
+    const before = refused;
+    const echoed = victim.waitForMessage('text', { timeoutMs: 60_000 });
+    victim.sink.next('victim '.repeat(50));
+    await echoed;
+    const waited = refused - before;
+    await until(() => refused === attackers, 60_000, 'every bomb to be refused');
+    // First come, first served: every bomb queued before it (about `attackers`). Shared fairly:
+    // the slots already taken, and a few more.
+    expect({ waited, ratio: waited / attackers <= 0.25 }).toEqual({ waited, ratio: true });
+  }, 90_000);
 });

@@ -179,7 +179,7 @@ describe('Route.broadcast with permessage-deflate: bytes waiting for compression
   function occupyZlib(): () => void {
     setDeflateConcurrency(1);
     let free = (): void => undefined;
-    zlibLimiter.run(new ZlibLane(), (release) => (free = release));
+    zlibLimiter.run(new ZlibLane(), 0, (release) => (free = release));
     return () => free();
   }
 

@@ -22,7 +22,7 @@ function codec(): DeflateCodec {
 function occupyZlib(): () => void {
   setDeflateConcurrency(1);
   let release: () => void = () => undefined;
-  zlibLimiter.run(new ZlibLane(), (r) => (release = r));
+  zlibLimiter.run(new ZlibLane(), 0, (r) => (release = r));
   return () => release();
 }
 

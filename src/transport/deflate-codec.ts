@@ -30,6 +30,7 @@ type ZStream = zlib.DeflateRaw | zlib.InflateRaw;
 interface Job {
   stream: ZStream;
   chunks: Buffer[];
+  /** Output so far (the limiter charges it: a bomb's cost is its output). */
   bytes: number;
   finished: boolean;
   /** Decompress: where output goes. Compress: undefined (output is collected). */
@@ -48,9 +49,9 @@ const kPoolKey = Symbol('rxws.deflate.pool');
 function onStreamData(this: JobStream, chunk: Buffer): void {
   const job = this[kJob];
   if (job === undefined || job.finished) return;
+  job.bytes += chunk.length;
   if (job.sink === undefined) {
     job.chunks.push(chunk);
-    job.bytes += chunk.length;
   } else if (!job.sink.onInflated(chunk)) {
     // The core refused the bytes (the message crossed maxMessageBytes, or the connection is
     // gone): stop inflating at once. The stream is mid-message, so it is closed, not reused.
@@ -131,9 +132,9 @@ export function drainDeflatePool(): void {
 /**
  * @internal Runs one compression on `stream`: RFC 7692 §7.2.1 — DEFLATE, sync flush, and the trailing
  * 0x00 0x00 0xff 0xff removed. Calls `done` with the payload (null on failure) and releases the
- * limiter slot.
+ * limiter slot, with the bytes moved.
  */
-export function runDeflate(stream: JobStream, data: Uint8Array, release: () => void, done: (out: Uint8Array | null) => void): void {
+export function runDeflate(stream: JobStream, data: Uint8Array, release: (actualCostBytes?: number) => void, done: (out: Uint8Array | null) => void): void {
   const job: Job = {
     stream,
     chunks: [],
@@ -141,7 +142,7 @@ export function runDeflate(stream: JobStream, data: Uint8Array, release: () => v
     finished: false,
     sink: undefined,
     done: (out) => {
-      release();
+      release(data.length + job.bytes);
       done(out);
     },
   };
@@ -200,7 +201,8 @@ export class DeflateCodec implements MessageCompression {
 
   decompress(data: Uint8Array): void {
     if (this.closed) return;
-    zlibLimiter.run(this.lane, (release) => {
+    // Estimated by its input; charged by its output too once known (a bomb pays for its size).
+    zlibLimiter.run(this.lane, data.length, (release) => {
       if (this.closed) return release();
       const own = !this.directions.receiveNoContextTakeover;
       if (this.inflater?.destroyed === true) this.inflater = undefined;
@@ -208,11 +210,12 @@ export class DeflateCodec implements MessageCompression {
       const job: Job = { stream, chunks: [], bytes: 0, finished: false, sink: this.sink, done: undefined };
       stream[kJob] = job;
       // An aborted or failed stream is closed; its slot is free once it has stopped.
-      stream.once('close', release);
+      const released = () => release(data.length + job.bytes);
+      stream.once('close', released);
       const before = stream.bytesWritten;
       const finish = () => {
-        stream.off('close', release);
-        release();
+        stream.off('close', released);
+        released();
         if (job.finished) return;
         job.finished = true;
         stream[kJob] = undefined;
@@ -272,7 +275,7 @@ export class DeflateCodec implements MessageCompression {
       return;
     }
     this.compressing = true;
-    zlibLimiter.run(this.lane, (release) => {
+    zlibLimiter.run(this.lane, next.data.length, (release) => {
       if (this.closed) return release();
       const own = !this.directions.sendNoContextTakeover;
       let stream: JobStream;

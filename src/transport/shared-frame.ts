@@ -95,7 +95,7 @@ export class SharedFrame implements PreEncodedSource {
   }
 
   /** @internal Compresses, in a slot of the limiter. */
-  run(release: () => void): void {
+  run(release: (actualCostBytes?: number) => void): void {
     this.state = RUNNING;
     runs++;
     const stream = acquirePooled('deflate', this.windowBits, this.config);
@@ -139,7 +139,7 @@ function enqueue(frame: SharedFrame): void {
   // A job per queued frame; jobs left over by frames that left the queue are reused.
   if (pulls < queuedCount) {
     pulls++;
-    zlibLimiter.run(broadcastLane, pullShared);
+    zlibLimiter.run(broadcastLane, frame.input.length, pullShared);
   }
 }
 
@@ -155,10 +155,10 @@ function unlink(frame: SharedFrame): void {
 }
 
 /** A broadcast-lane job: compresses the oldest waiting frame, if any is left. */
-function pullShared(release: () => void): void {
+function pullShared(release: (actualCostBytes?: number) => void): void {
   pulls--;
   const frame = first;
-  if (frame === undefined) return release();
+  if (frame === undefined) return release(0);
   unlink(frame);
   frame.run(release);
 }

@@ -3,26 +3,32 @@ import { UsageError } from '../errors';
 /** zlib jobs allowed in flight at once across the process, unless changed. */
 export const DEFAULT_ZLIB_CONCURRENCY = 10;
 
-/** A zlib job: it calls `release` exactly once when it is done (later calls are ignored). */
-export type ZlibJob = (release: () => void) => void;
+/**
+ * A zlib job. It calls `release` exactly once when it is done (later calls are ignored), with
+ * the bytes it really moved (in and out) when that differs from the estimate it was queued with.
+ */
+export type ZlibJob = (release: (actualCostBytes?: number) => void) => void;
+
+interface QueuedJob {
+  job: ZlibJob;
+  costBytes: number;
+  /** Virtual finish tag: jobs start in increasing order of it. */
+  finish: number;
+  /** Arrival order, to break ties first come, first served. */
+  seq: number;
+}
 
 /**
  * One party's share of the zlib limiter: a connection (both of its directions), or all
  * broadcasts. Jobs of one lane start in the order they were queued.
  */
 export class ZlibLane {
-  /** @internal Zlib time (ms) this lane has been given, in the limiter's virtual clock. */
-  vtime = 0;
-  /** @internal What the lane's next job is expected to cost (ms), charged when it starts. */
-  costMs = 1;
+  /** @internal Finish tag of the lane's latest job: where its next job starts, at the earliest. */
+  finish = 0;
   /** @internal Place in the limiter's heap of lanes with queued jobs; -1 when not in it. */
   heapIndex = -1;
-  /** @internal Tie-break between lanes with equal virtual time: the earlier arrival goes first. */
-  seq = 0;
-  /** @internal Jobs of this lane now running. */
-  running = 0;
   /** @internal Queued jobs, from `head` on (made on first use). */
-  jobs: ZlibJob[] | undefined;
+  jobs: QueuedJob[] | undefined;
   /** @internal */
   head = 0;
 
@@ -38,18 +44,21 @@ export class ZlibLane {
  * queue here instead of allocating 1,000 jobs' worth of memory and starving the thread pool that
  * DNS and file I/O share.
  *
- * Fair: each lane (a connection, or the broadcasts) is charged the time its jobs take, and a free
- * slot goes to the waiting lane that has been given the least (start-time fair queuing; a lane
- * that was idle starts level with the busiest, so idling banks no credit). A connection sending
- * decompression bombs therefore pays for them itself: another connection's message waits for a
- * slot to free up, not for every bomb queued before it.
+ * Fair by bytes (weighted fair queuing): a job is tagged, when queued, with a virtual finish
+ * time — where its lane's previous job finished (or the clock, if later) plus its cost in bytes —
+ * and a free slot goes to the smallest tag. The clock advances as work starts, by each job's cost
+ * shared between the lanes waiting then, as if every waiting lane were served at once. So a small
+ * message overtakes megabyte bombs queued before it, a lane that sent more waits longer, and as
+ * the clock always moves on a stream of new lanes cannot starve an old one. A job's cost is
+ * estimated from its input when queued; the bytes it really moved (a bomb's output) are charged
+ * to its lane's next job.
  */
 export class ZlibLimiter {
   private running = 0;
   private waiting = 0;
-  /** Lanes with queued jobs, as a binary min-heap on (vtime, seq). */
+  /** Lanes with queued jobs, as a binary min-heap on their first job's (finish, seq). */
   private readonly heap: ZlibLane[] = [];
-  /** The virtual time of the most recent start: lanes that were idle join here. */
+  /** Virtual time: service per waiting lane so far (bytes). */
   private clock = 0;
   private arrivals = 0;
   /** The most jobs that were ever running at once (for tests and diagnostics). */
@@ -76,18 +85,19 @@ export class ZlibLimiter {
     return this.waiting;
   }
 
-  /** Runs `job` for `lane` when a slot is free and it is the lane's turn; the job calls
-   *  `release` exactly once when it is done (later calls are ignored). */
-  run(lane: ZlibLane, job: ZlibJob): void {
-    if (lane.jobs === undefined) lane.jobs = [job];
-    else lane.jobs.push(job);
+  /**
+   * Runs `job` for `lane` when a slot is free and its turn has come. `costBytes` estimates the
+   * bytes it will move (its input); the job reports the real figure when it releases its slot.
+   */
+  run(lane: ZlibLane, costBytes: number, job: ZlibJob): void {
+    // A lane that was idle starts at the clock: no credit for the time it did nothing.
+    const finish = (lane.finish > this.clock ? lane.finish : this.clock) + costBytes;
+    lane.finish = finish;
+    const queued: QueuedJob = { job, costBytes, finish, seq: this.arrivals++ };
+    if (lane.jobs === undefined) lane.jobs = [queued];
+    else lane.jobs.push(queued);
     this.waiting++;
-    if (lane.heapIndex < 0) {
-      // A lane that had nothing to do joins level with the clock: no credit for having idled.
-      if (lane.running === 0 && lane.vtime < this.clock) lane.vtime = this.clock;
-      lane.seq = this.arrivals++;
-      this.push(lane);
-    }
+    if (lane.heapIndex < 0) this.push(lane);
     this.startQueued();
   }
 
@@ -110,7 +120,7 @@ export class ZlibLimiter {
     while (this.running < this.cap && this.heap.length !== 0) {
       const lane = this.heap[0]!;
       const jobs = lane.jobs!;
-      const job = jobs[lane.head]!;
+      const queued = jobs[lane.head]!;
       jobs[lane.head++] = undefined as never;
       if (lane.head === jobs.length) {
         lane.jobs = undefined;
@@ -120,37 +130,28 @@ export class ZlibLimiter {
         lane.head = 0;
       }
       this.waiting--;
-      if (lane.vtime > this.clock) this.clock = lane.vtime;
-      // Charged the expected cost now, so a lane with many jobs does not take every free slot
-      // before its first job has told what it costs; corrected when the job ends.
-      const charged = lane.costMs;
-      lane.vtime += charged;
+      this.clock += queued.costBytes / this.heap.length;
       if (lane.jobs === undefined) this.remove(lane);
-      else this.sift(lane);
-      lane.running++;
+      else this.down(lane.heapIndex);
       this.running++;
       if (this.running > this.peak) this.peak = this.running;
-      this.start(lane, job, charged);
+      this.start(lane, queued);
     }
   }
 
-  private start(lane: ZlibLane, job: ZlibJob, charged: number): void {
-    const startedAt = performance.now();
+  private start(lane: ZlibLane, queued: QueuedJob): void {
     let released = false;
-    job(() => {
+    queued.job((actualCostBytes) => {
       if (released) return;
       released = true;
-      const tookMs = performance.now() - startedAt;
-      lane.vtime += tookMs - charged;
-      lane.costMs = (lane.costMs + tookMs) / 2;
-      lane.running--;
+      // What the estimate missed (a bomb's output) is charged to the lane's next job.
+      if (actualCostBytes !== undefined) lane.finish += actualCostBytes - queued.costBytes;
       this.running--;
-      if (lane.heapIndex >= 0) this.sift(lane);
       this.startQueued();
     });
   }
 
-  // A binary min-heap of lanes on (vtime, seq), each lane knowing its index.
+  // A binary min-heap of lanes on their first queued job's (finish, seq).
 
   private push(lane: ZlibLane): void {
     lane.heapIndex = this.heap.length;
@@ -166,13 +167,8 @@ export class ZlibLimiter {
     if (last === lane) return;
     heap[at] = last;
     last.heapIndex = at;
-    this.sift(last);
-  }
-
-  /** Restores the heap after `lane`'s key changed either way. */
-  private sift(lane: ZlibLane): void {
-    this.up(lane.heapIndex);
-    this.down(lane.heapIndex);
+    this.up(at);
+    this.down(last.heapIndex);
   }
 
   private up(at: number): void {
@@ -210,7 +206,9 @@ export class ZlibLimiter {
 }
 
 function before(a: ZlibLane, b: ZlibLane): boolean {
-  return a.vtime < b.vtime || (a.vtime === b.vtime && a.seq < b.seq);
+  const x = a.jobs![a.head]!;
+  const y = b.jobs![b.head]!;
+  return x.finish < y.finish || (x.finish === y.finish && x.seq < y.seq);
 }
 
 /** The one limiter every rxws connection in this process shares. */
