@@ -37,53 +37,73 @@ describe('ReadBudget', () => {
     expect(reading()).toEqual(['h0', 'h1', 'h2']);
   });
 
-  it('past the limit a holder whose message grows stops reading; one at a time, the waiting one holding the most, finishes past it', () => {
-    const { budget, holders, reading } = setup(1000 * KiB, 3);
+  it('a read that crosses the limit stops every connection holding part of a message; the one holding the most finishes past it', () => {
+    const { budget, holders, reading } = setup(1000 * KiB, 4);
     budget.update(holders[0]!, 600 * KiB);
     budget.update(holders[1]!, 300 * KiB);
-    // h2 crosses the limit: it waits, and as the only one waiting it is let through.
+    // h2 crosses the limit: h0, h1 and h2 stop before their next read (h3 holds nothing and
+    // reads on), and h0, holding the most, is let through to finish its message.
     budget.update(holders[2]!, 200 * KiB);
-    expect(reading()).toEqual(['h0', 'h1', 'h2']);
-    // h1 and h0 grow while h2 finishes: they wait.
-    budget.update(holders[1]!, 400 * KiB);
+    expect(reading()).toEqual(['h0', 'h3']);
     budget.update(holders[0]!, 900 * KiB);
-    expect(reading()).toEqual(['h2']);
-    // A read that does not grow (a whole message delivered) changes nothing; h2 grows on past it.
-    budget.update(holders[1]!, 400 * KiB);
-    budget.update(holders[2]!, 300 * KiB);
-    expect(reading()).toEqual(['h2']);
-    expect([budget.heldBytes, budget.peakBytes]).toEqual([1600 * KiB, 1600 * KiB]);
-    // h2's message is delivered: still over, so the waiting one holding the most (h0) goes next.
-    budget.update(holders[2]!, 0);
-    expect(reading()).toEqual(['h0', 'h2']);
-    expect(budget.holds(holders[1]!)).toBe(true);
+    expect(reading()).toEqual(['h0', 'h3']);
+    // h3 starts a message while the limit is crossed: it waits too.
+    budget.update(holders[3]!, 64 * KiB);
+    expect(reading()).toEqual(['h0']);
+    expect([budget.heldBytes, budget.peakBytes]).toEqual([1464 * KiB, 1464 * KiB]);
+    // h0's message is delivered: room again, the oldest waiting resume.
+    budget.update(holders[0]!, 0);
+    expect(reading()).toEqual(['h0', 'h1', 'h2', 'h3']);
+    expect(budget.settled).toBe(true);
   });
 
-  it('when memory frees, the oldest waiting resume, one per read (64 KiB) of room', () => {
+  it('a read that does not grow (whole messages delivered) never stops a connection', () => {
+    const { budget, holders, reading } = setup(100 * KiB, 2);
+    budget.update(holders[0]!, 150 * KiB);
+    // h0 crossed and, the only one waiting, finishes past the limit. h1 holds nothing.
+    for (let i = 0; i < 5; i++) budget.update(holders[1]!, 0);
+    expect(reading()).toEqual(['h0', 'h1']);
+  });
+
+  it('when memory frees, the oldest waiting resume, each taking the room of its next growth', () => {
     const limit = 4 * READ_CHUNK_BYTES;
     const { budget, holders, reading } = setup(limit, 7);
     budget.update(holders[0]!, limit);
     for (let i = 1; i < 7; i++) budget.update(holders[i]!, KiB);
-    // h1 crossed first and finishes; h2..h6 wait, in that order.
-    expect(reading()).toEqual(['h0', 'h1']);
+    // h1 crossed: everyone holding stopped; h0 holds the most and finishes.
+    expect(reading()).toEqual(['h0']);
     budget.update(holders[0]!, limit - 2 * READ_CHUNK_BYTES - 6 * KiB);
-    // Room for two reads.
-    expect(reading()).toEqual(['h0', 'h1', 'h2', 'h3']);
+    // Room for two reads: h1 and h2 go first.
+    expect(reading()).toEqual(['h0', 'h1', 'h2']);
     budget.leave(holders[0]!);
     expect(reading()).toEqual(['h0', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6']);
     expect(budget.pausedCount).toBe(0);
   });
 
+  it('a big holder resuming takes the room of a quarter of what it holds', () => {
+    const { budget, holders, reading } = setup(1000 * KiB, 3);
+    budget.update(holders[0]!, 400 * KiB);
+    budget.update(holders[1]!, 400 * KiB);
+    budget.update(holders[2]!, 400 * KiB); // crosses; h0 (first of the largest) finishes
+    expect(reading()).toEqual(['h0']);
+    budget.update(holders[0]!, 0);
+    // 200 KiB of room: h1 takes 100 (a quarter of 400), h2 the rest.
+    expect(reading()).toEqual(['h0', 'h1', 'h2']);
+    budget.update(holders[1]!, 500 * KiB);
+    budget.update(holders[2]!, 520 * KiB); // crosses again: h2 holds the most
+    expect(reading()).toEqual(['h0', 'h2']);
+  });
+
   it('a holder that stops reading for another reason (a full backlog, the user) hands its turn over', () => {
     const { budget, holders, reading } = setup(100 * KiB, 3);
     budget.update(holders[0]!, 80 * KiB);
-    budget.update(holders[1]!, 30 * KiB); // crosses: its turn
+    budget.update(holders[1]!, 30 * KiB); // crosses: h0 holds the most, its turn
     budget.update(holders[2]!, 10 * KiB);
     budget.update(holders[0]!, 90 * KiB);
-    expect(reading()).toEqual(['h1']);
-    holders[1]!.canRead = false;
-    budget.update(holders[1]!, 30 * KiB);
-    // h0 holds the most of those waiting.
+    expect(reading()).toEqual(['h0']);
+    holders[0]!.canRead = false;
+    budget.update(holders[0]!, 90 * KiB);
+    // h1 holds the most of those waiting that can read.
     expect(reading()).toEqual(['h0', 'h1']);
     expect(budget.holds(holders[2]!)).toBe(true);
   });
@@ -92,7 +112,7 @@ describe('ReadBudget', () => {
     const { budget, holders, reading } = setup(100 * KiB, 2);
     budget.update(holders[0]!, 60 * KiB);
     holders[1]!.canRead = false;
-    budget.update(holders[1]!, 60 * KiB);
+    budget.update(holders[1]!, 60 * KiB); // crosses: h0 is the one that can finish
     expect(reading()).toEqual(['h0']);
     expect(budget.settled).toBe(false);
     holders[1]!.canRead = true;

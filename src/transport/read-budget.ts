@@ -1,3 +1,5 @@
+import { currentInput } from './zlib-backpressure';
+
 /** What one socket read may add before its connection notices the budget (Node reads ≤ 64 KiB). */
 export const READ_CHUNK_BYTES = 64 * 1024;
 
@@ -19,18 +21,25 @@ export interface BudgetHolder {
  * limits add up (64 connections each holding 31 MiB of an unfinished message is 2 GB); this
  * bounds the sum.
  *
- * Past the limit, a connection that needs more (its message grew in a read) stops reading, so
- * connections that only receive small whole messages are not held up. One waiting connection at
+ * When a read crosses the limit, every connection holding part of a message (or a backlog)
+ * stops reading before its next read; past it, so does any connection whose message grows.
+ * Connections that only receive small whole messages hold nothing between reads and are not
+ * held up. One waiting connection at
  * a time — the one holding the most, which frees the most when it is done — may read on past the
  * limit to finish its message, so a message larger than what is left always completes and
- * nothing deadlocks. As memory frees, waiting connections resume oldest first, one per 64 KiB of
- * room. Bound: the limit, plus the message that connection finishes (up to `maxMessageBytes`),
- * plus one read (64 KiB) per connection that was reading when the limit was crossed.
+ * nothing deadlocks. As memory frees, waiting connections resume oldest first, each taking the
+ * room of its next growth. While the limit is crossed, message buffers grow by a quarter (at
+ * least one read) instead of up to 4×, except that one connection's. Bound: the limit, plus the
+ * message that connection finishes (up to `maxMessageBytes`), plus the growth of the read that
+ * crossed it (a read, or a quarter of what its connection held), plus what Node had already read
+ * from the sockets it paused (its stream buffer, up to 64 KiB each).
  */
 export class ReadBudget {
   private held = 0;
   /** Paused by the budget, oldest first. */
   private readonly paused = new Set<BudgetHolder>();
+  /** Holders that hold something now (they are paused all at once when the limit is crossed). */
+  private readonly holding = new Set<BudgetHolder>();
   /** The paused connection let past the limit to finish its message. */
   private runner: BudgetHolder | undefined;
   /** The most ever held at once (diagnostics and tests). */
@@ -62,16 +71,20 @@ export class ReadBudget {
   /** `holder` now holds `bytes` (after a read, a delivery, a pause). */
   update(holder: BudgetHolder, bytes: number): void {
     const delta = bytes - holder.budgetHeld;
+    const crossed = delta > 0 && this.held <= this.limitBytes && this.held + delta > this.limitBytes;
     this.held += delta;
     holder.budgetHeld = bytes;
+    if (bytes === 0) this.holding.delete(holder);
+    else this.holding.add(holder);
     if (this.held > this.peakBytes) this.peakBytes = this.held;
+    // Before anyone's next read: the others holding part of a message would each grow once more.
+    if (crossed) for (const other of this.holding) if (other !== this.runner) this.pause(other);
     if (holder === this.runner) {
       // Its message is done (memory freed) or it cannot read on: let another finish theirs.
       if (delta >= 0 && holder.canRead) return;
       this.runner = undefined;
-    } else if (delta > 0 && this.held > this.limitBytes && !this.paused.has(holder)) {
-      this.paused.add(holder);
-      holder.pauseForBudget();
+    } else if (delta > 0 && this.held > this.limitBytes) {
+      this.pause(holder);
     }
     if (delta <= 0 || this.runner === undefined) this.rebalance();
   }
@@ -80,11 +93,12 @@ export class ReadBudget {
    * Allocates the message buffers of the connections under this budget (the core's
    * `allocMessage`): what the assembler asks for (it grows up to 4× at a time) while there is
    * room, but only a quarter more than needed (at least one read) once that would cross the
-   * limit, so a buffer does not take memory far ahead of the bytes that fill it.
+   * limit, so a buffer does not take memory far ahead of the bytes that fill it. The connection
+   * let through to finish its message grows as usual (fewer copies: it is the one to hurry).
    */
   readonly allocMessage = (size: number, needed = size): Uint8Array => {
-    if (size - needed > READ_CHUNK_BYTES && this.held + size - needed > this.limitBytes) {
-      const tight = needed + Math.max(READ_CHUNK_BYTES, Math.floor(needed / 4));
+    if (size - needed > READ_CHUNK_BYTES && this.held + size - needed > this.limitBytes && (this.runner === undefined || (currentInput() as unknown) !== this.runner)) {
+      const tight = needed + nextGrowth(needed);
       if (tight < size) size = tight;
     }
     return Buffer.allocUnsafe(size);
@@ -94,21 +108,28 @@ export class ReadBudget {
   leave(holder: BudgetHolder): void {
     this.held -= holder.budgetHeld;
     holder.budgetHeld = 0;
+    this.holding.delete(holder);
     this.paused.delete(holder);
     if (this.runner === holder) this.runner = undefined;
     this.rebalance();
   }
 
+  private pause(holder: BudgetHolder): void {
+    if (this.paused.has(holder)) return;
+    this.paused.add(holder);
+    holder.pauseForBudget();
+  }
+
   private rebalance(): void {
     const paused = this.paused;
     if (paused.size === 0) return;
-    // Room again: resume the oldest paused, one per read's worth of room (at least one).
+    // Room again: resume the oldest paused, each taking the room of its next growth (at least one).
     let room = this.limitBytes - this.held;
     if (room > 0) {
       for (const holder of paused) {
         paused.delete(holder);
         holder.resumeForBudget();
-        room -= READ_CHUNK_BYTES;
+        room -= nextGrowth(holder.budgetHeld);
         if (room <= 0) break;
       }
       return;
@@ -122,4 +143,10 @@ export class ReadBudget {
     this.runner = best;
     best.resumeForBudget();
   }
+}
+
+/** How much a buffer of `bytes` grows by while memory is tight: a quarter, at least one read. */
+function nextGrowth(bytes: number): number {
+  const quarter = Math.floor(bytes / 4);
+  return quarter > READ_CHUNK_BYTES ? quarter : READ_CHUNK_BYTES;
 }

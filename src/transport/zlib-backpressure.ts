@@ -26,6 +26,11 @@ export function enterInput(source: InputSource): InputSource | undefined {
   return outer;
 }
 
+/** The connection whose input is being handled now, if any (the read budget asks). */
+export function currentInput(): InputSource | undefined {
+  return current;
+}
+
 /** Ends what `enterInput` began. */
 export function leaveInput(outer: InputSource | undefined): void {
   current = outer;
