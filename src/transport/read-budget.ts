@@ -45,7 +45,10 @@ export class ReadBudget {
   /** The most ever held at once (diagnostics and tests). */
   peakBytes = 0;
 
-  constructor(readonly limitBytes: number) {}
+  constructor(
+    /** The bound (`maxBufferedMessageBytes`). */
+    readonly limitBytes: number,
+  ) {}
 
   /** Bytes held now across every connection. */
   get heldBytes(): number {

@@ -66,6 +66,7 @@ export class ZlibLimiter {
 
   constructor(private cap: number) {}
 
+  /** Jobs allowed to run at once; raising it starts queued jobs at once. */
   get limit(): number {
     return this.cap;
   }
