@@ -55,7 +55,7 @@ const connection = new Connection({
   socket: socket as unknown as Socket,
   role: 'server',
   options: DEFAULT_CONNECTION_OPTIONS,
-  request: { method: 'GET', url: '/', path: '/', query: '', host: undefined, headers: {}, origin: undefined, protocols: [], remoteAddress: undefined, remotePort: undefined, secure: false },
+  request: { method: 'GET', url: '/', path: '/', query: '', params: {}, host: undefined, headers: {}, origin: undefined, protocols: [], remoteAddress: undefined, remotePort: undefined, secure: false },
   response: undefined,
   protocol: undefined,
   data: undefined,

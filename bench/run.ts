@@ -18,12 +18,18 @@ import { echoScenario } from './scenarios/echo';
 import { handshakeScenario } from './scenarios/handshake';
 import { latencyScenario } from './scenarios/latency';
 import { memoryScenario } from './scenarios/memory';
+import { topicFanoutScenario } from './scenarios/topic-fanout';
+import { topicIdleScenario } from './scenarios/topic-idle';
+import { topicRoomsScenario } from './scenarios/topic-rooms';
 import { SkipImplementation, type Impl, type Measured, type RunOptions, type Scenario } from './scenarios/types';
 
 const SCENARIOS: Array<Scenario<any>> = [
   echoScenario,
   clientScenario,
   broadcastScenario,
+  topicFanoutScenario,
+  topicRoomsScenario,
+  topicIdleScenario,
   handshakeScenario,
   memoryScenario,
   latencyScenario,

@@ -1,6 +1,8 @@
 /**
- * A chat room: an http server that serves the browser page (examples/chat-client.html) at `/`,
- * with rxws attached to it for WebSockets on `/ws`. Everything anyone says goes to everyone.
+ * Chat rooms: an http server that serves the browser page (examples/chat-client.html) at `/`,
+ * with rxws attached to it for WebSockets on `/ws`. Everyone starts in the room `lobby`; what
+ * someone says goes to everyone in their room. Each room is a topic (`server.topic(...)`): a
+ * message is encoded once for all of the room's members.
  *
  *   npx tsx examples/broadcast-server.ts            # then open the printed URL in two tabs
  *   PORT=3000 HOST=0.0.0.0 npx tsx examples/broadcast-server.ts
@@ -8,9 +10,10 @@
  * HOST defaults to 127.0.0.1: only this machine can connect, which is the safe default for a demo
  * that has no authentication. Set HOST=0.0.0.0 to let other machines on your network join.
  *
- * Clients send plain text lines; `call me <name>` renames the sender. The server answers with the
- * JSON events documented at the top of chat-client.html. On the server's stdin, `send <text>`
- * broadcasts a server notice and `exit` closes every connection with 1001 and exits.
+ * Clients send plain text lines; `call me <name>` renames the sender, `join <room>` moves them to
+ * another room. The server answers with the JSON events documented at the top of
+ * chat-client.html. On the server's stdin, `send <text>` sends a server notice to every room and
+ * `exit` closes every connection with 1001 and exits.
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -19,22 +22,27 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
-import { EMPTY, Subject, catchError, concat, defer, merge, mergeMap, of, type Observable } from 'rxjs';
-import { WebSocketServer, ofText, type Connection, type Route } from '../src';
+import { EMPTY, Subject, catchError, concat, defer, mergeMap, of, type Observable, type Subscription } from 'rxjs';
+// The package's sources; in your own project the same names come from '@rxws/rxws'.
+import { WebSocketServer, ofText, type Connection, type Route, type Topic } from '../src';
+import { writeChatEvent, type ChatEvent } from './chat-messages';
 
-/** What the server sends to pages (and CLI clients), one JSON object per text message. */
-export type ChatEvent =
-  | { type: 'welcome'; name: string; online: string[] }
-  | { type: 'join'; name: string; at: number }
-  | { type: 'leave'; name: string; at: number }
-  | { type: 'chat'; from: string; text: string; at: number }
-  | { type: 'rename'; from: string; to: string; at: number }
-  | { type: 'notice'; text: string; at: number };
+/** What the server sends to pages (and CLI clients): see chat-messages.ts. */
+export type { ChatEvent } from './chat-messages';
+
+/** The events that happen in a room, and go to that room's topic. */
+type RoomEvent = Extract<ChatEvent, { type: 'join' | 'leave' | 'chat' | 'rename' }> & { room: string };
 
 /** Per-connection state, kept in `conn.data`. */
 export interface ChatUser {
   name: string;
+  /** The room the user is in (a topic of the server), and the membership of its topic. */
+  room: string;
+  membership: Subscription | undefined;
 }
+
+/** The room everyone starts in. */
+export const LOBBY = 'lobby';
 
 export interface BroadcastServerOptions {
   /** Default 8080; 0 picks a free port. */
@@ -65,6 +73,9 @@ export interface BroadcastServer {
 const MAX_NAME_LENGTH = 24;
 const NAME = /^[\p{L}\p{N}][\p{L}\p{N} ._-]*$/u;
 const CALL_ME = /^call me(?:\s+(.*))?$/i;
+const JOIN = /^join(?:\s+(.*))?$/i;
+const MAX_ROOM_LENGTH = 24;
+const ROOM = /^[\p{Ll}\p{Lo}\p{N}][\p{Ll}\p{Lo}\p{N}._-]*$/u;
 
 export async function startBroadcastServer(options: BroadcastServerOptions = {}): Promise<BroadcastServer> {
   const port = options.port ?? 8080;
@@ -77,54 +88,87 @@ export async function startBroadcastServer(options: BroadcastServerOptions = {})
   let guests = 0;
   const route = server.route<ChatUser>({
     path: '/ws',
-    accept: () => ({ data: { name: `guest-${++guests}` } }),
+    accept: () => ({ data: { name: `guest-${++guests}`, room: LOBBY, membership: undefined } }),
     // A phone that loses its network never says goodbye: after 30 s of silence ping it, and drop
     // it (reported as 1006, and so as a leave) if it does not answer within 10 s.
     heartbeat: { intervalMs: 30_000, timeoutMs: 10_000 },
   });
 
-  const names = () => [...route.connections].map((c) => c.data.name);
-  const send = (conn: Connection<ChatUser>, event: ChatEvent) => conn.sink.next(JSON.stringify(event));
+  /** A room is a topic of the server; the prefix keeps room names apart from other topics. */
+  const topicOf = (room: string): Topic => server.topic(`room:${room}`);
+  const online = (room: string) => [...topicOf(room).members].map((c) => (c as Connection<ChatUser>).data.name);
+  const send = (conn: Connection<ChatUser>, event: ChatEvent) => conn.sink.next(writeChatEvent(event));
+  /** Makes `conn` a member of `room` (leaving the one it was in) and returns the join event. */
+  const enter = (conn: Connection<ChatUser>, room: string): RoomEvent => {
+    conn.data.membership?.unsubscribe();
+    conn.data.room = room;
+    conn.data.membership = topicOf(room).join(conn);
+    return { type: 'join', name: conn.data.name, room, at: Date.now() };
+  };
 
-  /** One line from one client: a rename, a chat line, or nothing (blank, or a refused rename). */
-  const said = (conn: Connection<ChatUser>, line: string): Observable<ChatEvent> => {
+  /** One line from one client: a chat line, a rename, a move to another room, or nothing
+   *  (blank, or refused: the reason goes to the asker alone). */
+  const said = (conn: Connection<ChatUser>, line: string): Observable<RoomEvent> => {
     const text = line.trim();
     if (text === '') return EMPTY;
-    const rename = CALL_ME.exec(text);
-    if (rename === null) return of({ type: 'chat', from: conn.data.name, text: line, at: Date.now() });
-    const to = (rename[1] ?? '').trim();
-    const problem = nameProblem(to, conn, route);
-    if (problem !== undefined) {
+    const refuse = (problem: string) => {
       send(conn, { type: 'notice', text: problem, at: Date.now() });
       return EMPTY;
+    };
+    const rename = CALL_ME.exec(text);
+    if (rename !== null) {
+      const to = (rename[1] ?? '').trim();
+      const problem = nameProblem(to, conn, route);
+      if (problem !== undefined) return refuse(problem);
+      const from = conn.data.name;
+      conn.data.name = to;
+      return of({ type: 'rename', from, to, room: conn.data.room, at: Date.now() });
     }
-    const from = conn.data.name;
-    conn.data.name = to;
-    return of({ type: 'rename', from, to, at: Date.now() });
+    const join = JOIN.exec(text);
+    if (join !== null) {
+      const to = (join[1] ?? '').trim().replace(/^#/, '').toLowerCase();
+      const problem = roomProblem(to);
+      if (problem !== undefined) return refuse(problem);
+      if (to === conn.data.room) return refuse(`you are already in #${to}`);
+      const left: RoomEvent = { type: 'leave', name: conn.data.name, room: conn.data.room, at: Date.now() };
+      const joined = enter(conn, to);
+      send(conn, { type: 'room', room: to, online: online(to) });
+      return of(left, joined);
+    }
+    return of({ type: 'chat', from: conn.data.name, text: line, room: conn.data.room, at: Date.now() });
   };
 
   // Each connection becomes a stream of events: its join, what it says, then its leave (when
-  // `messages$` completes after the close). Merged, they are the room; the room goes to everyone.
-  const room$ = route.connections$.pipe(
+  // `messages$` completes after the close, by which time it has left its room's topic). Merged,
+  // they are the chat; each event goes to the topic of its room.
+  const chat$ = route.connections$.pipe(
     mergeMap((conn) => {
-      send(conn, { type: 'welcome', name: conn.data.name, online: names() });
+      const joined = enter(conn, LOBBY);
+      send(conn, { type: 'welcome', name: conn.data.name, room: LOBBY, online: online(LOBBY) });
       return concat(
-        of<ChatEvent>({ type: 'join', name: conn.data.name, at: Date.now() }),
+        of(joined),
         conn.messages$.pipe(
           ofText(),
           mergeMap((line) => said(conn, line)),
-          // messages$ never errors by contract; if it ever did, one client must not end the room.
+          // messages$ never errors by contract; if it ever did, one client must not end the chat.
           catchError(() => EMPTY),
         ),
-        defer(() => of<ChatEvent>({ type: 'leave', name: conn.data.name, at: Date.now() })),
+        defer(() => of<RoomEvent>({ type: 'leave', name: conn.data.name, room: conn.data.room, at: Date.now() })),
       );
     }),
   );
 
-  const notices = new Subject<ChatEvent>();
-  const events = merge(room$, notices).subscribe((event) => {
+  const notices = new Subject<Extract<ChatEvent, { type: 'notice' }>>();
+  const events = chat$.subscribe((event) => {
     log(describe(event));
-    route.broadcast(JSON.stringify(event));
+    // Joins, leaves, chat lines and renames go to the room they happened in (refusals were sent
+    // to the asker alone): each encoded once for the whole room.
+    topicOf(event.room).publish(writeChatEvent(event));
+  });
+  // Server notices (`send <text>` on stdin) go to everyone on the route, whatever their room.
+  const noticeEvents = notices.subscribe((event) => {
+    log(describe(event));
+    route.broadcast(writeChatEvent(event));
   });
   server.errors$.subscribe((error) => log(`error: ${error.message}`));
 
@@ -148,6 +192,7 @@ export async function startBroadcastServer(options: BroadcastServerOptions = {})
       notices.complete();
       await server.close({ code: 1001, reason: 'server shutting down' });
       events.unsubscribe();
+      noticeEvents.unsubscribe();
       http.closeAllConnections();
       await new Promise<void>((resolve) => http.close(() => resolve()));
       log('server closed');
@@ -176,6 +221,14 @@ export async function startBroadcastServer(options: BroadcastServerOptions = {})
   };
 }
 
+/** Why a requested room cannot be joined, or undefined if it can. */
+function roomProblem(room: string): string | undefined {
+  if (room === '') return 'usage: join <room>';
+  if (room.length > MAX_ROOM_LENGTH) return `a room name is at most ${MAX_ROOM_LENGTH} characters`;
+  if (!ROOM.test(room)) return 'a room name is letters, digits and . _ - (starting with a letter or digit)';
+  return undefined;
+}
+
 /** Why a requested name cannot be used, or undefined if it can. */
 function nameProblem(name: string, conn: Connection<ChatUser>, route: Route<ChatUser>): string | undefined {
   if (name === '') return 'usage: call me <name>';
@@ -188,20 +241,17 @@ function nameProblem(name: string, conn: Connection<ChatUser>, route: Route<Chat
   return undefined;
 }
 
-function describe(event: ChatEvent): string {
+function describe(event: RoomEvent | Extract<ChatEvent, { type: 'notice' }>): string {
+  if (event.type === 'notice') return `notice: ${event.text}`;
   switch (event.type) {
-    case 'welcome':
-      return `welcome ${event.name}`;
     case 'join':
-      return `${event.name} joined`;
+      return `${event.name} joined #${event.room}`;
     case 'leave':
-      return `${event.name} left`;
+      return `${event.name} left #${event.room}`;
     case 'chat':
-      return `${event.from}: ${event.text}`;
+      return `#${event.room} ${event.from}: ${event.text}`;
     case 'rename':
       return `${event.from} is now ${event.to}`;
-    case 'notice':
-      return `notice: ${event.text}`;
   }
 }
 

@@ -7,15 +7,16 @@
  *
  * Commands: `exit` closes with 1000 and quits (so does Ctrl-D); `ping <text>` pings the server
  * with that payload and prints the pong and its round-trip time. With examples/broadcast-server,
- * `call me <name>` renames you, exactly as in the browser page, and its JSON events are printed
- * as readable lines.
+ * `call me <name>` renames you and `join <room>` takes you to another room, exactly as in the
+ * browser page, and its JSON events are printed as readable lines.
  */
 import { Buffer } from 'node:buffer';
 import { clearLine, createInterface, cursorTo } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import type { Subscription } from 'rxjs';
+// The package's sources; in your own project the same names come from '@rxws/rxws'.
 import { HandshakeError, NetworkError, TimeoutError, UsageError, connect, type ClientConnection, type ClientOptions, type Message } from '../src';
-import type { ChatEvent } from './broadcast-server';
+import { readChatEvent } from './chat-messages';
 
 export const DEFAULT_URL = 'ws://127.0.0.1:8080/ws';
 
@@ -114,8 +115,9 @@ export function runChatClient(options: ChatClientOptions): Promise<number> {
             const line = describe(message);
             if (line !== undefined) print(line);
           });
+          // print() has redrawn the prompt, keeping what was typed while connecting (a fresh
+          // prompt() here would put the cursor back at the start of that text).
           if (leaving) leave();
-          else prompt();
         },
         error: (error: unknown) => {
           print(explainConnectError(url, error));
@@ -146,22 +148,21 @@ export function describe(message: Message): string | undefined {
   }
 }
 
-/** The broadcast server's JSON events as readable lines; anything else as it came. */
+/** The chat servers' JSON events as readable lines; anything else as it came. */
 function describeText(text: string): string {
-  let event: ChatEvent | undefined;
-  try {
-    const parsed = JSON.parse(text) as unknown;
-    if (typeof parsed === 'object' && parsed !== null && typeof (parsed as { type?: unknown }).type === 'string') event = parsed as ChatEvent;
-  } catch {
-    // not JSON: plain text
-  }
+  // Checked against the schema: text that is not a chat event is shown as it came.
+  const event = readChatEvent(text);
+  // Servers with rooms (broadcast-server.ts) say which; others (chat-server.ts) do not.
+  const inRoom = (room: string | undefined, before: string) => (room === undefined ? '' : `${before}#${room}`);
   switch (event?.type) {
     case 'welcome':
-      return `* you are ${event.name}; online: ${event.online.join(', ')}`;
+      return `* you are ${event.name}${inRoom(event.room, ' in ')}; online: ${event.online.join(', ')}`;
+    case 'room':
+      return `* you are now in #${event.room}; online: ${event.online.join(', ')}`;
     case 'join':
-      return `* ${event.name} joined`;
+      return `* ${event.name} joined${inRoom(event.room, ' ')}`;
     case 'leave':
-      return `* ${event.name} left`;
+      return `* ${event.name} left${inRoom(event.room, ' ')}`;
     case 'rename':
       return `* ${event.from} is now ${event.to}`;
     case 'chat':

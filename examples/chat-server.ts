@@ -1,6 +1,8 @@
 /**
  * A line-based chat server for the command-line client: it prints what each client says, tagged
- * with the client's id, and sends every line typed on its stdin to every connected client.
+ * with the client's id, and sends every line typed on its stdin to every connected client as a
+ * `notice` event. What it sends are the chat events of chat-messages.ts, checked against their
+ * schema before they leave; clients send plain text lines.
  *
  *   npx tsx examples/chat-server.ts                 # ws://127.0.0.1:8080/ws
  *   npx tsx examples/chat-client.ts                 # in another terminal
@@ -12,7 +14,9 @@ import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import { Buffer } from 'node:buffer';
 import { concat, map, mergeMap, of } from 'rxjs';
+// The package's sources; in your own project the same names come from '@rxws/rxws'.
 import { WebSocketServer, type Message, type Route } from '../src';
+import { chatEvents, writeChatEvent } from './chat-messages';
 
 export interface ChatServerOptions {
   /** Default 8080; 0 picks a free port. */
@@ -54,6 +58,7 @@ export async function startChatServer(options: ChatServerOptions = {}): Promise<
     .pipe(
       mergeMap((conn) => {
         const tag = `#${conn.data.id}`;
+        chatEvents(conn).sink.next({ type: 'welcome', name: tag, online: [...route.connections].map((c) => `#${c.data.id}`) });
         return concat(
           of(`${tag} connected from ${conn.remoteAddress ?? '?'}:${conn.request.remotePort ?? '?'}`),
           conn.messages$.pipe(map((message) => `${tag} ${describe(message)}`)),
@@ -86,7 +91,8 @@ export async function startChatServer(options: ChatServerOptions = {}): Promise<
         void close();
         return;
       }
-      const sent = route.broadcast(line);
+      // Encoded (and checked) once for every client.
+      const sent = route.broadcast(writeChatEvent({ type: 'notice', text: line, at: Date.now() }));
       print(`sent to ${sent} client${sent === 1 ? '' : 's'}`);
     });
   }

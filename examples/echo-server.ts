@@ -9,6 +9,7 @@
  * Ctrl-C (SIGINT) or SIGTERM closes every connection with 1001 and exits.
  */
 import { tap } from 'rxjs';
+// The package's sources; in your own project the same names come from '@rxws/rxws'.
 import { WebSocketServer, ofData, type Route, type ServerOptions } from '../src';
 
 export interface EchoServerOptions {

@@ -1,12 +1,22 @@
 /**
- * Every error rxws raises. Two families, never mixed up (docs/design.md):
+ * The base class of every error rxws raises, so `error instanceof RxwsError` tells them from
+ * others. Two families, never mixed up:
  * - misuse of the API throws synchronously (`UsageError`);
  * - a peer or network fault never throws into user code: it closes the connection and is
  *   reported in-stream (`ProtocolError`, `ConnectionClosedError`, `HandshakeError`, ...).
  * Every error carries a stable string `code`; those that end a connection carry the close code.
+ * `name` is the class name; messages are lowercase and never echo the peer's raw bytes.
  */
 export class RxwsError extends Error {
+  /**
+   * Makes an error with a `code`; rxws's own errors are its subclasses. Subclass it for your own
+   * errors if you like: one with a `closeCode` given to `sink.error()` closes with that code.
+   * @param code - the stable, machine-readable `code`
+   * @param message - the human-readable message
+   */
   constructor(
+    /** A stable, machine-readable identifier of what happened, e.g. `'send_after_close'` or
+     *  `'timeout'`: test this rather than the message, which may be reworded. */
     readonly code: string,
     message: string,
   ) {
@@ -15,36 +25,76 @@ export class RxwsError extends Error {
   }
 }
 
-/** The caller misused the API (sending after close, an over-long close reason, a bad option). */
+/**
+ * The caller misused the API: sending after close, an invalid close code or a reason over 123
+ * bytes, an unknown or out-of-range option, a bad URL. Always thrown synchronously by the call
+ * that was wrong, never reported later; `code` says which rule was broken (`'unknown_option'`,
+ * `'invalid_option'`, `'send_after_close'`, `'close_reason_too_long'`, ...).
+ */
 export class UsageError extends RxwsError {}
 
-/** The peer broke RFC 6455; the connection was failed with `closeCode`. */
+/**
+ * The peer broke RFC 6455 (an unmasked client frame, invalid UTF-8, a message over the size
+ * limit...): the connection was failed with `closeCode`. Reported on the connection's `errors$`,
+ * and the connection's last message is a `close` with that code; never thrown into user code.
+ */
 export class ProtocolError extends RxwsError {
+  /**
+   * Made by rxws when the peer breaks the protocol; exported for `instanceof` and for tests.
+   * @param code - the stable `code`, e.g. `'invalid_utf8'`
+   * @param message - the human-readable message
+   * @param closeCode - the close code the connection was failed with
+   */
   constructor(
     code: string,
     message: string,
+    /** The close code the connection was failed with: 1002 (protocol error), 1007 (invalid
+     *  UTF-8), 1008 (policy), 1009 (too big)... (RFC 6455 §7.4.1). */
     readonly closeCode: number,
   ) {
     super(code, message);
   }
 }
 
-/** The connection ended before the operation could finish (EOF, RST, close handshake). */
+/**
+ * The connection ended before the operation could finish: what `waitForMessage()`, `ping()` or
+ * `sendStream()` reject with when the connection closes first (a close handshake, EOF, a reset),
+ * and what `failOnAbnormalClose()` errors with. `code` is `'connection_closed'`.
+ */
 export class ConnectionClosedError extends RxwsError {
+  /**
+   * Made by rxws when a connection ends under a pending operation; exported for `instanceof`.
+   * @param message - the human-readable message
+   * @param closeCode - the connection's close code
+   * @param reason - the close reason
+   * @param wasClean - whether the closing handshake completed
+   */
   constructor(
     message: string,
+    /** The connection's close code: the peer's, ours, or 1006 when the socket dropped. */
     readonly closeCode: number,
+    /** The close reason that came with the code ('' when none). */
     readonly reason: string,
+    /** True when both close frames were exchanged before the socket closed (RFC 6455 §7.1.5). */
     readonly wasClean: boolean,
   ) {
     super('connection_closed', message);
   }
 }
 
-/** Something did not happen within its time limit (handshake, waitForMessage, ping). */
+/**
+ * Something did not happen within its time limit: a client handshake (`handshakeTimeoutMs`), a
+ * `waitForMessage()` or `ping()` with `timeoutMs`. `code` is `'timeout'`.
+ */
 export class TimeoutError extends RxwsError {
+  /**
+   * Made by rxws when a time limit is reached; exported for `instanceof`.
+   * @param message - the human-readable message
+   * @param timeoutMs - the limit that was reached
+   */
   constructor(
     message: string,
+    /** The limit that was reached, in milliseconds. */
     readonly timeoutMs: number,
   ) {
     super('timeout', message);
@@ -54,13 +104,27 @@ export class TimeoutError extends RxwsError {
 /** HTTP headers as Node presents them: lower-case names; `set-cookie` as a list, others joined. */
 export type HttpHeaders = Record<string, string | string[] | undefined>;
 
-/** The server refused the upgrade, or answered something that is not a valid upgrade. */
+/**
+ * The server refused the upgrade (any status but 101), or answered a 101 that is not a valid
+ * upgrade (wrong accept key, a subprotocol or extension the client did not offer). What
+ * `connect()` errors with and `openConnection()` rejects with; `reconnect()` retries it only for
+ * 5xx, 408 and 429.
+ */
 export class HandshakeError extends RxwsError {
+  /**
+   * Made by the client when a handshake fails; exported for `instanceof` and for tests.
+   * @param code - the stable `code`, e.g. `'bad_response'`
+   * @param message - the human-readable message
+   * @param status - the HTTP status received, 0 for none
+   * @param headers - the response headers
+   * @param body - the response body
+   */
   constructor(
     code: string,
     message: string,
     /** HTTP status the server sent (0 when none was received). */
     readonly status: number,
+    /** The response headers, lower-case names (`retry-after`, `www-authenticate`...). */
     readonly headers: HttpHeaders,
     /** The response body, decoded as UTF-8 (bounded). */
     readonly body: string,
@@ -69,10 +133,20 @@ export class HandshakeError extends RxwsError {
   }
 }
 
-/** A network-level failure (DNS, refused, reset, TLS) before the connection opened. */
+/**
+ * A network-level failure before the connection opened: DNS, connection refused or reset, a TLS
+ * error. What `connect()` errors with and `openConnection()` rejects with; `reconnect()` retries
+ * it. `code` is `'network'`.
+ */
 export class NetworkError extends RxwsError {
+  /**
+   * Made by the client when the network fails; exported for `instanceof`.
+   * @param message - the human-readable message
+   * @param cause - the underlying Node error
+   */
   constructor(
     message: string,
+    /** The underlying Node error (its `code` is e.g. `'ECONNREFUSED'` or `'ENOTFOUND'`). */
     override readonly cause?: unknown,
   ) {
     super('network', message);

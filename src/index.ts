@@ -6,6 +6,9 @@ export type { RouteOptions } from './server/route';
 export { reject } from './server/accept';
 export type { Acceptance, AcceptDecision, AcceptHook, Rejection, ResponseHeaders } from './server/accept';
 export type { RouteKey } from './server/router';
+export { Topic, PublishDropError } from './server/topic';
+export type { PublishOptions } from './server/topic';
+export { publishTo } from './server/publish-to';
 
 export { Connection } from './rx/connection';
 export type { SendOptions, PingResult, WaitOptions } from './rx/connection';
@@ -57,3 +60,34 @@ export { reconnect, isRetryable, isRetryableStatus, backoffDelay, FATAL_CLOSE_CO
 export type { ReconnectOptions, ReconnectOutcome, RetryInfo } from './client/reconnect';
 export { ReconnectingClient, MessageDroppedError } from './client/reconnecting-client';
 export type { ReconnectingClientState, ReconnectingClientOptions, ReconnectingClientSettings } from './client/reconnecting-client';
+
+export { typed, DEFAULT_TYPED_OPTIONS } from './typed/typed';
+export type { TypedOptions, Received, Sendable } from './typed/typed';
+export type {
+  TypedConnection,
+  TypedConnectionTypes,
+  ConnectionLike,
+  InvalidMessage,
+  RequestOptions,
+  RequestMessage,
+  RequestBody,
+  NonRequestMessage,
+} from './typed/typed-connection';
+export { jsonCodec } from './typed/codec';
+export type { Codec } from './typed/codec';
+export { serveRequests } from './typed/serve-requests';
+export type { ServeRequestsOptions } from './typed/serve-requests';
+export { InvalidOutgoingError, RequestHandlerError } from './typed/typed-errors';
+export type {
+  StandardSchemaV1,
+  StandardSchemaV1Props,
+  StandardSchemaV1Options,
+  StandardSchemaV1Types,
+  StandardSchemaV1Result,
+  StandardSchemaV1Success,
+  StandardSchemaV1Failure,
+  StandardSchemaV1Issue,
+  StandardSchemaV1PathSegment,
+  InferInput,
+  InferOutput,
+} from './typed/standard-schema';

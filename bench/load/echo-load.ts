@@ -5,7 +5,7 @@
  * payloads, no allocation, no WebSocket library.
  */
 import type { Socket } from 'node:net';
-import { BENCH_MASK_KEY, FrameCounter, OPCODE_BINARY, buildFrame, repeatFrame } from '../lib/frames';
+import { BENCH_MASK_KEY, FrameCounter, OPCODE_BINARY, OPCODE_TEXT, buildFrame, repeatFrame } from '../lib/frames';
 import { closeAll, rawConnectMany } from './raw-connect';
 import { measureWindow, type CpuProbe, type WindowResult } from './window';
 
@@ -13,6 +13,9 @@ export interface EchoLoadOptions {
   port: number;
   connections: number;
   payloadBytes: number;
+  /** The payload to send instead of `payloadBytes` of 'a', and whether it goes as text (JSON
+   *  scenarios); by default binary. */
+  payload?: { data: Uint8Array; text: boolean };
   /** Messages in flight per connection; by default 64, fewer for big payloads (see defaultWindow). */
   window?: number;
   warmupMs: number;
@@ -32,7 +35,9 @@ export interface EchoLoadResult extends WindowResult {
 
 export async function runEchoLoad(o: EchoLoadOptions): Promise<EchoLoadResult> {
   const window = o.window ?? defaultWindow(o.payloadBytes, o.connections);
-  const frame = buildFrame(OPCODE_BINARY, Buffer.alloc(o.payloadBytes, 0x61), BENCH_MASK_KEY);
+  const frame = o.payload
+    ? buildFrame(o.payload.text ? OPCODE_TEXT : OPCODE_BINARY, o.payload.data, BENCH_MASK_KEY)
+    : buildFrame(OPCODE_BINARY, Buffer.alloc(o.payloadBytes, 0x61), BENCH_MASK_KEY);
   const batch = repeatFrame(frame, window);
   const frameLen = frame.length;
   const refillAt = window - Math.max(1, window >> 1);

@@ -56,12 +56,12 @@ export function rawConnect(port: number, timeoutMs = 10_000, request = upgradeRe
   });
 }
 
-/** Opens `count` connections, at most `concurrency` handshakes at a time. Closes all of them on failure. */
-export async function rawConnectMany(port: number, count: number, concurrency = 64): Promise<Opened[]> {
+/** Opens `count` connections to `path`, at most `concurrency` handshakes at a time. Closes all of them on failure. */
+export async function rawConnectMany(port: number, count: number, concurrency = 64, path = '/'): Promise<Opened[]> {
   const opened: Opened[] = [];
   let next = 0;
   let failure: Error | null = null;
-  const request = upgradeRequest(port);
+  const request = upgradeRequest(port, path);
   const worker = async (): Promise<void> => {
     while (next < count && !failure) {
       next++;

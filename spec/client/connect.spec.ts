@@ -287,6 +287,24 @@ describe('connect(): the handshake against real servers', () => {
     expect(await failureOf(connect(untilClose.url))).toMatchObject({ status: 400, body: 'no length' });
   });
 
+  it('1xx, 204 and 304 refusals have no body: the HandshakeError comes at once, while the server keeps the socket open', async () => {
+    for (const status of ['102 Processing', '204 No Content', '304 Not Modified']) {
+      const server = await rawServer((socket) => onRequest(socket, () => socket.write(`HTTP/1.1 ${status}\r\nContent-Length: 10\r\n\r\n`)));
+      const started = Date.now();
+      const error = (await failureOf(connect(server.url, { handshakeTimeoutMs: 5000 }))) as HandshakeError;
+      expect(error).toBeInstanceOf(HandshakeError);
+      expect(error).toMatchObject({ status: Number(status.slice(0, 3)), body: '' });
+      expect(Date.now() - started).toBeLessThan(1000);
+    }
+  });
+
+  it('a refusal whose body is still coming at handshakeTimeoutMs fails with that HandshakeError and the body read so far', async () => {
+    const server = await rawServer((socket) => onRequest(socket, () => socket.write('HTTP/1.1 503 Busy\r\nContent-Length: 100\r\n\r\npartial')));
+    const error = await failureOf(connect(server.url, { handshakeTimeoutMs: 200 }));
+    expect(error).toBeInstanceOf(HandshakeError);
+    expect(error).toMatchObject({ status: 503, body: 'partial' });
+  });
+
   it('RELIABILITY 27: a server that accepts TCP but never answers → TimeoutError at handshakeTimeoutMs, socket destroyed', async () => {
     const server = await rawServer((socket) => socket.resume()); // reads, never answers
     const started = Date.now();

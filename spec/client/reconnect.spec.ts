@@ -125,6 +125,18 @@ describe('reconnect: backoff schedule (RELIABILITY 48, virtual time)', () => {
     expect(gaps(run.subscribedAt)).toEqual([7000, 30_000]);
   });
 
+  it('RFC 9110 §10.2.3: a 429 with Retry-After waits too; an HTTP date, or Retry-After on another status, is ignored', () => {
+    const run = runVirtual(
+      [
+        fails(refused(429, { 'retry-after': '3' })),
+        fails(refused(503, { 'retry-after': 'Wed, 21 Oct 2037 07:28:00 GMT' })),
+        fails(refused(500, { 'retry-after': '9' })),
+      ],
+      withReconnect({ maxAttempts: 3 }),
+    );
+    expect(gaps(run.subscribedAt)).toEqual([3000, 1000, 2000]);
+  });
+
   it('uses the ambient async scheduler when none is given (TestScheduler.run patches it)', () => {
     const scheduler = new TestScheduler((a, b) => expect(a).toEqual(b));
     scheduler.run(({ cold, expectObservable }) => {

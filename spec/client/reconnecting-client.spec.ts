@@ -1,4 +1,4 @@
-import { Observable, ReplaySubject, Subject, defer, filter, firstValueFrom } from 'rxjs';
+import { Observable, ReplaySubject, Subject, config as rxjsConfig, defer, filter, firstValueFrom } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { MessageDroppedError, ReconnectingClient, type ReconnectingClientState } from '../../src/client/reconnecting-client';
 import { HandshakeError, NetworkError, RxwsError, UsageError } from '../../src/errors';
@@ -246,18 +246,50 @@ describe('ReconnectingClient (virtual time)', () => {
     expect(h.connections[0]!.localCloseCode).toBe(1000);
   });
 
-  it('a fatal outcome ends the client: messages$ and connection$ error with the typed cause, state$ ends with closed', () => {
+  it('a fatal outcome ends the client: messages$ errors with the typed cause (late subscribers too), failure holds it, every other stream completes', () => {
     const refusal = new HandshakeError('unexpected_status', 'status 401', 401, {}, 'log in');
     const h = harness([{ fail: network() }, { fail: refusal }]);
     const client = new ReconnectingClient(h.source, { reconnect: { scheduler: h.scheduler, jitter: 'none' } });
     const messages = record(client.messages$);
     const states = record(client.state$);
+    const connections = record(client.connection$);
+    const errors = record(client.errors$);
+    expect(client.failure).toBeUndefined();
     h.scheduler.flush();
     expect(messages.error).toBe(refusal);
+    expect(client.failure).toBe(refusal);
     expect(states.values).toEqual(['connecting', 'reconnecting', 'closed']);
-    expect(states.completed).toBe(true);
-    const late = record(client.connection$);
-    expect(late.error).toBe(refusal);
+    expect(states).toMatchObject({ completed: true, error: undefined });
+    expect(connections).toMatchObject({ completed: true, error: undefined });
+    expect(errors).toMatchObject({ completed: true, error: undefined });
+    expect(record(client.connection$)).toMatchObject({ completed: true, error: undefined });
+    expect(record(client.messages$).error).toBe(refusal);
+  });
+
+  it('after close() nothing errors and failure stays undefined', async () => {
+    const h = harness([{ open: true }]);
+    const client = new ReconnectingClient(h.source, { reconnect: { scheduler: h.scheduler, jitter: 'none' } });
+    const messages = record(client.messages$);
+    const connections = record(client.connection$);
+    h.scheduler.flush();
+    await client.close();
+    expect(messages).toMatchObject({ completed: true, error: undefined });
+    expect(connections).toMatchObject({ completed: true, error: undefined });
+    expect(client.failure).toBeUndefined();
+  });
+
+  it('state$ emits changes only: retries in a row are one reconnecting', () => {
+    const h = harness([{ fail: network() }, { fail: network() }, { fail: network() }, { open: true }]);
+    const retries: number[] = [];
+    const client = new ReconnectingClient(h.source, { reconnect: { scheduler: h.scheduler, jitter: 'none', onRetry: (r) => retries.push(r.attempt) } });
+    const states = record(client.state$);
+    h.scheduler.flush();
+    expect(retries).toEqual([1, 2, 3]);
+    expect(states.values).toEqual<ReconnectingClientState[]>(['connecting', 'reconnecting', 'open']);
+    h.connections[0]!.end(1001);
+    h.scheduler.flush();
+    expect(states.values).toEqual<ReconnectingClientState[]>(['connecting', 'reconnecting', 'open', 'reconnecting', 'open']);
+    void client.close();
   });
 
   it('a server 1001 while open → reconnecting, then open again on the next connection', () => {
@@ -357,6 +389,39 @@ describe('ReconnectingClient over real sockets', () => {
     await eventually(() => timeouts() <= baseline);
   }, 20_000);
 
+  it('a graceful server restart loses no message that send() accepted: each reaches one server, once, in order', async () => {
+    const received: string[] = [];
+    const first = await startServer(0, 1, received);
+    cleanups.push(() => first.server.close({ timeoutMs: 200 }));
+    const client = new ReconnectingClient(`ws://127.0.0.1:${first.port}/`, { reconnect: { initialDelayMs: 20, maxDelayMs: 50 } });
+    cleanups.push(() => client.close());
+    await whenState(client, 'open');
+    const accepted: string[] = [];
+    let next = 0;
+    let sending = true;
+    const pump = () => {
+      for (let i = 0; i < 20; i++) {
+        const text = String(next++);
+        if (client.send(text)) accepted.push(text);
+      }
+      if (sending) setImmediate(pump);
+    };
+    pump();
+    await delay(30);
+    await first.server.close(); // 1001 while the client is sending
+    const second = await startServer(first.port, 2, received);
+    cleanups.push(() => second.server.close({ timeoutMs: 200 }));
+    await whenState(client, 'open');
+    await delay(30);
+    sending = false;
+    await eventually(() => received.length >= accepted.length);
+    await delay(20);
+    expect(received.map((r) => r.slice(2))).toEqual(accepted);
+    // Both servers got some: the messages sent while the close was in flight reached the first.
+    expect(received[0]!.startsWith('1:')).toBe(true);
+    expect(received.at(-1)!.startsWith('2:')).toBe(true);
+  }, 20_000);
+
   it('RELIABILITY 49: a 401 from a real server stops reconnecting; messages$ errors with the HandshakeError', async () => {
     const server = new WebSocketServer({ port: 0, host: '127.0.0.1' });
     let attempts = 0;
@@ -368,7 +433,29 @@ describe('ReconnectingClient over real sockets', () => {
     expect(error).toBeInstanceOf(HandshakeError);
     expect(error).toMatchObject({ status: 401, body: 'log in' });
     expect(client.state).toBe('closed');
+    expect(client.failure).toBe(error);
     expect(attempts).toBe(1);
+  });
+
+  it('the docs example (connection$, state$ and errors$ without an error callback) survives a 401: nothing is thrown unhandled', async () => {
+    const server = new WebSocketServer({ port: 0, host: '127.0.0.1' });
+    server.route({ path: '/', accept: () => reject(401, 'log in') });
+    const { port } = await server.listen();
+    cleanups.push(() => server.close({ timeoutMs: 200 }));
+    const unhandled: unknown[] = [];
+    const previous = rxjsConfig.onUnhandledError;
+    rxjsConfig.onUnhandledError = (error) => unhandled.push(error);
+    cleanups.push(() => (rxjsConfig.onUnhandledError = previous));
+    const client = new ReconnectingClient(`ws://127.0.0.1:${port}/`);
+    client.state$.subscribe(() => undefined);
+    client.connection$.subscribe((conn) => conn.sink.next('hello'));
+    client.errors$.subscribe(() => undefined);
+    let stopped: unknown;
+    client.messages$.subscribe({ error: (e: unknown) => (stopped = e) });
+    await eventually(() => client.state === 'closed');
+    await delay(20); // RxJS reports unhandled errors on a timer
+    expect(unhandled).toEqual([]);
+    expect(stopped).toBeInstanceOf(HandshakeError);
   });
 
   it('RELIABILITY 50: close() while an attempt is in progress destroys its socket and clears its timer', async () => {

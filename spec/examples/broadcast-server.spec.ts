@@ -90,10 +90,10 @@ describe('examples/broadcast-server', () => {
 
   it('welcomes a newcomer with its name and who is online, and tells everyone it joined', async () => {
     const a = await join();
-    expect(a.events[0]).toEqual({ type: 'welcome', name: 'guest-1', online: ['guest-1'] });
+    expect(a.events[0]).toEqual({ type: 'welcome', name: 'guest-1', room: 'lobby', online: ['guest-1'] });
     const b = await join();
-    expect(b.events[0]).toEqual({ type: 'welcome', name: 'guest-2', online: ['guest-1', 'guest-2'] });
-    await expect(a.next('join', (e) => e.name === 'guest-2')).resolves.toMatchObject({ name: 'guest-2', at: expect.any(Number) });
+    expect(b.events[0]).toEqual({ type: 'welcome', name: 'guest-2', room: 'lobby', online: ['guest-1', 'guest-2'] });
+    await expect(a.next('join', (e) => e.name === 'guest-2')).resolves.toMatchObject({ name: 'guest-2', room: 'lobby', at: expect.any(Number) });
     await b.next('join', (e) => e.name === 'guest-2');
   });
 
@@ -152,9 +152,66 @@ describe('examples/broadcast-server', () => {
     await a.next('leave', (e) => e.name === 'guest-2', 2000);
   });
 
-  it('`send <text>` on stdin reaches everyone as a server notice', async () => {
+  it('`join <room>` moves the sender: the old room hears the leave, the new one the join, and lines stay in their room', async () => {
     const a = await join();
     const b = await join();
+    const c = await join();
+    b.socket.send('join Games');
+    await expect(b.next('room')).resolves.toEqual({ type: 'room', room: 'games', online: ['guest-2'] });
+    await b.next('join', (e) => e.name === 'guest-2' && e.room === 'games');
+    await a.next('leave', (e) => e.name === 'guest-2' && e.room === 'lobby');
+    c.socket.send('join #games');
+    await expect(c.next('room')).resolves.toEqual({ type: 'room', room: 'games', online: ['guest-2', 'guest-3'] });
+    await b.next('join', (e) => e.name === 'guest-3' && e.room === 'games');
+
+    a.socket.send('lobby only');
+    b.socket.send('games only');
+    await a.next('chat', (e) => e.text === 'lobby only' && e.room === 'lobby');
+    await c.next('chat', (e) => e.text === 'games only' && e.room === 'games');
+    // A marker through each room: by the time it arrives, the other room's line would have too.
+    a.socket.send('lobby marker');
+    c.socket.send('games marker');
+    await a.next('chat', (e) => e.text === 'lobby marker');
+    await b.next('chat', (e) => e.text === 'games marker');
+    expect(a.events.filter((e) => e.type === 'chat').map((e) => (e as { text: string }).text)).toEqual(['lobby only', 'lobby marker']);
+    expect(b.events.filter((e) => e.type === 'chat').map((e) => (e as { text: string }).text)).toEqual(['games only', 'games marker']);
+    expect(a.events.some((e) => e.type === 'join' && e.room === 'games')).toBe(false);
+  });
+
+  it('the online list is per room, and a leaver is no longer in it when its leave is announced', async () => {
+    const a = await join();
+    const b = await join();
+    b.socket.send('join games');
+    await b.next('room');
+    const c = await join();
+    expect(c.events[0]).toEqual({ type: 'welcome', name: 'guest-3', room: 'lobby', online: ['guest-1', 'guest-3'] });
+    a.socket.close(1000);
+    await c.next('leave', (e) => e.name === 'guest-1' && e.room === 'lobby');
+    expect(chat.server.topic('room:lobby').members.size).toBe(1);
+    c.socket.send('join games');
+    await expect(c.next('room')).resolves.toEqual({ type: 'room', room: 'games', online: ['guest-2', 'guest-3'] });
+    expect(chat.server.topic('room:lobby').size).toBe(0);
+  });
+
+  it('refuses a bad room, or the room one is in, to the asker only', async () => {
+    const a = await join();
+    const b = await join();
+    b.socket.send('join');
+    await b.next('notice', (e) => e.text === 'usage: join <room>');
+    b.socket.send('join a b');
+    await b.next('notice', (e) => e.text.startsWith('a room name is letters'));
+    b.socket.send('join lobby');
+    await b.next('notice', (e) => e.text === 'you are already in #lobby');
+    a.socket.send('marker');
+    await a.next('chat', (e) => e.text === 'marker');
+    expect(a.events.filter((e) => e.type === 'notice' || e.type === 'leave')).toEqual([]);
+  });
+
+  it('`send <text>` on stdin reaches everyone, in every room, as a server notice', async () => {
+    const a = await join();
+    const b = await join();
+    b.socket.send('join elsewhere');
+    await b.next('room');
     commands.write('send maintenance at noon\n');
     await a.next('notice', (e) => e.text === 'maintenance at noon');
     await b.next('notice', (e) => e.text === 'maintenance at noon');

@@ -107,10 +107,39 @@ describe('examples/chat-client.html in Chromium', () => {
     await alice.close();
   });
 
+  it('rooms: `join <room>` moves a tab; the header shows the room and who is in it; lines stay in their room', async () => {
+    const ann = await openTab();
+    const ben = await openTab();
+    await ann.locator('#room', { hasText: '#lobby' }).waitFor(WAIT);
+    await ann.locator('#online', { hasText: '2 online' }).waitFor(WAIT);
+    const benName = (await ben.locator('#me').textContent())!.replace('you are ', '');
+
+    await say(ann, 'join games');
+    await eventLine(ann, 'room', 'you are now in #games').waitFor(WAIT);
+    await ann.locator('#room', { hasText: '#games' }).waitFor(WAIT);
+    await ann.locator('#online', { hasText: '1 online' }).waitFor(WAIT);
+    await ben.locator('#online', { hasText: '1 online' }).waitFor(WAIT);
+
+    await say(ben, 'only the lobby hears this');
+    await say(ben, 'join games');
+    await ben.locator('#room', { hasText: '#games' }).waitFor(WAIT);
+    // Ann saw Ben join the lobby earlier; this is his join to #games.
+    await eventLine(ann, 'join', `${benName} joined`).nth(1).waitFor(WAIT);
+    await ann.locator('#online', { hasText: '2 online' }).waitFor(WAIT);
+    await say(ben, 'hello games');
+    await chatLine(ann, benName, 'hello games').waitFor(WAIT);
+    expect(await ann.locator('#log li.msg.chat', { hasText: 'only the lobby hears this' }).count()).toBe(0);
+    expect((ann as Page & { errors?: string[] }).errors).toEqual([]);
+    await ann.close();
+    await ben.close();
+  });
+
   it('shows "reconnecting in Ns" when the server goes away (1001), then reconnects on its own', async () => {
     const page = await openTab();
     await say(page, 'call me Carol');
     await page.locator('#me', { hasText: 'you are Carol' }).waitFor(WAIT);
+    await say(page, 'join attic');
+    await page.locator('#room', { hasText: '#attic' }).waitFor(WAIT);
     const port = chat.port;
     // The first retry may come within milliseconds (full jitter), so the page records every status
     // it shows, with the Send button's state at that moment, instead of the test trying to catch
@@ -136,6 +165,8 @@ describe('examples/chat-client.html in Chromium', () => {
     await page.locator('#status[data-state="open"]').waitFor({ timeout: 20_000 });
     await eventLine(page, 'rename', 'guest-1 is now Carol').waitFor(WAIT);
     await page.locator('#me', { hasText: 'you are Carol' }).waitFor(WAIT);
+    // ...and the room it was in.
+    await page.locator('#room', { hasText: '#attic' }).waitFor(WAIT);
     await page.close();
   });
 });

@@ -1,4 +1,7 @@
+import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer as createNetServer, type AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import WebSocket from 'ws';
 import { PassThrough } from 'node:stream';
 import { runChatClient } from '../../examples/chat-client';
 import { startChatServer, type ChatServer } from '../../examples/chat-server';
@@ -83,13 +86,14 @@ describe('examples/chat-client driven through its stdin, against examples/chat-s
     const { input, output, done } = client();
     await output.waitFor(`connected to ${server.url}`);
     await serverOut.waitFor(/^#1 connected from 127\.0\.0\.1:\d+$/);
+    await output.waitFor(/^\* you are #1; online: #1$/); // the server's typed welcome event
 
     input.write('hello server\n');
     await serverOut.waitFor('#1 says: hello server');
 
     serverIn.write('hello client\n');
     await serverOut.waitFor('sent to 1 client');
-    await output.waitFor(/^< hello client$/);
+    await output.waitFor(/^! hello client$/);
 
     input.write('ping hello\n');
     await output.waitFor(/^pong "hello" in \d+\.\d ms$/);
@@ -107,8 +111,8 @@ describe('examples/chat-client driven through its stdin, against examples/chat-s
     await serverOut.waitFor('#2 connected');
     serverIn.write('to everyone\n');
     await serverOut.waitFor('sent to 2 clients');
-    await a.output.waitFor('< to everyone');
-    await b.output.waitFor('< to everyone');
+    await a.output.waitFor('! to everyone');
+    await b.output.waitFor('! to everyone');
     a.input.end(); // Ctrl-D: leaves like `exit`
     b.input.write('exit\n');
     await expect(Promise.all([a.done, b.done])).resolves.toEqual([0, 0]);
@@ -122,10 +126,10 @@ describe('examples/chat-client driven through its stdin, against examples/chat-s
     input.write('half a li');
     await new Promise((resolve) => setTimeout(resolve, 50));
     serverIn.write('interruption\n');
-    await output.waitFor('< interruption');
+    await output.waitFor('! interruption');
     // After the incoming line, the prompt is redrawn with what had been typed so far.
     await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(output.all.slice(output.all.lastIndexOf('< interruption'))).toContain('> half a li');
+    expect(output.all.slice(output.all.lastIndexOf('! interruption'))).toContain('> half a li');
     input.write('ne\n');
     await serverOut.waitFor('#1 says: half a line');
     input.write('exit\n');
@@ -161,4 +165,80 @@ describe('examples/chat-client driven through its stdin, against examples/chat-s
     await expect(done).resolves.toBe(1);
     expect(output.lines.some((line) => line.startsWith('cannot connect to http//not a url: '))).toBe(true);
   });
+});
+
+describe('examples/chat-client against examples/broadcast-server: names and rooms', () => {
+  it('`call me` and `join <room>` from the command line; events print as readable lines', async () => {
+    const commands = new PassThrough();
+    const { startBroadcastServer } = await import('../../examples/broadcast-server');
+    const chat = await startBroadcastServer({ port: 0, host: '127.0.0.1', input: commands });
+    const run = () => {
+      const input = new PassThrough();
+      const output = new Transcript();
+      const done = runChatClient({ url: chat.wsUrl, input, output: output.stream, terminal: false });
+      return { input, output, done };
+    };
+    try {
+      const ann = run();
+      await ann.output.waitFor('* you are guest-1 in #lobby; online: guest-1');
+      const bob = run();
+      await bob.output.waitFor('* you are guest-2 in #lobby; online: guest-1, guest-2');
+      await ann.output.waitFor('* guest-2 joined #lobby');
+      ann.input.write('call me Ann\n');
+      await bob.output.waitFor('* guest-1 is now Ann');
+      bob.input.write('join games\n');
+      await bob.output.waitFor('* you are now in #games; online: guest-2');
+      await bob.output.waitFor('* guest-2 joined #games');
+      await ann.output.waitFor('* guest-2 left #lobby');
+      ann.input.write('join games\n');
+      await ann.output.waitFor('* you are now in #games; online: guest-2, Ann');
+      await bob.output.waitFor('* Ann joined #games');
+      bob.input.write('hi Ann\n');
+      await ann.output.waitFor('guest-2: hi Ann');
+      for (const client of [ann, bob]) client.input.write('exit\n');
+      await expect(Promise.all([ann.done, bob.done])).resolves.toEqual([0, 0]);
+    } finally {
+      await chat.close();
+      commands.end();
+    }
+  });
+});
+
+describe('the example servers run as programs (docs/how-to/graceful-shutdown.md, "On signals")', () => {
+  const children: ChildProcess[] = [];
+  afterEach(() => {
+    for (const child of children.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  });
+
+  it.each(['chat-server', 'broadcast-server'])(
+    'examples/%s: SIGTERM closes every client with 1001, and the process then exits 0 on its own',
+    async (name) => {
+      const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, `../../examples/${name}.ts`)], {
+        cwd: join(__dirname, '../..'),
+        env: { ...process.env, PORT: '0', HOST: '127.0.0.1' },
+        stdio: ['pipe', 'pipe', 'pipe'], // stdin stays open: the process must not need it closed
+      });
+      children.push(child);
+      const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+      let out = '';
+      const url = await new Promise<string>((resolve, reject) => {
+        child.stdout!.on('data', (chunk: Buffer) => {
+          out += chunk.toString('utf8');
+          const found = /ws:\/\/127\.0\.0\.1:\d+\/[^\s);]*/.exec(out);
+          if (found !== null) resolve(found[0]);
+        });
+        child.once('exit', () => reject(new Error(`exited before listening: ${out}`)));
+      });
+      const ws = new WebSocket(url);
+      await new Promise<void>((resolve, reject) => {
+        ws.once('open', () => resolve());
+        ws.once('error', reject);
+      });
+      const closed = new Promise<number>((resolve) => ws.once('close', (code: number) => resolve(code)));
+      child.kill('SIGTERM');
+      expect(await closed).toBe(1001);
+      expect(await exited).toBe(0);
+    },
+    30_000,
+  );
 });

@@ -208,13 +208,20 @@ describe('order is kept while decompression is asynchronous', () => {
     expect(fake.log).toContain('stopped');
   });
 
-  it('a message decompressed after our close is discarded (§5.5.1), and the peer close still read', () => {
+  it('a message decompressed after our close is still delivered (§1.4), then the peer close is read', () => {
     const { conn, rec, fake } = setup('server', { sync: false });
     conn.receive(concat(peerFrame('server', 1, packed('late'), { rsvBits: RSV1 }), peerFrame('server', 8, Uint8Array.of(3, 232))));
     conn.close(1000);
     fake.next();
+    expect(rec.log.filter((l) => l.startsWith('text') || l.startsWith('closeFrame'))).toEqual(['text "late"', 'closeFrame 1000 ""']);
+  });
+
+  it('a message decompressed after we failed the connection is not delivered (§7.1.7)', () => {
+    const { conn, rec, fake } = setup('server', { sync: false });
+    conn.receive(peerFrame('server', 1, packed('late'), { rsvBits: RSV1 }));
+    conn.fail(1008, 'policy');
+    fake.next();
     expect(rec.log.filter((l) => l.startsWith('text'))).toEqual([]);
-    expect(rec.log).toContain('closeFrame 1000 ""');
   });
 
   it('a handler that throws abandons the input and rethrows to the transport', () => {

@@ -409,7 +409,7 @@ describe('ProtocolConnection: closing handshake', () => {
     expect(rec.log.at(-1)).toBe('closed 1006 "" false');
   });
 
-  it('§5.5.1 after our close, frames are parsed but data is discarded and pings not answered', () => {
+  it('§1.4 after our close, the data the peer sent before seeing it is still delivered; pings are not answered', () => {
     const { conn, rec } = makeConnection('server');
     conn.receive(toServer(Opcode.Text, 'partial', { fin: false }));
     conn.close();
@@ -424,7 +424,17 @@ describe('ProtocolConnection: closing handshake', () => {
         toServer(Opcode.Close, closePayload(1000)),
       ),
     );
-    expect(rec.log).toEqual([serverClose(1000), 'armCloseTimer', 'ping 70', 'pong 71', 'closeFrame 1000 ""', 'endTransport']);
+    expect(rec.log).toEqual([
+      serverClose(1000),
+      'armCloseTimer',
+      'text "partial end"',
+      'binary 01',
+      'ping 70',
+      'pong 71',
+      'text "xy"',
+      'closeFrame 1000 ""',
+      'endTransport',
+    ]);
   });
 
   it('§5.5.1 a protocol error after our close does not send a second close frame', () => {
@@ -559,13 +569,13 @@ describe('ProtocolConnection: pause, resume and re-entrancy', () => {
     expect(rec.log).toEqual(['text "first"', `binary ${'09'.repeat(300)}`]);
   });
 
-  it('re-entrant close() from onText: later messages in the chunk are discarded, the peer’s close still found', () => {
+  it('re-entrant close() from onText: later messages in the chunk are still delivered, the peer’s close found', () => {
     const { conn, rec } = makeConnection('server');
     rec.hooks.onText = ((t: string) => {
       if (t === 'a') conn.close(1000, 'bye');
     }) as never;
     conn.receive(concat(three(), toServer(Opcode.Close, closePayload(1000))));
-    expect(rec.log).toEqual(['text "a"', serverClose(1000, 'bye'), 'armCloseTimer', 'ping 63', 'closeFrame 1000 ""', 'endTransport']);
+    expect(rec.log).toEqual(['text "a"', serverClose(1000, 'bye'), 'armCloseTimer', 'text "b"', 'ping 63', 'text "d"', 'closeFrame 1000 ""', 'endTransport']);
   });
 
   it('re-entrant send from onText writes in order', () => {

@@ -9,13 +9,15 @@ import {
   UsageError,
   failOnAbnormalClose,
   ofData,
+  ofText,
+  openConnection,
   type Connection,
   type Message,
   type RxwsError,
 } from '../../src';
 import { Opcode } from '../../src/protocol/opcode';
 import { Resources, closeCodeOf, sleep, tick, until, wsClosed, wsMessage, wsMessages, wsRoundTrip } from '../helpers/harness';
-import { clientFrame, closePayload, type RawFrame } from '../helpers/raw-peer';
+import { clientFrame, closePayload, type RawFrame, type RawPeer } from '../helpers/raw-peer';
 
 const res = new Resources();
 afterEach(() => res.dispose());
@@ -946,6 +948,95 @@ describe('close() and terminate() (RFC 6455 §7)', () => {
   });
 });
 
+describe('close() while reading is paused: the closing handshake reads on (RFC 6455 §7.1.2)', () => {
+  /** Sends our close, answers it from the raw peer once it arrives; resolves with the close event and the time it took. */
+  async function closeAnswered(conn: Connection, peer: RawPeer): Promise<{ close: Message; elapsedMs: number }> {
+    const started = Date.now();
+    const closing = conn.close(1000, 'bye');
+    const frame = await peer.frame();
+    expect(frame.opcode).toBe(Opcode.Close);
+    peer.send(clientFrame(Opcode.Close, closePayload(1000)));
+    const close = await closing;
+    return { close, elapsedMs: Date.now() - started };
+  }
+
+  it('after pause(): 1000 and clean at once; what was read waits for resume(), then comes in order before the close event', async () => {
+    const s = await res.server({}, { closeTimeoutMs: 3000 });
+    const peer = await res.raw(s.port);
+    const conn = await s.nextConnection();
+    const all = allMessages(conn);
+    const got = collectIndices(conn);
+    conn.pause();
+    for (let i = 0; i < 20; i++) peer.send(indexedFrame(i, KiB));
+    await sleep(30);
+    const { close, elapsedMs } = await closeAnswered(conn, peer);
+    expect(close).toMatchObject({ code: 1000, wasClean: true });
+    expect(elapsedMs).toBeLessThan(1000);
+    expect(got).toEqual([]); // still paused: nothing delivered
+    conn.resume();
+    expect(got).toEqual(Array.from({ length: 20 }, (_, i) => i));
+    const messages = await all;
+    expect(messages.map((m) => m.type)).toEqual([...Array<string>(20).fill('binary'), 'close']);
+  });
+
+  it('with a full backlog and no subscriber: 1000 and clean at once; a later subscriber gets every message read before the close, then the close', async () => {
+    const s = await res.server({ backlogBytes: 4 * KiB }, { closeTimeoutMs: 3000 });
+    const peer = await res.raw(s.port);
+    const conn = await s.nextConnection();
+    for (let i = 0; i < 20; i++) peer.send(indexedFrame(i, KiB));
+    await sleep(30);
+    const { close, elapsedMs } = await closeAnswered(conn, peer);
+    expect(close).toMatchObject({ code: 1000, wasClean: true });
+    expect(elapsedMs).toBeLessThan(1000);
+    const messages = await allMessages(conn);
+    expect(messages.at(-1)).toMatchObject({ type: 'close', code: 1000 });
+    const indices = messages.filter((m) => m.type === 'binary').map((m) => Buffer.from((m as { data: Uint8Array }).data).readUInt32BE(0));
+    // In order and without a gap: at least the backlog's worth, read before the socket paused.
+    expect(indices).toEqual(Array.from({ length: indices.length }, (_, i) => i));
+    expect(indices.length).toBeGreaterThanOrEqual(4);
+  });
+
+  it('messages read after our close while nobody takes them are kept up to backlogBytes, the rest discarded and their count reported', async () => {
+    const s = await res.server({ backlogBytes: 4 * KiB }, { closeTimeoutMs: 3000 });
+    const peer = await res.raw(s.port);
+    const conn = await s.nextConnection();
+    const errors: RxwsError[] = [];
+    conn.errors$.subscribe((e) => errors.push(e));
+    conn.pause();
+    const closing = conn.close(1000);
+    expect((await peer.frame()).opcode).toBe(Opcode.Close);
+    // The peer had not seen our close when it sent these.
+    for (let i = 0; i < 50; i++) peer.send(indexedFrame(i, KiB));
+    peer.send(clientFrame(Opcode.Close, closePayload(1000)));
+    await expect(closing).resolves.toMatchObject({ code: 1000, wasClean: true });
+    const got = collectIndices(conn);
+    conn.resume();
+    expect(got).toEqual([0, 1, 2, 3]);
+    expect(errors.map((e) => [e.code, e.message])).toEqual([['discarded_after_close', expect.stringContaining('46 message(s)')]]);
+  });
+
+  it('a paused client connection closes the same way', async () => {
+    const s = await res.server({ handle: (c) => void c.sink.next('hello') });
+    const client = await openConnection(s.url, { closeTimeoutMs: 3000 });
+    try {
+      client.pause();
+      const server = await s.nextConnection();
+      server.sink.next('more');
+      await sleep(30);
+      const started = Date.now();
+      const close = await client.close(1000);
+      expect(close).toMatchObject({ code: 1000, wasClean: true });
+      expect(Date.now() - started).toBeLessThan(1000);
+      const texts: string[] = [];
+      client.messages$.pipe(ofText()).subscribe((t) => texts.push(t));
+      client.resume();
+      expect(texts).toEqual(['hello', 'more']);
+    } finally {
+      client.terminate();
+    }
+  });
+});
+
 describe('backpressure (R39: a peer that stops reading)', () => {
   const cap = 1 * MiB;
   const size = 64 * KiB;
@@ -1172,5 +1263,31 @@ describe('connection details', () => {
     const late: Connection[] = [];
     conn.track({ connectionClosed: (c) => late.push(c) });
     expect(late).toEqual([conn]);
+  });
+
+  it.each([
+    ['the peer closes', (ws: { close(code: number): void; terminate(): void }) => ws.close(1000)],
+    ['the peer drops (1006)', (ws: { close(code: number): void; terminate(): void }) => ws.terminate()],
+  ])('issue 12: when messages$ emits its close (%s), the connection has already left every live set', async (_how, end) => {
+    const s = await res.server({});
+    const ws = await res.client(s.url);
+    const conn = await s.nextConnection();
+    const seen: string[] = [];
+    // The docs' join/lines/leave pattern: the leave notice is built when the close arrives, so it
+    // must not list the leaver, and a broadcast made then must not count it.
+    const done = firstValueFrom(
+      conn.messages$.pipe(
+        map((m) => {
+          if (m.type === 'close') {
+            seen.push(`close: state ${conn.state}, server ${s.server.connections.has(conn)}, route ${s.route.connections.has(conn)}, broadcast ${s.route.broadcast('left')}`);
+          }
+          return m;
+        }),
+        toArray(),
+      ),
+    );
+    end(ws);
+    await done;
+    expect(seen).toEqual(['close: state closed, server false, route false, broadcast 0']);
   });
 });

@@ -4,7 +4,7 @@ import * as fc from 'fast-check';
 import { HttpHeadParser } from '../../src/handshake/http-head-parser';
 import { validateUpgradeRequest } from '../../src/handshake/server-handshake';
 import type { UpgradeRequest } from '../../src/rx/upgrade-request';
-import { KeptRequest, upgradeRequestOf } from '../../src/server/kept-request';
+import { KeptRequest, KeptRequestWithParams, upgradeRequestOf } from '../../src/server/kept-request';
 
 const KEY = 'dGhlIHNhbXBsZSBub25jZQ==';
 
@@ -39,6 +39,14 @@ describe('KeptRequest', () => {
     expect(Object.getPrototypeOf(restored)).toBe(Object.prototype);
     expect(Object.getPrototypeOf(restored.headers)).toBeNull();
     expect(kept.remoteAddress).toBe('10.0.0.1');
+  });
+
+  it('a route with path parameters: the restored request carries their values; others an empty params', () => {
+    const text = head('/room/caf%C3%A9', []);
+    const params = { name: 'café' };
+    const restored = new KeptRequestWithParams(text, '10.0.0.1', 5555, false, params).restore();
+    expect(restored).toStrictEqual({ ...parsedNow(text, '10.0.0.1', 5555, false), params });
+    expect({ ...new KeptRequest(text, '10.0.0.1', 5555, false).restore().params }).toEqual({});
   });
 
   it('keeps the socket details as given, undefined included', () => {

@@ -54,6 +54,60 @@ describe('Router (host and path table, as the original RegisterHandler)', () => 
     expect(() => keys.forEach((key, i) => router.add(i, key))).toThrow(UsageError);
   });
 
+  describe('paths with parameters', () => {
+    function rooms(): Router<string> {
+      const router = new Router<string>();
+      router.add('any-room', { path: '/room/:name' });
+      router.add('lobby', { path: '/room/lobby' });
+      router.add('kind-lobby', { path: '/:kind/lobby' });
+      router.add('page', { path: '/room/:name/:page' });
+      router.add('admin', { path: '/room/:name/admin' });
+      router.add('fallback', { path: '/', defaultPath: true });
+      return router;
+    }
+
+    it.each([
+      ['an exact path wins over a pattern', '/room/lobby', 'lobby', {}],
+      ['a pattern, its parameter decoded', '/room/caf%C3%A9', 'any-room', { name: 'café' }],
+      ['a literal segment wins over a parameter, from the left', '/hall/lobby', 'kind-lobby', { kind: 'hall' }],
+      ['a literal last segment wins over a parameter', '/room/a/admin', 'admin', { name: 'a' }],
+      ['two parameters', '/room/a/3', 'page', { name: 'a', page: '3' }],
+      ['an empty segment matches no parameter: the default path', '/room/', 'fallback', {}],
+      ['no pattern matches: the default path', '/x/y/z/w', 'fallback', {}],
+    ])('%s', (_title, path, route, params) => {
+      const match = rooms().lookup('any.example', path)!;
+      expect(match.route).toBe(route);
+      expect({ ...match.params }).toEqual(params);
+      expect(rooms().match('any.example', path)).toBe(route);
+    });
+
+    it('malformed percent-encoding in a parameter: the route, with params undefined (the server answers 400)', () => {
+      expect(rooms().lookup(undefined, '/room/%E2%82')).toEqual({ route: 'any-room', params: undefined });
+    });
+
+    it('exact and default matches are made once: no object per lookup', () => {
+      const router = rooms();
+      expect(router.lookup(undefined, '/room/lobby')).toBe(router.lookup(undefined, '/room/lobby'));
+      expect(router.lookup(undefined, '/nope')).toBe(router.lookup(undefined, '/nope'));
+    });
+
+    it.each([
+      ['the same shape twice', [{ path: '/room/:a' }, { path: '/room/:b' }]],
+      ['a bad parameter name', [{ path: '/room/:-' }]],
+    ])('rejects %s with a UsageError', (_title, keys) => {
+      const router = new Router<number>();
+      expect(() => keys.forEach((key, i) => router.add(i, key))).toThrow(UsageError);
+    });
+
+    it('patterns are per host, and listed with the other routes', () => {
+      const router = new Router<string>();
+      router.add('a', { host: 'a.example', path: '/room/:name' });
+      router.add('b', { host: 'b.example', path: '/room/:name' });
+      expect(router.match('b.example', '/room/x')).toBe('b');
+      expect(router.routes().sort()).toEqual(['a', 'b']);
+    });
+  });
+
   it('lists every route once', () => {
     expect(table().routes().sort()).toEqual(['a-chat', 'a-default', 'b-chat', 'b-other']);
   });

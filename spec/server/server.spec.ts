@@ -4,10 +4,12 @@ import * as net from 'node:net';
 import * as tls from 'node:tls';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { EMPTY, Observable, firstValueFrom, timer, map, toArray, take } from 'rxjs';
+import { EMPTY, Observable, Subscription, firstValueFrom, timeout, timer, map, toArray, take } from 'rxjs';
 import WebSocket from 'ws';
-import { AcceptHookError, Connection, UsageError, WebSocketServer, ofText, reject, type Route, type RouteOptions, type UpgradeRequest } from '../../src';
-import { RawPeer } from '../helpers/raw-peer';
+import { AcceptHookError, Connection, UsageError, WebSocketServer, ofText, openConnection, pacedConcatMap, reject, type Route, type RouteOptions, type UpgradeRequest } from '../../src';
+import { RawPeer, clientFrame } from '../helpers/raw-peer';
+import { Opcode } from '../../src/protocol/opcode';
+import { until } from '../helpers/harness';
 import { makeTestCert } from '../helpers/test-cert';
 
 const servers: WebSocketServer[] = [];
@@ -112,6 +114,34 @@ describe('WebSocketServer: routes by host and path', () => {
     }
   });
 
+  it('a route path with parameters: their decoded values are request.params, in the accept hook and on the connection', async () => {
+    const hooked: UpgradeRequest[] = [];
+    const { server, routes, port } = await listen([
+      { path: '/room/lobby' },
+      { path: '/room/:name', accept: (request) => void hooked.push(request) },
+      // No accept hook: the request is kept as its head's text until read, params included.
+      { path: '/doc/:id/:rev' },
+    ]);
+    const opened: Connection[] = [];
+    server.connections$.subscribe((c) => opened.push(c));
+    await wsClient(`ws://127.0.0.1:${port}/room/caf%C3%A9?x=1`);
+    await wsClient(`ws://127.0.0.1:${port}/room/lobby`);
+    await wsClient(`ws://127.0.0.1:${port}/doc/42/7`);
+    expect(hooked.map((r) => ({ ...r.params }))).toEqual([{ name: 'café' }]);
+    expect(opened.map((c) => ({ ...c.request.params }))).toEqual([{ name: 'café' }, {}, { id: '42', rev: '7' }]);
+    expect(opened[0]!.request).toMatchObject({ path: '/room/caf%C3%A9', query: 'x=1' });
+    // The exact path won over the pattern.
+    expect(routes[0]!.connections.has(opened[1]!)).toBe(true);
+  });
+
+  it('malformed percent-encoding in a path parameter → 400, and no connection', async () => {
+    const { server, port } = await listen([{ path: '/room/:name' }, { path: '/', defaultPath: true }]);
+    const peer = await raw(port);
+    const response = await peer.upgrade('/room/%E2%82');
+    expect(response.status).toBe(400);
+    expect(server.connections.size).toBe(0);
+  });
+
   it('connections$ is hot per route and merged on the server; the live set follows open/close', async () => {
     const { server, routes, port } = await listen([{ path: '/a' }, { path: '/b' }]);
     const [a, b] = routes;
@@ -148,7 +178,7 @@ describe('WebSocketServer: routes by host and path', () => {
     expect(await pongs('/loud')).toBe(2);
   });
 
-  it('on close the connection leaves both live sets, then what `handle` returned is unsubscribed, then closed$ runs', async () => {
+  it('on close the connection leaves both live sets before closed$ runs; a handle Observable that never ends is unsubscribed closeTimeoutMs later', async () => {
     const seen: string[] = [];
     let server!: WebSocketServer;
     let route!: Route<unknown>;
@@ -156,6 +186,7 @@ describe('WebSocketServer: routes by host and path', () => {
     const setup = await listen([
       {
         path: '/',
+        closeTimeoutMs: 150,
         handle: (conn) => {
           conn.closed$.subscribe(() => seen.push(`closed$: ${sets()}`));
           return new Observable<never>(() => () => seen.push(`handle teardown: ${sets()}`));
@@ -170,7 +201,11 @@ describe('WebSocketServer: routes by host and path', () => {
     expect(sets()).toBe('server 1 route 1');
     ws.close(1000);
     await firstValueFrom(conn.closed$);
-    expect(seen).toEqual(['handle teardown: server 0 route 0', 'closed$: server 0 route 0']);
+    const closedAt = Date.now();
+    expect(seen).toEqual(['closed$: server 0 route 0']);
+    await until(() => seen.length === 2, 2000, 'the handle teardown');
+    expect(Date.now() - closedAt).toBeGreaterThanOrEqual(140);
+    expect(seen).toEqual(['closed$: server 0 route 0', 'handle teardown: server 0 route 0']);
   });
 });
 
@@ -460,6 +495,12 @@ describe('WebSocketServer: connection caps (R37)', () => {
     expect((await (await raw(port)).upgrade('/')).status).toBe(101);
   });
 
+  it('the cap is checked again after an asynchronous accept hook: two handshakes racing for the last place get 101 and 503', async () => {
+    const { port } = await listen([{ path: '/', maxConnections: 1, accept: () => new Promise<void>((resolve) => setTimeout(resolve, 50)) }]);
+    const [a, b] = await Promise.all([(await raw(port)).upgrade('/'), (await raw(port)).upgrade('/')]);
+    expect([a.status, b.status].sort()).toEqual([101, 503]);
+  });
+
   it('a server-wide cap applies across routes', async () => {
     const { port } = await listen([{ path: '/a' }, { path: '/b' }], { maxConnections: 1 });
     await wsClient(`ws://127.0.0.1:${port}/a`);
@@ -480,6 +521,27 @@ describe('WebSocketServer: TLS, attach, handleUpgrade', () => {
     ws.send('over tls');
     expect(await nextMessage(ws)).toBe('over tls');
     expect(secure).toBe(true);
+  });
+
+  it('TLS failures (plain HTTP to the TLS port, a client that does not trust the certificate) are dropped quietly; the server goes on', async () => {
+    const { server, port } = await listen([{ path: '/', handle: (c) => void c.messages$.pipe(ofText()).subscribe((t) => c.sink.next(t)) }], { tls: { key: cert.key, cert: cert.cert } });
+    const reported: unknown[] = [];
+    server.errors$.subscribe((e) => reported.push(e));
+    const opened: unknown[] = [];
+    server.connections$.subscribe((c) => opened.push(c));
+    const plain = net.connect(port, '127.0.0.1');
+    sockets.push(plain);
+    plain.on('error', () => undefined);
+    plain.write('GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n\r\n');
+    await new Promise((resolve) => plain.once('close', resolve));
+    const distrustful = tls.connect({ port, host: '127.0.0.1', servername: 'localhost' });
+    sockets.push(distrustful);
+    await new Promise((resolve) => distrustful.once('error', resolve));
+    expect(opened).toEqual([]);
+    expect(reported).toEqual([]);
+    const ws = await wsClient(`wss://localhost:${port}/`, { ca: cert.cert });
+    ws.send('still here');
+    expect(await nextMessage(ws)).toBe('still here');
   });
 
   it.each(['plain', 'tls'])('listen mode (%s): a peer that sends FIN without a closing handshake gets our FIN at once, and 1006', async (kind) => {
@@ -558,6 +620,40 @@ describe('WebSocketServer: TLS, attach, handleUpgrade', () => {
     await new Promise((r) => httpServer.close(r));
   });
 
+  it('attach mode: handshakeTimeoutMs counts from the upgrade event (an accept hook that never decides → dropped without a reply)', async () => {
+    const httpServer = http.createServer();
+    await new Promise<void>((r) => httpServer.listen(0, '127.0.0.1', r));
+    const port = (httpServer.address() as net.AddressInfo).port;
+    const server = new WebSocketServer({ server: httpServer, handshakeTimeoutMs: 150 });
+    servers.push(server);
+    server.route({ path: '/', accept: () => new Promise<never>(() => undefined) });
+    const peer = await raw(port);
+    const started = Date.now();
+    const response = peer.upgrade('/').catch((error: unknown) => error);
+    await peer.closed;
+    expect(Date.now() - started).toBeGreaterThanOrEqual(140);
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(String(await response)).toMatch(/no response head \(got ""\)/);
+    await server.close();
+    httpServer.closeAllConnections();
+    await new Promise((r) => httpServer.close(r));
+  });
+
+  it('handleUpgrade after server.close() answers 503', async () => {
+    const httpServer = http.createServer();
+    const server = new WebSocketServer();
+    server.route({ path: '/' });
+    httpServer.on('upgrade', (req, socket, head) => server.handleUpgrade(req, socket, head));
+    await new Promise<void>((r) => httpServer.listen(0, '127.0.0.1', r));
+    const port = (httpServer.address() as net.AddressInfo).port;
+    await server.close();
+    const response = await (await raw(port)).upgrade('/');
+    expect(response.status).toBe(503);
+    expect(response.body).toBe('server is shutting down');
+    httpServer.closeAllConnections();
+    await new Promise((r) => httpServer.close(r));
+  });
+
   it('handleUpgrade serves upgrades from an https server a framework owns', async () => {
     const httpsServer = https.createServer({ key: cert.key, cert: cert.cert });
     const server = new WebSocketServer();
@@ -572,6 +668,71 @@ describe('WebSocketServer: TLS, attach, handleUpgrade', () => {
     ws.terminate();
     httpsServer.closeAllConnections();
     await new Promise((r) => httpsServer.close(r));
+  });
+});
+
+describe('WebSocketServer: a peer that drops without a closing handshake (R20)', () => {
+  type Mode = 'listen' | 'attach' | 'handleUpgrade';
+  const httpServers: http.Server[] = [];
+  afterEach(async () => {
+    for (const h of httpServers.splice(0)) {
+      h.closeAllConnections();
+      await new Promise((r) => h.close(r));
+    }
+  });
+
+  /** A server connection in the given mode, and the raw peer at its other end. */
+  async function connected(mode: Mode): Promise<{ connection: Connection; peer: RawPeer }> {
+    let server: WebSocketServer;
+    let port: number;
+    if (mode === 'listen') {
+      const made = await listen([{ path: '/' }]);
+      server = made.server;
+      port = made.port;
+    } else {
+      const httpServer = http.createServer();
+      httpServers.push(httpServer);
+      server = mode === 'attach' ? new WebSocketServer({ server: httpServer }) : new WebSocketServer();
+      if (mode === 'handleUpgrade') httpServer.on('upgrade', (request, socket, head) => server.handleUpgrade(request, socket, head));
+      servers.push(server);
+      server.route({ path: '/' });
+      await new Promise<void>((r) => httpServer.listen(0, '127.0.0.1', r));
+      port = (httpServer.address() as net.AddressInfo).port;
+    }
+    const opened = firstValueFrom(server.connections$);
+    const peer = await raw(port);
+    expect((await peer.upgrade('/')).status).toBe(101);
+    return { connection: await opened, peer };
+  }
+
+  const drops: Array<[string, (socket: net.Socket) => void]> = [
+    ['FIN (end)', (socket) => socket.end()],
+    ['RST (resetAndDestroy)', (socket) => socket.resetAndDestroy()],
+    ['destroy', (socket) => socket.destroy()],
+  ];
+  const modes: Mode[] = ['listen', 'attach', 'handleUpgrade'];
+  const cases = modes.flatMap((mode) => drops.map(([how, drop]) => [mode, how, drop] as const));
+
+  it.each(cases)('%s mode, %s: the close event (1006) comes at once, without any write', async (mode, _how, drop) => {
+    const { connection, peer } = await connected(mode);
+    const started = Date.now();
+    drop(peer.socket);
+    expect(await firstValueFrom(connection.closed$.pipe(timeout(2000)))).toEqual({ type: 'close', code: 1006, reason: '', wasClean: false });
+    expect(Date.now() - started).toBeLessThan(500);
+  });
+
+  it.each(modes)('%s mode: while reading is paused with input unread, the drop is noticed when reading resumes', async (mode) => {
+    const { connection, peer } = await connected(mode);
+    connection.pause();
+    for (let i = 0; i < 200; i++) peer.send(clientFrame(Opcode.Binary, Buffer.alloc(1024)));
+    await new Promise((r) => setTimeout(r, 30));
+    peer.socket.end();
+    await new Promise((r) => setTimeout(r, 150));
+    expect(connection.state).toBe('open');
+    const resumed = Date.now();
+    connection.resume();
+    expect(await firstValueFrom(connection.closed$.pipe(timeout(2000)))).toMatchObject({ code: 1006, wasClean: false });
+    expect(Date.now() - resumed).toBeLessThan(500);
   });
 });
 
@@ -602,6 +763,67 @@ describe('WebSocketServer: broadcast', () => {
   });
 });
 
+describe("a route's handle: what it returns (R42)", () => {
+  async function echoOnce(port: number): Promise<string> {
+    const ws = await wsClient(`ws://127.0.0.1:${port}/`);
+    const reply = Promise.race([nextMessage(ws), closeOf(ws).then(([code]) => `closed with ${code}`)]);
+    ws.send('ping');
+    return reply;
+  }
+
+  it('a Subscription (plain JS: `handle: (c) => c.messages$.subscribe(...)`) is accepted: the connection works, nothing is reported', async () => {
+    const { server, port } = await listen([
+      { path: '/', handle: (c: Connection) => c.messages$.pipe(ofText()).subscribe((t) => c.sink.next(`${t}!`)) },
+    ]);
+    const errors: unknown[] = [];
+    server.errors$.subscribe((e) => errors.push(e));
+    expect(await echoOnce(port)).toBe('ping!');
+    expect(errors).toEqual([]);
+  });
+
+  it('a teardown function is called when the connection closes, not before', async () => {
+    const calls: string[] = [];
+    const { server, port } = await listen([{ path: '/', handle: (c: Connection) => () => calls.push(`teardown while ${c.state}`) }]);
+    const opened = firstValueFrom(server.connections$);
+    const ws = await wsClient(`ws://127.0.0.1:${port}/`);
+    const conn = await opened;
+    await new Promise((r) => setTimeout(r, 20));
+    expect(calls).toEqual([]);
+    ws.close(1000);
+    await firstValueFrom(conn.closed$);
+    expect(calls).toEqual(['teardown while closed']);
+  });
+
+  it('a Subscription made with new Subscription() is unsubscribed when the connection closes', async () => {
+    const calls: string[] = [];
+    const { server, port } = await listen([{ path: '/', handle: () => new Subscription(() => calls.push('unsubscribed')) }]);
+    const opened = firstValueFrom(server.connections$);
+    const ws = await wsClient(`ws://127.0.0.1:${port}/`);
+    const conn = await opened;
+    ws.close(1000);
+    await firstValueFrom(conn.closed$);
+    expect(calls).toEqual(['unsubscribed']);
+  });
+
+  it.each([
+    ['a number', 42, 'a number'],
+    ['a Promise (an async handle)', Promise.resolve(), 'a Promise'],
+    ['an object', { subscribe: 'no' }, 'an object'],
+    ['null', null, 'null'],
+  ])('%s closes the connection with 1011 and is reported as a UsageError naming `handle`', async (_what, value, named) => {
+    const { server, port } = await listen([{ path: '/', handle: (() => value) as never }]);
+    const errors: unknown[] = [];
+    server.errors$.subscribe((e) => errors.push(e));
+    const ws = await wsClient(`ws://127.0.0.1:${port}/`);
+    expect((await closeOf(ws))[0]).toBe(1011);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toBeInstanceOf(UsageError);
+    expect(errors[0]).toMatchObject({ code: 'bad_handle_result' });
+    expect((errors[0] as Error).message).toContain('handle');
+    expect((errors[0] as Error).message).toContain(named);
+  });
+});
+
 describe('WebSocketServer: graceful close (R46)', () => {
   it('sends 1001 to everyone, answers in-flight handshakes 503, completes connections$ and stops listening', async () => {
     let release!: () => void;
@@ -622,6 +844,95 @@ describe('WebSocketServer: graceful close (R46)', () => {
     await completed;
     await serverCompleted;
     await expect(RawPeer.connect(port)).rejects.toThrow();
+  });
+
+  it('every message a client sent before it received the close frame reaches messages$: none lost, counted', async () => {
+    const { server, port } = await listen([{ path: '/' }]);
+    let received = 0;
+    let receivedBeforeCloseFrame = -1;
+    let bytesBeforeCloseFrame = 0;
+    server.connections$.subscribe((conn) => {
+      conn.messages$.subscribe((m) => {
+        if (m.type === 'text') received++;
+      });
+      // What the server's socket received before our close frame went out, in whole frames.
+      const socket = (conn as unknown as { transport: { socket: net.Socket } }).transport.socket;
+      let closeWritten = false;
+      socket.prependListener('data', (chunk: Buffer) => {
+        if (!closeWritten) bytesBeforeCloseFrame += chunk.length;
+      });
+      const write = socket.write.bind(socket) as (...args: unknown[]) => boolean;
+      (socket as { write: unknown }).write = (bytes: Uint8Array, ...rest: unknown[]) => {
+        if (bytes[0] === 0x88 && !closeWritten) {
+          closeWritten = true;
+          receivedBeforeCloseFrame = received;
+        }
+        return write(bytes, ...rest);
+      };
+    });
+    const client = await openConnection(`ws://127.0.0.1:${port}/`);
+    sockets.push(client);
+    let sent = 0;
+    // 8-digit texts: every frame is 2 + 4 (mask) + 8 = 14 bytes.
+    const pump = () => {
+      for (let i = 0; i < 50 && client.state === 'open'; i++) client.sink.next(String(sent++).padStart(8, '0'));
+      if (client.state === 'open') setImmediate(pump);
+    };
+    pump();
+    await new Promise((r) => setTimeout(r, 30));
+    await server.close();
+    expect(await firstValueFrom(client.closed$)).toMatchObject({ code: 1001, wasClean: true });
+    const framesBeforeClose = Math.floor(bytesBeforeCloseFrame / 14);
+    expect(receivedBeforeCloseFrame).toBe(framesBeforeClose);
+    expect(received).toBeGreaterThanOrEqual(framesBeforeClose);
+    expect(received).toBe(sent);
+  });
+
+  it('what `handle` returned finishes the work for the last messages, and server.close() waits for it', async () => {
+    const processed: number[] = [];
+    const { server, port } = await listen([
+      {
+        path: '/',
+        // The handle may take its time: 1 ms per message is several seconds for the thousands
+        // sent, and more on a loaded machine. The cap on finishing is not what this test is about.
+        closeTimeoutMs: 60_000,
+        handle: (c: Connection) =>
+          c.messages$.pipe(
+            ofText(),
+            pacedConcatMap(c, async (t) => {
+              await new Promise((r) => setTimeout(r, 1));
+              processed.push(Number(t));
+            }, { highWaterMark: 8, lowWaterMark: 2 }),
+          ),
+      },
+    ]);
+    const client = await openConnection(`ws://127.0.0.1:${port}/`);
+    sockets.push(client);
+    let sent = 0;
+    const pump = () => {
+      for (let i = 0; i < 20 && client.state === 'open'; i++) client.sink.next(String(sent++));
+      if (client.state === 'open') setImmediate(pump);
+    };
+    pump();
+    await new Promise((r) => setTimeout(r, 50));
+    await server.close();
+    expect(await firstValueFrom(client.closed$)).toMatchObject({ code: 1001, wasClean: true });
+    expect(processed).toEqual(Array.from({ length: sent }, (_, i) => i));
+  });
+
+  it.each([
+    ['no connection open', 0],
+    ['two connections open', 2],
+  ])('an invalid code or reason rejects with a UsageError and changes nothing (%s); a valid close still works after', async (_what, count) => {
+    const { server, port } = await listen([{ path: '/' }]);
+    const clients = await Promise.all(Array.from({ length: count }, () => wsClient(`ws://127.0.0.1:${port}/`)));
+    await expect(server.close({ code: 1005 })).rejects.toBeInstanceOf(UsageError);
+    await expect(server.close({ reason: 'x'.repeat(124) })).rejects.toBeInstanceOf(UsageError);
+    expect(server.connections.size).toBe(count);
+    const late = await wsClient(`ws://127.0.0.1:${port}/`); // still accepting
+    const closes = Promise.all([...clients, late].map(closeOf));
+    await server.close({ code: 4000, reason: 'now' });
+    expect(await closes).toEqual(Array.from({ length: count + 1 }, () => [4000, 'now']));
   });
 
   it('terminates connections that ignore the close within the timeout', async () => {

@@ -225,6 +225,31 @@ describe('heartbeat over a real socket (R43-R45, intervals of 50 ms)', () => {
     expect(outcome).toEqual({ type: 'close', code: 1006, reason: '', wasClean: false });
   });
 
+  it('R45 pings from the peer are signs of life too: a peer that pings often is never pinged nor terminated', async () => {
+    const { peer, conn } = await setup();
+    const seen = serve(peer, () => undefined);
+    const timer = setInterval(() => {
+      if (!peer.socket.destroyed) peer.send(clientFrame(Opcode.Ping, 'me too'));
+    }, 10);
+    await sleep(400);
+    clearInterval(timer);
+    seen.stop();
+    expect(conn.state).toBe('open');
+    expect(seen.pings).toBe(0);
+  });
+
+  it('a connection whose reading is paused cannot read the pong: a pause longer than intervalMs + timeoutMs ends it (1006)', async () => {
+    // What heartbeats.md warns about: the answer waits behind the pause like any other input.
+    const { peer, conn } = await setup();
+    const seen = serve(peer, (ping) => clientFrame(Opcode.Pong, ping.payload));
+    conn.pause();
+    const closed = firstValueFrom(conn.closed$);
+    const outcome = await Promise.race([closed, sleep(600).then(() => 'still open' as const)]);
+    seen.stop();
+    expect(outcome).toEqual({ type: 'close', code: 1006, reason: '', wasClean: false });
+    expect(seen.pings).toBeGreaterThanOrEqual(1);
+  });
+
   it('R45 inbound data resets the idle timer: a chatty peer is never pinged nor terminated', async () => {
     const { peer, conn } = await setup();
     const seen = serve(peer, () => undefined);

@@ -1,5 +1,6 @@
-import { CloseCode, isValidWireCloseCode } from '../protocol/close-code';
+import { CloseCode } from '../protocol/close-code';
 import { Connection } from '../rx/connection';
+import { sinkErrorCode } from '../rx/sink-error-code';
 
 /**
  * A client-side Connection that also remembers whether this program started the close, and with
@@ -19,6 +20,8 @@ export class ClientConnection<TData = unknown> extends Connection<TData> {
     return this.localCode;
   }
 
+  /** As `Connection.close`, and records `code` as `localCloseCode` when this call starts the
+   *  close. */
   override close(code: number = CloseCode.Normal, reason = ''): ReturnType<Connection<TData>['close']> {
     const wasOpen = this.state === 'open';
     const result = super.close(code, reason); // throws UsageError for a bad code or reason
@@ -26,6 +29,8 @@ export class ClientConnection<TData = unknown> extends Connection<TData> {
     return result;
   }
 
+  /** As `Connection.fail`, and records `code` as `localCloseCode` when this call starts the
+   *  close. */
   override fail(code: number, reason = ''): void {
     const wasOpen = this.state === 'open';
     super.fail(code, reason); // throws UsageError for a bad code or reason
@@ -34,7 +39,7 @@ export class ClientConnection<TData = unknown> extends Connection<TData> {
 
   /** @internal `sink.error()`. */
   override sinkError(error: unknown): void {
-    this.markLocal(closeCodeOf(error));
+    this.markLocal(sinkErrorCode(error));
     super.sinkError(error);
   }
 
@@ -44,6 +49,8 @@ export class ClientConnection<TData = unknown> extends Connection<TData> {
     super.sinkComplete();
   }
 
+  /** As `Connection.terminate`, and records 1006 as `localCloseCode` when the connection was
+   *  still open. */
   override terminate(): void {
     this.markLocal(CloseCode.Abnormal);
     super.terminate();
@@ -53,10 +60,4 @@ export class ClientConnection<TData = unknown> extends Connection<TData> {
   private markLocal(code: number): void {
     if (this.localCode === undefined && this.state === 'open') this.localCode = code;
   }
-}
-
-/** Mirrors Connection's sink.error: the error's `closeCode` when it may be sent, else 1011. */
-function closeCodeOf(error: unknown): number {
-  const code = (error as { closeCode?: unknown } | null)?.closeCode;
-  return typeof code === 'number' && isValidWireCloseCode(code) ? code : CloseCode.InternalError;
 }

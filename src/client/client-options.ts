@@ -5,7 +5,9 @@ import { CONNECTION_OPTION_RULES, type OptionRules } from '../rx/validate-option
 /** Custom handshake headers (Authorization, Cookie, ...). Arrays become repeated lines. */
 export type ClientHeaders = Readonly<Record<string, string | number | readonly string[]>>;
 
-/** Settings for `connect()`. Units are in the names; every one is checked when `connect()` is called. */
+/** Settings for `connect()` and `openConnection()`. Units are in the names; every one is
+ *  checked when `connect()` is called: an unknown key or a value out of range throws a
+ *  UsageError at once. */
 export interface ClientOptions extends ConnectionOptions {
   /** Extra request headers, e.g. `{ authorization: 'Bearer …', cookie: 'id=1' }`. The handshake's
    *  own headers (Host, Upgrade, Connection, Sec-WebSocket-*) cannot be overridden. */
@@ -20,11 +22,13 @@ export interface ClientOptions extends ConnectionOptions {
    *  else against the host. */
   tls: TlsConnectionOptions | undefined;
   /** Time from dialing to a complete 101 (or to the end of a refusal's body); past it the
-   *  socket is destroyed and the attempt fails with TimeoutError (RELIABILITY 27). Default 10,000. */
+   *  socket is destroyed and the attempt fails with TimeoutError, so a server that accepts TCP
+   *  but never answers (or answers a byte at a time) cannot hold the client. Default 10,000. */
   handshakeTimeoutMs: number;
-  /** Largest response head accepted. Default 16,384. */
+  /** Largest response head accepted, in bytes; a larger one fails with HandshakeError.
+   *  Default 16,384. */
   maxHeaderBytes: number;
-  /** Most response header lines accepted. Default 100. */
+  /** Most response header lines accepted; more fails with HandshakeError. Default 100. */
   maxHeaderCount: number;
 }
 

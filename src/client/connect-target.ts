@@ -1,7 +1,9 @@
 import { isIP } from 'node:net';
 import { UsageError } from '../errors';
 
-/** Where to connect: a ws:/wss: URL (http:/https: are mapped), or its parts. */
+/** Where to connect: a ws:/wss: URL (http:/https: are mapped to them), or its parts (`secure`
+ *  for TLS; `port` defaults to 80 or 443, `path` to '/'). A URL with a fragment or user info, an
+ *  unknown scheme or a bad port makes `connect()` throw a UsageError. */
 export type ConnectTarget = string | URL | { host: string; port?: number; path?: string; secure?: boolean };
 
 /** A target resolved to what the socket and the request line need. */

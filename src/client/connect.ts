@@ -6,7 +6,7 @@ import { buildUpgradeRequest, validateUpgradeResponse as validateUpgrade } from 
 import { formatExtensions } from '../handshake/extensions';
 import { PERMESSAGE_DEFLATE, acceptDeflateResponse, deflateOffer, resolveDeflateConfig, type DeflateConfig } from '../extensions/permessage-deflate';
 import { HttpHeadParser, type HttpResponseHead } from '../handshake/http-head-parser';
-import type { UpgradeRequest } from '../rx/upgrade-request';
+import { NO_PARAMS, type UpgradeRequest } from '../rx/upgrade-request';
 import { validateOptions } from '../rx/validate-options';
 import { computeAcceptKey, generateClientKey } from '../transport/accept-key';
 import { ClientConnection } from './client-connection';
@@ -55,7 +55,8 @@ export function connect<TData = unknown>(target: ConnectTarget, options?: Partia
 /**
  * One connection as a Promise: resolves with the open connection, which the caller then owns
  * (close it with `close()`), or rejects with the same typed errors as `connect()` (handshake,
- * network, timeout). A bad URL or option is a usage error and throws at once (DESIGN §3).
+ * network, timeout). A bad URL or option is a usage error and throws at once, before any
+ * socket is opened.
  */
 export function openConnection<TData = unknown>(target: ConnectTarget, options?: Partial<ClientOptions>): Promise<ClientConnection<TData>> {
   const plan = planConnection(target, options);
@@ -81,7 +82,7 @@ function planConnection(target: ConnectTarget, given: Partial<ClientOptions> | u
   if (options.tls !== undefined && !resolved.secure) {
     throw new UsageError('tls_without_wss', 'the tls option was given for a ws:// url: use wss:// to connect with tls');
   }
-  // RELIABILITY 28: build the request once now, so a header with CR, LF or NUL, a non-token
+  // Build the request once now, so a header with CR, LF or NUL (header injection), a non-token
   // subprotocol or a reserved header name throws here, before anything is dialed or written.
   const config = resolveDeflateConfig(options.perMessageDeflate);
   const deflate = config === undefined ? undefined : { config, header: formatExtensions([deflateOffer(config)]) };
@@ -133,7 +134,7 @@ function startHandshake<TData>(
 
   const socket = dial(target, options);
   const timer = setTimeout(() => {
-    // RELIABILITY 27: a server that accepts TCP but never answers (or answers byte by byte).
+    // A server that accepts TCP but never answers (or answers byte by byte) must not hold us.
     if (refusal !== undefined) return refuse();
     fail(new TimeoutError(`no websocket handshake response from ${where} within ${options.handshakeTimeoutMs} ms`, options.handshakeTimeoutMs));
   }, options.handshakeTimeoutMs);
@@ -266,6 +267,7 @@ function sentRequest({ target, options, deflate }: ConnectionPlan, key: string, 
     url: target.path,
     path: query < 0 ? target.path : target.path.slice(0, query),
     query: query < 0 ? '' : target.path.slice(query + 1),
+    params: NO_PARAMS,
     host: target.hostHeader.toLowerCase(),
     headers,
     origin: options.origin ?? (typeof headers['origin'] === 'string' ? headers['origin'] : undefined),

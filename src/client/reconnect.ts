@@ -14,7 +14,9 @@ export type ReconnectOutcome =
       /** The code this side sent when it started the close, else the code reported on close
        *  (the server's, 1006 for a dropped connection, or the one we failed with on a peer fault). */
       code: number;
+      /** The close reason ('' when none). */
       reason: string;
+      /** True when both close frames were exchanged. */
       wasClean: boolean;
       /** True when this program started the close (close(), sink.complete(), fail(), ...). */
       initiatedLocally: boolean;
@@ -31,17 +33,20 @@ export type ReconnectOutcome =
 export interface RetryInfo {
   /** 1 for the first retry after a success (or the start), 2 for the next, ... */
   attempt: number;
+  /** Milliseconds until the next attempt (backoff with jitter, or the server's Retry-After). */
   delayMs: number;
+  /** How the last connection or attempt ended. */
   outcome: ReconnectOutcome;
 }
 
-/** Settings of `reconnect`. Units are in the names; every one is checked when `reconnect()` is called. */
+/** Settings of `reconnect`. Units are in the names; every one is checked when `reconnect()` is
+ *  called: an unknown key or a value out of range throws a UsageError at once. */
 export interface ReconnectOptions {
-  /** Upper bound of the first delay. Default 500. */
+  /** Upper bound of the first delay, in milliseconds. Default 500. */
   initialDelayMs: number;
   /** Each retry in a row multiplies the upper bound by this. Default 2. */
   factor: number;
-  /** The upper bound never exceeds this. Default 30,000. */
+  /** The upper bound never exceeds this many milliseconds. Default 30,000. */
   maxDelayMs: number;
   /**
    * How the delay is drawn from the bound `b = min(maxDelayMs, initialDelayMs · factor^n)`:
@@ -50,7 +55,8 @@ export interface ReconnectOptions {
    * [b/2, b); 'none': exactly b. Delays are whole milliseconds (rounded down).
    */
   jitter: 'full' | 'equal' | 'none';
-  /** A connection that stayed open at least this long resets the backoff. Default 10,000. */
+  /** A connection that stayed open at least this many milliseconds resets the backoff.
+   *  Default 10,000. */
   resetAfterMs: number;
   /** Retries in a row (since the start or the last reset) before giving up with the last
    *  outcome's error. Default Infinity; 0 never retries. */
@@ -98,7 +104,7 @@ const RECONNECT_OPTION_RULES: OptionRules<ReconnectOptions> = {
 };
 
 /**
- * Close codes after which reconnecting cannot help (RELIABILITY 49): the server says we broke the
+ * Close codes after which reconnecting cannot help: the server says we broke the
  * protocol (1002), sent what it cannot take (1003, 1007, 1009), broke its policy (1008), or it
  * lacks an extension we need (1010). Retrying would repeat the same fault.
  */
@@ -108,7 +114,7 @@ export const FATAL_CLOSE_CODES: ReadonlySet<number> = new Set([1002, 1003, 1007,
  * HTTP statuses of a refused handshake that are worth retrying: every 5xx (the server or a proxy
  * is in trouble, usually for a while), 408 (request timeout) and 429 (too many requests). Every
  * other status is treated as a configuration fault that a retry would only repeat: 400, 401,
- * 403, 404 (RELIABILITY 49), 405, 426 and the rest of 4xx, 3xx (redirects are not followed),
+ * 403, 404, 405, 426 and the rest of 4xx, 3xx (redirects are not followed),
  * 200, and 101 with an invalid answer (bad accept key, unoffered subprotocol or extension).
  */
 export function isRetryableStatus(status: number): boolean {
@@ -116,7 +122,8 @@ export function isRetryableStatus(status: number): boolean {
 }
 
 /**
- * The default `shouldRetry` (RELIABILITY 49). Retried: NetworkError, TimeoutError, HandshakeError
+ * The default `shouldRetry`: true when `outcome` is worth another attempt. Retried:
+ * NetworkError, TimeoutError, HandshakeError
  * with a retryable status, and closes with any code not in FATAL_CLOSE_CODES — 1001, 1006,
  * 1011-1014, but also 1000 and 1005 from the server (it ended the session; a reconnecting client
  * wants a new one) and application codes 3000-4999 (rxws cannot know their meaning: override
@@ -164,13 +171,14 @@ export function backoffDelay(
  *   errors with the typed cause when it stops on anything else — the HandshakeError,
  *   NetworkError or TimeoutError, or a ConnectionClosedError carrying the close code — including
  *   when `maxAttempts` retries in a row have failed.
- * - A connection that stayed open for `resetAfterMs` resets the backoff (RELIABILITY 48).
+ * - A connection that stayed open for `resetAfterMs` resets the backoff.
  * - A 503 or 429 refusal with `Retry-After: <seconds>` waits at least that long (capped at
  *   `maxDelayMs`).
  * - Unsubscribing cancels the pending delay, aborts an attempt in progress and closes an open
- *   connection (with 1000, when the source is `connect()`) (RELIABILITY 50).
+ *   connection (with 1000, when the source is `connect()`); nothing is left running.
  *
- * Options are checked when `reconnect()` is called: an unknown key throws a UsageError.
+ * Options are checked when `reconnect()` is called: an unknown key or a value out of range
+ * throws a UsageError.
  */
 export function reconnect<T extends Connection<any>>(options?: Partial<ReconnectOptions>): MonoTypeOperatorFunction<T> {
   const opts = validateOptions<ReconnectOptions>('reconnect', options, DEFAULT_RECONNECT_OPTIONS, RECONNECT_OPTION_RULES);

@@ -1,4 +1,4 @@
-import { BehaviorSubject, EMPTY, Observable, Subject, filter, isObservable, switchMap, type Observer, type Subscription } from 'rxjs';
+import { BehaviorSubject, EMPTY, Observable, Subject, concat, defer, filter, isObservable, switchMap, throwError, type Observer, type Subscription } from 'rxjs';
 import { RxwsError, UsageError } from '../errors';
 import { CloseCode, isValidWireCloseCode } from '../protocol/close-code';
 import type { Connection } from '../rx/connection';
@@ -16,9 +16,10 @@ import { reconnect, type ReconnectOptions } from './reconnect';
  */
 export type ReconnectingClientState = 'connecting' | 'open' | 'reconnecting' | 'closed';
 
-/** Settings of a ReconnectingClient, besides the `connect()` options. */
+/** Settings of a ReconnectingClient, besides the `connect()` options. Checked by the
+ *  constructor: an unknown key or a value out of range throws a UsageError. */
 export interface ReconnectingClientSettings {
-  /** Backoff and classification, as for the `reconnect` operator. */
+  /** Backoff and classification, as for the `reconnect` operator. Default: its defaults. */
   reconnect: Partial<ReconnectOptions> | undefined;
   /**
    * What `send()` does while no connection is open. 'queue' (default): keep the message in a
@@ -50,8 +51,16 @@ const SETTING_RULES: OptionRules<ReconnectingClientSettings> = {
   queueLimitBytes: { kind: 'int', min: 0, max: Number.MAX_SAFE_INTEGER },
 };
 
-/** Why a message given to `send()` was not sent (reported on `errors$`). */
+/** Why a message given to `send()` was not sent (reported on `errors$`): `code` is
+ *  `'not_connected'` (no connection and `whileDisconnected: 'fail'`), `'queue_full'`, or
+ *  `'client_closed'` (after `close()`, or queued messages discarded by it). */
 export class MessageDroppedError extends RxwsError {
+  /**
+   * Made by ReconnectingClient; exported for `instanceof`.
+   * @param code - why it was dropped
+   * @param message - the human-readable message
+   * @param count - how many messages it covers
+   */
   constructor(
     code: 'not_connected' | 'queue_full' | 'client_closed',
     message: string,
@@ -71,28 +80,42 @@ interface Queued {
  * A connection that keeps itself connected: `connect()` piped through `reconnect`, with what an
  * application needs around it.
  *
- * - `state$` (replays the current state), `connection$` (each connection as it opens; replays
- *   the open one), `connection` (the open one, or undefined).
+ * - `state$` (replays the current state; emits only changes), `connection$` (each connection as
+ *   it opens; replays the open one; completes when the client ends, however it ends),
+ *   `connection` (the open one, or undefined).
  * - `messages$`: the text and binary messages of every successive connection, as one stream.
  *   Pongs and the per-connection close events are left out (they describe one connection, not
  *   the session: watch `state$`, or `connection$` and each `closed$`). It completes after
- *   `close()`, and errors with the typed cause when reconnecting stops on a fatal outcome.
+ *   `close()`, and errors with the typed cause when reconnecting stops on its own (also kept
+ *   in `failure`). It is the only stream that errors: the others complete.
  * - `send()` / `sink`: while a connection is open, straight to it; otherwise queued (bounded in
  *   messages and bytes, flushed in order when the next connection opens) or dropped at once,
- *   per `whileDisconnected`. Nothing is ever buffered without bound (RELIABILITY 50). Messages
+ *   per `whileDisconnected`. Nothing is ever buffered without bound. Messages
  *   sent while a connection is open but already dead (not yet detected) are lost with it:
  *   delivery is at most once. Messages sent from a `connection$` subscriber (a login, say) go
  *   out before the queued ones.
  * - `close()` stops reconnecting, discards the queue and closes the open connection.
  *
  * Each connection has its own heartbeat (the `heartbeat` option); it stops with its connection,
- * so none survives a reconnect (RELIABILITY 45).
+ * so none survives a reconnect.
  */
 export class ReconnectingClient {
+  /** The client's state: 'connecting', 'open', 'reconnecting', then 'closed' (see
+   *  ReconnectingClientState). Replays the current state to each new subscriber, emits only
+   *  changes, and completes after 'closed'. Never errors. */
   readonly state$: Observable<ReconnectingClientState>;
+  /** Each connection as it opens, e.g. to send a login first or to watch its `closed$`; replays
+   *  the open one. Completes when the client ends, whether by `close()` or because reconnecting
+   *  stopped (then see `failure`); never errors, so a subscriber without an error callback is
+   *  safe. */
   readonly connection$: Observable<Connection<any>>;
+  /** The text and binary messages of every connection, as one stream (pongs and each
+   *  connection's close event are left out). Completes after `close()`; errors with the typed
+   *  cause when reconnecting stops on its own (a refusal such as 401, a fatal close code,
+   *  `maxAttempts` used up), also for late subscribers. */
   readonly messages$: Observable<DataMessage>;
-  /** Dropped sends, and each connection's own reports (see `Connection.errors$`). Hot. */
+  /** Dropped sends (`MessageDroppedError`), and each connection's own reports (see
+   *  `Connection.errors$`). Hot; completes when the client has ended. */
   readonly errors$: Observable<RxwsError>;
   /** `next` sends (as `send()`); `complete` closes with 1000; `error` closes with the error's
    *  `closeCode` if it may be sent, else 1011. */
@@ -107,11 +130,16 @@ export class ReconnectingClient {
   private current: Connection<any> | undefined;
   private subscription: Subscription | undefined;
   private ended = false;
+  /** Reconnecting stopped on its own, with `failureCause`. */
+  private failed = false;
+  private failureCause: unknown;
   private closing: Promise<void> | undefined;
   private resolveEnded!: () => void;
   private readonly endedPromise = new Promise<void>((resolve) => (this.resolveEnded = resolve));
 
   /**
+   * Starts connecting at once, and keeps reconnecting until `close()` or an outcome that is not
+   * retried. Bad options throw a UsageError at once.
    * @param target where to connect (with `connect()` and the client options in `options`), or
    *   any Observable of connections that completes when its connection closes (then `options`
    *   may hold only the settings of this class).
@@ -137,16 +165,20 @@ export class ReconnectingClient {
     const operator = reconnect<Connection<any>>({
       ...this.settings.reconnect,
       onRetry: (info) => {
-        if (!this.ended && this.closing === undefined) this.stateSubject.next('reconnecting');
+        if (!this.ended && this.closing === undefined) this.setState('reconnecting');
         userOnRetry?.(info);
       },
     });
 
     this.state$ = this.stateSubject.asObservable();
     this.connection$ = this.currentSubject.pipe(filter((c): c is Connection<any> => c !== undefined));
-    this.messages$ = this.currentSubject.pipe(
-      switchMap((c) => (c === undefined ? EMPTY : c.messages$)),
-      filter(isData),
+    this.messages$ = concat(
+      this.currentSubject.pipe(
+        switchMap((c) => (c === undefined ? EMPTY : c.messages$)),
+        filter(isData),
+      ),
+      // The reason reconnecting stopped belongs here, where the docs show an error callback.
+      defer(() => (this.failed ? throwError(() => this.failureCause) : EMPTY)),
     );
     this.errors$ = this.errorSubject.asObservable();
     this.sink = {
@@ -163,21 +195,31 @@ export class ReconnectingClient {
 
     this.subscription = source.pipe(operator).subscribe({
       next: (connection) => this.opened(connection),
-      error: (error: unknown) => this.end(error),
+      error: (error: unknown) => this.end({ error }),
       complete: () => this.end(undefined),
     });
   }
 
+  /** The current state (the last value of `state$`). */
   get state(): ReconnectingClientState {
     return this.stateSubject.value;
   }
 
-  /** The open connection, if any. */
+  /**
+   * Why reconnecting stopped, once it stopped on its own: the typed cause (HandshakeError,
+   * NetworkError, TimeoutError, ConnectionClosedError with the close code, ...), the same error
+   * `messages$` ends with. Undefined while the client runs, and after `close()`.
+   */
+  get failure(): unknown {
+    return this.failureCause;
+  }
+
+  /** The open connection, or undefined while connecting, reconnecting and after close. */
   get connection(): Connection<any> | undefined {
     return this.current;
   }
 
-  /** Messages waiting for the next connection. */
+  /** How many messages wait in the queue for the next connection. */
   get queuedCount(): number {
     return this.queue.length;
   }
@@ -251,18 +293,29 @@ export class ReconnectingClient {
       this.queueBytes -= item.bytes;
       connection.sink.next(item.message);
     }
-    if (this.current === connection && connection.state === 'open') this.stateSubject.next('open');
+    if (this.current === connection && connection.state === 'open') this.setState('open');
   }
 
-  private end(error: unknown): void {
+  /** state$ emits changes only: a retry while already reconnecting is not news. */
+  private setState(state: ReconnectingClientState): void {
+    if (this.stateSubject.value !== state) this.stateSubject.next(state);
+  }
+
+  /** The client is over: after close() or a normal stop (undefined), or a failure. */
+  private end(failure: { error: unknown } | undefined): void {
     if (this.ended) return;
     this.ended = true;
     this.subscription = undefined;
+    if (failure !== undefined) {
+      this.failed = true;
+      this.failureCause = failure.error;
+    }
     this.discardQueue();
-    this.stateSubject.next('closed');
+    this.setState('closed');
     this.stateSubject.complete();
-    if (error === undefined) this.currentSubject.complete();
-    else this.currentSubject.error(error);
+    // connection$ completes either way (no error for subscribers without an error callback);
+    // messages$ then errors with the cause (see its concat).
+    this.currentSubject.complete();
     this.errorSubject.complete();
     this.resolveEnded();
   }

@@ -6,12 +6,14 @@ import { formatExtensions, type ExtensionOffer, type ParsedExtensionOffer } from
  * zlib streams (src/transport/deflate-codec.ts).
  *
  * Names are compared exactly and looked up with `switch` on the name: a parameter called
- * `__proto__`, `constructor` or `toString` is simply unknown, never an object key
- * (RELIABILITY 25).
+ * `__proto__`, `constructor` or `toString` is simply unknown, never an object key, so a
+ * hostile offer can neither crash the parser nor be mistaken for a known parameter.
  */
 export const PERMESSAGE_DEFLATE = 'permessage-deflate';
 
-/** The user-facing settings of `perMessageDeflate: { ... }` (server, route or client). */
+/** The settings of `perMessageDeflate: { ... }` (server, route or client). Checked when the
+ *  server, route or client is made: an unknown key or a value out of range throws a
+ *  UsageError. */
 export interface PerMessageDeflateOptions {
   /** Server: always ask for `server_no_context_takeover` (the server compresses each message
    *  from an empty window: no per-connection compressor memory, lower ratio). Client: ask the
@@ -90,13 +92,17 @@ export function resolveDeflateConfig(value: boolean | PerMessageDeflateOptions |
   return config;
 }
 
-/** What both ends agreed (RFC 7692 §7.1). Absent window parameters are 15. */
+/** What both ends agreed for permessage-deflate (RFC 7692 §7.1): `conn.perMessageDeflate`.
+ *  Absent window parameters are 15. */
 export interface DeflateParams {
+  /** The server compresses each message from an empty window (no memory kept between
+   *  messages). */
   serverNoContextTakeover: boolean;
+  /** The client compresses each message from an empty window. */
   clientNoContextTakeover: boolean;
-  /** Largest window the server compresses with. */
+  /** Largest LZ77 window the server compresses with, as a power of two (8-15). */
   serverMaxWindowBits: number;
-  /** Largest window the client compresses with. */
+  /** Largest LZ77 window the client compresses with, as a power of two (8-15). */
   clientMaxWindowBits: number;
 }
 

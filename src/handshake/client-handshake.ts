@@ -34,7 +34,7 @@ const REQUEST_RESERVED: ReadonlySet<string> = new Set([
  * anything but visible ASCII (no spaces, CR, LF; no '#', RFC 6455 §3); `host` is empty or has
  * whitespace; `key` is not base64 of 16 bytes; `protocols` are not distinct tokens (§4.1 item
  * 10); `extensions` does not parse; a header name is not a token or a value is unsafe
- * (RELIABILITY 28); an extra header overrides a handshake header (Origin may come from either
+ * (CR, LF, NUL); an extra header overrides a handshake header (Origin may come from either
  * `origin` or `headers`, not both).
  */
 export function buildUpgradeRequest(opts: {

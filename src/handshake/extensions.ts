@@ -5,7 +5,7 @@ import { isOwsCode, isTcharCode, isToken, joinHeaderLines } from './header-token
 export interface ExtensionOffer {
   name: string;
   /** Parameter values; `true` for a parameter given without "=value". A Map, so a parameter
-   *  named `__proto__` or `constructor` is an ordinary key (RELIABILITY 25). */
+   *  named `__proto__` or `constructor` is an ordinary key, never the prototype's. */
   params: Map<string, string | true>;
 }
 
@@ -30,7 +30,7 @@ export interface ParsedExtensionOffer extends ExtensionOffer {
  * including a present header that lists nothing.
  *
  * One forward scan with no regular expression: a value like `a; b="\x\x\x...` (unterminated) or a
- * long run of spaces is rejected in time linear in its length (RELIABILITY 24).
+ * long run of spaces is rejected in time linear in its length (no ReDoS).
  */
 export function parseExtensions(
   value: string | string[] | undefined,

@@ -1,6 +1,6 @@
 /**
  * HTTP token and list helpers (RFC 9110 §5.6). Every function here is a single left-to-right scan
- * with no regular expression, so hostile header values (RELIABILITY 24: long runs of spaces or
+ * with no regular expression, so hostile header values (long runs of spaces or
  * backslashes) cost time linear in their length and never backtrack.
  */
 
@@ -121,7 +121,7 @@ export function getOwnHeader(
 
 /**
  * A short, printable excerpt of peer-supplied text for error messages: never the raw bytes
- * (DESIGN §3), at most `max` characters, anything outside printable ASCII shown as '?'.
+ * (they could be anything), at most `max` characters, anything outside printable ASCII shown as '?'.
  */
 export function sanitizeExcerpt(text: string, max = 32): string {
   const n = Math.min(text.length, max);

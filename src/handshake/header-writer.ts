@@ -5,7 +5,7 @@ import { isToken } from './header-tokens';
 export type ExtraHeaders = Readonly<Record<string, string | number | readonly string[]>>;
 
 /**
- * RELIABILITY 28: may `value` be written as a header value? We emit only HTAB, SP and visible
+ * May `value` be written as a header value? We emit only HTAB, SP and visible
  * ASCII. CR, LF and NUL would let a caller-supplied value split the response (header injection);
  * other control characters are invalid field content (RFC 9110 §5.5); and non-ASCII is refused
  * so the head we produce is plain ASCII and its bytes do not depend on the string encoding the

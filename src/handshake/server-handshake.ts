@@ -209,7 +209,7 @@ const ACCEPT_RESERVED: ReadonlySet<string> = new Set([
  * The 101 response (RFC 6455 §4.2.2 item 5). `accept` is base64(SHA-1(acceptKeyInput(key))),
  * computed by the caller. `protocol` must be a token (one the client offered: the caller's
  * negotiation); `extensions` is a formatted Sec-WebSocket-Extensions value. Throws UsageError,
- * before producing anything, for a reserved, non-token or unsafe header (RELIABILITY 28).
+ * before producing anything, for a reserved, non-token or unsafe (CR, LF, NUL) header.
  * The result is ASCII.
  */
 export function buildAcceptResponse(opts: {

@@ -1,22 +1,35 @@
-/** RFC 6455 §7.4.1 and the IANA registry (§11.7): close status codes. */
+/** RFC 6455 §7.4.1 and the IANA registry (§11.7): close status codes, by name, for `close()`,
+ *  `fail()` and reading a `close` message's `code` (docs/security.md lists when rxws sends each). */
 export const CloseCode = {
+  /** The purpose of the connection was fulfilled: `close()` with no code. */
   Normal: 1000,
+  /** The endpoint is going away: a server shutting down, a page navigating. */
   GoingAway: 1001,
+  /** The peer broke the protocol (RFC 6455). */
   ProtocolError: 1002,
+  /** A data type the endpoint cannot accept (e.g. binary where only text is). */
   UnsupportedData: 1003,
   /** Reserved: never on the wire; reported when a close frame carried no code. */
   NoStatus: 1005,
   /** Reserved: never on the wire; reported when the TCP connection dropped without a close. */
   Abnormal: 1006,
+  /** A message's data did not match its type: invalid UTF-8 in a text message or close reason. */
   InvalidPayload: 1007,
+  /** A message broke the endpoint's policy (rxws: too many fragments, send buffer full). */
   PolicyViolation: 1008,
+  /** A message larger than the endpoint accepts (`maxMessageBytes`). */
   MessageTooBig: 1009,
+  /** Client only: the server did not agree to an extension the client requires. */
   MandatoryExtension: 1010,
+  /** The endpoint hit an unexpected condition (a handler threw). */
   InternalError: 1011,
+  /** The server is restarting: reconnect after a short while. */
   ServiceRestart: 1012,
+  /** The server is overloaded: reconnect later. */
   TryAgainLater: 1013,
+  /** A gateway or proxy got an invalid answer from the server behind it. */
   BadGateway: 1014,
-  /** Reserved: never on the wire. */
+  /** Reserved: never on the wire; a TLS handshake failure. */
   TlsHandshake: 1015,
 } as const;
 

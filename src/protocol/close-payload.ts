@@ -37,7 +37,7 @@ export function parseClosePayload(payload: Uint8Array, codec: TextCodec): Parsed
 
 /**
  * Checks a close code and reason the application wants to send and returns the reason's UTF-8
- * byte length. Misuse throws `UsageError` synchronously (docs/design.md §3): codes must be valid
+ * byte length. Misuse throws `UsageError` synchronously (docs/design.md): codes must be valid
  * on the wire (1000-1003, 1007-1014, 3000-4999: §7.4), reasons at most 123 bytes (§5.5).
  */
 export function checkCloseToSend(code: number, reason: string, codec: TextCodec): number {

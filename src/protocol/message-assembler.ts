@@ -9,7 +9,7 @@ const MIN_CAPACITY = 256;
  * Reassembles a message that spans frames or chunks (RFC 6455 §5.4) into ONE growing buffer.
  *
  * Why not a list of views: a peer sending a million 1-byte fragments would cost a million
- * objects (RELIABILITY.md 35). Capacity doubles (4× once the exact size is known; amortised O(n)
+ * objects. Capacity doubles (4× once the exact size is known; amortised O(n)
  * copying), never beyond what the peer declared for a final frame nor beyond `maxMessageBytes`,
  * and grows only as bytes actually arrive, so a declared-but-unsent length costs nothing.
  *

@@ -74,6 +74,10 @@ const OPTION_KEYS = new Set([
  * an ordered queue, while pings and pongs go at once. A compressed payload is read until its
  * compression completes (small ones are copied first).
  *
+ * After our own close(), the peer's messages are still delivered until its close frame: it sent
+ * them before it saw ours (RFC 6455 §1.4 makes only the receiver of a close discard what
+ * follows). Its pings are no longer answered.
+ *
  * What is called when: a peer fault → write(close), onProtocolError, armCloseTimer,
  * endTransport. The peer's close → write(reply) and armCloseTimer (unless we closed first),
  * onCloseFrame, then endTransport on the server only (§7.1.1). close() → write, armCloseTimer.
@@ -436,8 +440,10 @@ export class ProtocolConnection implements FrameHandler {
       this.controlReceived += payload.length;
       return 0;
     }
-    // §5.5.1: after sending a close frame we only look for the peer's close; data is dropped.
-    if (this.closeSent) return 0;
+    // After our clean close the peer's data still counts: it was sent before the peer saw our
+    // close (RFC 6455 §1.4 makes only the receiver of a close discard what follows). After a
+    // failure nothing more is delivered (§7.1.7).
+    if (this.failCode !== 0) return 0;
     if (!this.assembling) {
       if (payload.length === this.frameLength) {
         // A single-frame message whole in this chunk: no copy (text is checked whole, §8.1).
@@ -461,8 +467,8 @@ export class ProtocolConnection implements FrameHandler {
     this.fragmented = false;
     const opcode = this.messageOpcode;
     this.messageOpcode = 0;
-    if (this.closeSent) {
-      // §5.5.1: a message completed after our close is discarded.
+    if (this.failCode !== 0) {
+      // §7.1.7: nothing is delivered once we failed the connection.
       this.assemblerOrNone?.discard();
       this.assembling = false;
       this.wholePayload = EMPTY;
@@ -524,7 +530,7 @@ export class ProtocolConnection implements FrameHandler {
   /**
    * Decompressed bytes of the current message, in order. Returns false when decompression must
    * stop: the message crossed `maxMessageBytes` (1009, checked chunk by chunk, so a small
-   * "bomb" never inflates much past the limit: RELIABILITY 30), its text is not UTF-8 (1007),
+   * "bomb" never inflates much past the limit), its text is not UTF-8 (1007),
    * or the connection is no longer reading.
    */
   inflateData(chunk: Uint8Array): boolean {
@@ -573,8 +579,8 @@ export class ProtocolConnection implements FrameHandler {
 
   private deliverInflated(opcode: number): void {
     const assembler = this.assembler;
-    if (this.closeSent) {
-      // §5.5.1: a message completed after our close is discarded.
+    if (this.failCode !== 0) {
+      // §7.1.7: nothing is delivered once we failed the connection.
       assembler.discard();
       return;
     }
@@ -877,7 +883,7 @@ export class ProtocolConnection implements FrameHandler {
       ? writeMaskedFrameHeader(out, at, opcode, fin, false, len, this.maskSource)
       : writeFrameHeader(out, at, opcode, fin, false, len);
     // A codec whose byteLength and encodeInto disagree would leave uninitialised bytes of a
-    // pooled buffer on the wire (RELIABILITY.md 38).
+    // pooled buffer on the wire: an information leak to the peer.
     if (codec.encodeInto(text, out, p) !== len) throw new Error('text codec byteLength and encodeInto disagree');
     if (masked) applyMask(out, p, p + len, out, p - 4, 0);
     this.endFrame(out, size, true);

@@ -14,7 +14,9 @@ export interface ConnectionOptions {
   maxBufferedBytes: number;
   /** What happens when `maxBufferedBytes` is exceeded: close with 1008, or drop the message (reported on `errors$`). Default 'close'. */
   backpressure: 'close' | 'drop';
-  /** Messages kept for `messages$` while nobody is subscribed; past this the socket is paused. Default 1 MiB. */
+  /** Messages kept for `messages$` while nobody is subscribed; past this the socket is paused.
+   *  Once our close frame is out reading goes on instead, and what nobody takes past this is
+   *  discarded (counted on `errors$`). Default 1 MiB. */
   backlogBytes: number;
   /** Answer pings automatically. Default true. */
   autoPong: boolean;

@@ -1,25 +1,30 @@
-import { Observable, Subject, filter, firstValueFrom, throwError, timeout, type Observer, type Subscriber, type Subscription } from 'rxjs';
-import { ConnectionClosedError, RxwsError, TimeoutError, UsageError, type ProtocolError } from '../errors';
-import { CloseCode, isValidWireCloseCode } from '../protocol/close-code';
+import type { Observable, Subscription } from 'rxjs';
+import { RxwsError, TimeoutError, UsageError, type ProtocolError } from '../errors';
+import { CloseCode } from '../protocol/close-code';
 import { Opcode } from '../protocol/opcode';
-import type { CloseInfo } from '../protocol/protocol-types';
-import { SocketTransport, type TransportListener, type TransportOptions } from '../transport/socket-transport';
-import type { ReadBudget } from '../transport/read-budget';
+import { SocketTransport, type TransportOptions } from '../transport/socket-transport';
+import type { TransportListener } from '../transport/transport';
 import type { Socket } from 'node:net';
 import type { DeflateConfig, DeflateParams } from '../extensions/permessage-deflate';
 import type { DeflateCodec } from '../transport/deflate-codec';
+import type { ReadBudget } from '../transport/read-budget';
 import type { SharedFrame } from '../transport/shared-frame';
 import { sameBytes } from '../transport/same-bytes';
-import { nodeTextCodec } from '../transport/node-text-codec';
-import { checkCloseToSend } from '../protocol/close-payload';
+import { closedError } from './closed-error';
 import type { ConnectionOptions } from './connection-options';
-import type { CloseMessage, Message, MessageType, OutgoingMessage } from './message';
+import type { CloseMessage, OutgoingMessage } from './message';
+import { HOLD, READ_ON } from './message-backlog';
+import { ReactiveConnection, type WaitOptions } from './reactive-connection';
 import { toBytes } from './to-bytes';
 import { KeptUpgradeRequest, type UpgradeRequest, type UpgradeResponse } from './upgrade-request';
 
+export type { ConnectionTracker, WaitOptions } from './reactive-connection';
+
 /** Options for `Connection.send`. */
 export interface SendOptions {
-  /** Split the message into frames of at most this many payload bytes (RFC 6455 §5.4). */
+  /** Split the message into frames of at most this many payload bytes (RFC 6455 §5.4), e.g. to
+   *  let pings through during a large message. Must be a positive integer (else a UsageError).
+   *  Default: one frame. */
   fragmentBytes?: number;
 }
 
@@ -27,16 +32,11 @@ export interface SendOptions {
 export interface PingResult {
   /** The pong's payload (equal to what we sent). */
   data: Uint8Array;
+  /** Milliseconds from sending the ping to receiving its pong. */
   rttMs: number;
 }
 
-/** Options for the waiting helpers (`ping`, `waitForMessage`). */
-export interface WaitOptions {
-  /** Reject with a TimeoutError after this long. Default: wait until the connection closes. */
-  timeoutMs?: number;
-}
-
-/** Everything a Connection is made from; built by the server and the client, not by users. */
+/** @internal Everything a Connection is made from; built by the server and the client, not by users. */
 export interface ConnectionInit<TData> {
   socket: Socket;
   role: 'server' | 'client';
@@ -54,11 +54,6 @@ export interface ConnectionInit<TData> {
   readBudget?: ReadBudget | undefined;
 }
 
-/** @internal Told when a connection closes: the server's and routes' own bookkeeping. */
-export interface ConnectionTracker {
-  connectionClosed(connection: Connection<any>): void;
-}
-
 interface PendingPing {
   payload: Uint8Array;
   startedAt: number;
@@ -68,70 +63,53 @@ interface PendingPing {
 }
 
 /**
- * One WebSocket connection, either side, as RxJS: `messages$` (hot; ends with a `close` event and
- * completes), `sink` (an Observer of outgoing messages), and promise helpers for the one-off
- * operations. Messages that arrive while nobody subscribes wait in a bounded backlog; when it is
- * full the socket is paused, so nothing is ever dropped.
+ * One WebSocket connection on Node, either side, as RxJS: everything `ReactiveConnection` has
+ * (`messages$`, which ends with a `close` event and completes; `sink`; `send`; `close`...) on the
+ * RFC 6455 protocol core over a socket, plus what only that transport can do: `ping()`,
+ * fragmentation (`send` with `fragmentBytes`, `sendStream`), `pause()`/`resume()` (TCP
+ * backpressure), `fail()`, `terminate()`, the handshake (`request`, `response`) and
+ * permessage-deflate. Messages that arrive while nobody subscribes wait in a bounded backlog;
+ * when it is full the socket is paused, so nothing is dropped (once our close frame is out,
+ * reading goes on to complete the handshake: see `pause()`).
  */
-export class Connection<TData = unknown> implements TransportListener {
-  readonly messages$: Observable<Message>;
-
-  /** Outgoing messages: `next` sends (a drop after close is reported on `errors$`), `complete`
-   *  closes with 1000, `error` closes with the error's `closeCode` or 1011. */
-  get sink(): Observer<OutgoingMessage> {
-    // Made on first use: many connections only ever listen.
-    return (this.sinkObserver ??= new ConnectionSink(this));
-  }
-
-  /** The handshake as this side saw it (on the client: the request it sent). */
+export class Connection<TData = unknown> extends ReactiveConnection<TData> implements TransportListener {
+  /** The opening handshake request as this side saw it: path, query, headers, origin, offered
+   *  subprotocols (on the client: the request it sent). */
   get request(): UpgradeRequest {
     const request = this.upgradeRequest;
     return request instanceof KeptUpgradeRequest ? (this.upgradeRequest = request.restore()) : request;
   }
 
-  /** On the client: the server's 101 response. Undefined on the server. */
+  /** On the client: the server's 101 response (status, headers, subprotocol). Undefined on the
+   *  server. */
   readonly response: UpgradeResponse | undefined;
-  /** The negotiated subprotocol, if any. */
-  readonly protocol: string | undefined;
-  /** Per-connection user data, set by the server's accept hook (or by you). */
-  data: TData;
 
+  /** @internal */
+  declare protected transport: SocketTransport;
   /** `request`, or its kept form until first read (see KeptUpgradeRequest). */
   private upgradeRequest: UpgradeRequest | KeptUpgradeRequest;
-  private sinkObserver: ConnectionSink | undefined;
-  private readonly transport: SocketTransport;
-  private readonly options: ConnectionOptions;
   private readonly deflateParams: DeflateParams | undefined;
-  /** messages$ subscribers in subscription order; undefined when there are none. Unsubscribed
-   *  ones are dropped lazily (see subscribeMessages). */
-  private subscribers: Subscriber<Message>[] | undefined;
-  private backlog: Message[] | undefined;
-  private backlogBytes = 0;
-  /** Reading is paused while either holds: the backlog is full, or the user asked. */
-  private pausedForBacklog = false;
+  /** Reading is paused while the user asked, or while the handshake's trailing bytes wait. */
   private pausedByUser = false;
   private heldForHead = false;
-  private closeMessage: CloseMessage | undefined;
-  private closeWaiters: Array<(close: CloseMessage) => void> | undefined;
-  /** The route that keeps this connection in its live set (server side), told before the waiters. */
-  private tracker: ConnectionTracker | undefined;
   private pings: PendingPing[] | undefined;
-  private errorSubject: Subject<RxwsError> | undefined;
-  private drainSubject: Subject<void> | undefined;
-  private streaming = false;
   /** Ends the stream in progress (the connection closed under it). */
   private stopStream: (() => void) | undefined;
-  private streamQueue: Array<() => void> | undefined;
+  /**
+   * @internal The topics this connection is a member of (server side), by name, each with the
+   * membership's Subscription. Kept and changed by the server's topics, which leave them all when
+   * the connection closes, before its `close` message; undefined while there are none (most
+   * connections).
+   */
+  memberships: Map<string, Subscription> | undefined;
 
+  /** @internal Connections are made by the server and by `connect()`, not by users. */
   constructor(init: ConnectionInit<TData>) {
+    super(init.options, init.protocol, init.data);
     this.upgradeRequest = init.request;
     this.response = init.response;
-    this.protocol = init.protocol;
-    this.data = init.data;
-    this.options = init.options;
     this.deflateParams = init.deflate?.params;
     this.transport = new SocketTransport(init.socket, transportOptions(init.options, init.role, init.deflate, init.readBudget), this);
-    this.messages$ = new MessageStream(this);
     if (init.head.length > 0) {
       // Frames that came in the handshake's own packet are handled one turn later, as if read
       // then: the application gets the connection first (route `handle`, `connections$`, the
@@ -147,11 +125,6 @@ export class Connection<TData = unknown> implements TransportListener {
     }
   }
 
-  /** 'open' until a close frame is sent or received, 'closing' until the socket closes, then 'closed'. */
-  get state(): 'open' | 'closing' | 'closed' {
-    return this.closeMessage !== undefined ? 'closed' : this.transport.protocol.state === 'open' ? 'open' : 'closing';
-  }
-
   /** The permessage-deflate parameters agreed in the handshake (RFC 7692), or undefined when
    *  messages are never compressed on this connection. */
   get perMessageDeflate(): DeflateParams | undefined {
@@ -163,65 +136,40 @@ export class Connection<TData = unknown> implements TransportListener {
     return this.transport.deflate;
   }
 
+  /** The names of the topics this connection is a member of (`server.topic(name).join(conn)`);
+   *  empty on the client, and once the connection has closed. A new Set on every read. */
+  get topics(): ReadonlySet<string> {
+    return new Set(this.memberships?.keys());
+  }
+
+  /** The peer's IP address, as the socket reported it when the connection opened (on the
+   *  server, the client's), or undefined if the socket had none. */
   get remoteAddress(): string | undefined {
     return this.upgradeRequest.remoteAddress;
   }
 
-  /** Outgoing bytes not yet handed to the kernel. */
-  get bufferedAmount(): number {
-    return this.transport.bufferedAmount;
-  }
-
-  /** Emits when the socket's write buffer has drained. */
-  get drain$(): Observable<void> {
-    return (this.drainSubject ??= new Subject<void>()).asObservable();
-  }
-
-  /** Non-fatal reports: dropped sends, protocol errors with their detail. Hot; it does not
-   *  complete on close, so a `sink.next` after close is still reported. */
-  get errors$(): Observable<RxwsError> {
-    return (this.errorSubject ??= new Subject<RxwsError>()).asObservable();
-  }
-
-  /** Emits the close event once the connection has closed, then completes (replayed to late subscribers). */
-  get closed$(): Observable<CloseMessage> {
-    return new Observable<CloseMessage>((subscriber) => {
-      let active = true;
-      this.whenClosed((close) => {
-        if (!active) return;
-        subscriber.next(close);
-        subscriber.complete();
-      });
-      return () => {
-        active = false;
-      };
-    });
-  }
-
   /**
-   * Sends one message; resolves when its bytes have been handed to the kernel. Sending on a
-   * connection that is closing or closed is a usage error and throws at once.
+   * Sends one message: a string as text, bytes (any ArrayBufferView or ArrayBuffer) as binary;
+   * with `fragmentBytes`, in frames of at most that many payload bytes. Resolves when its bytes
+   * have been handed to the kernel, or when the connection closes before that (resolving is no
+   * proof of delivery). Sending on a connection that is not 'open' throws a UsageError at once.
+   * When `bufferedAmount` is past `maxBufferedBytes` the message is not sent and the promise
+   * rejects (code `'backpressure_drop'`); with `backpressure: 'close'` the connection also
+   * closes with 1008.
    */
-  send(message: OutgoingMessage, options?: SendOptions): Promise<void> {
-    this.assertOpen();
-    if (this.streaming) {
-      return new Promise((resolve, reject) => {
-        this.enqueueAfterStream(() => {
-          if (this.state !== 'open') return reject(closedError(this.closeMessage));
-          this.writeMessage(message, options?.fragmentBytes);
-          this.transport.whenFlushed().then(resolve, reject);
-        });
-      });
-    }
-    if (!this.checkBackpressure()) return Promise.reject(new RxwsError('backpressure_drop', 'message dropped: the peer is not reading fast enough'));
-    this.writeMessage(message, options?.fragmentBytes);
-    return this.transport.whenFlushed();
+  override send(message: OutgoingMessage, options?: SendOptions): Promise<void> {
+    return this.sendNow(message, options?.fragmentBytes);
   }
 
   /**
    * Streams one message from an Observable of chunks: each chunk becomes a frame, and the message
-   * ends when the Observable completes (RFC 6455 §5.4). Other sends wait until it is done; control
-   * frames (pings, pongs) may still interleave. If the source errors, the connection closes 1011.
+   * ends when the Observable completes (RFC 6455 §5.4). Text by default, binary with `{ binary:
+   * true }`. Other sends wait until it is done; control frames (pings, pongs) may still
+   * interleave. Resolves once the last frame is handed to the kernel. If the source errors, the
+   * connection closes with 1011 and the promise rejects with that error; if the connection closes
+   * first, it rejects with ConnectionClosedError; if the peer stops reading past
+   * `maxBufferedBytes`, the connection closes with 1008. Throws a UsageError at once when the
+   * connection is not 'open'.
    */
   sendStream(chunks: Observable<string | Uint8Array>, options?: { binary?: boolean }): Promise<void> {
     this.assertOpen();
@@ -247,9 +195,9 @@ export class Connection<TData = unknown> implements TransportListener {
         subscription = chunks.subscribe({
           next: (chunk) => {
             if (this.transport.protocol.state !== 'open') return finish(closedError(this.closeMessage));
-            if (this.transport.bufferedAmount > this.options.maxBufferedBytes) {
+            if (this.transport.bufferedAmount > this.limits.maxBufferedBytes) {
               // Half a message cannot be dropped, so whatever the policy a stream the peer does
-              // not read fails the connection (1008) rather than growing our buffer (R39).
+              // not read fails the connection (1008) rather than growing our buffer.
               this.report(new RxwsError('backpressure_close', 'closing: the peer is not reading fast enough'));
               this.transport.protocol.fail(CloseCode.PolicyViolation, 'send buffer full');
               return finish(new RxwsError('backpressure_close', 'stream aborted: the peer is not reading fast enough'));
@@ -274,7 +222,12 @@ export class Connection<TData = unknown> implements TransportListener {
     return new Promise((resolve, reject) => this.enqueueAfterStream(() => start().then(resolve, reject)));
   }
 
-  /** Pings the peer; resolves with the matching pong and the round-trip time. */
+  /**
+   * Pings the peer (RFC 6455 §5.5.2) and resolves with the matching pong's payload and the
+   * round-trip time. A payload over 125 bytes, or a connection that is not 'open', throws a
+   * UsageError at once. Rejects with TimeoutError after `timeoutMs`, or ConnectionClosedError if
+   * the connection closes first.
+   */
   ping(payload: string | Uint8Array = EMPTY, options: WaitOptions = {}): Promise<PingResult> {
     this.assertOpen();
     const bytes = typeof payload === 'string' ? Buffer.from(payload, 'utf8') : payload;
@@ -294,49 +247,15 @@ export class Connection<TData = unknown> implements TransportListener {
     });
   }
 
-  /**
-   * Resolves with the first message of the given type (or matching the predicate); a filtered
-   * `firstValueFrom` with a timeout. Rejects with TimeoutError, or ConnectionClosedError if the
-   * connection closes first. Messages it skips still reach other subscribers.
-   */
-  waitForMessage<T extends MessageType>(type: T, options?: WaitOptions): Promise<Extract<Message, { type: T }>>;
-  waitForMessage(predicate: (message: Message) => boolean, options?: WaitOptions): Promise<Message>;
-  waitForMessage(which: MessageType | ((message: Message) => boolean), options: WaitOptions = {}): Promise<Message> {
-    const matches = typeof which === 'function' ? which : (message: Message) => message.type === which;
-    // firstValueFrom unsubscribes synchronously on the first match, so a backlog being replayed to
-    // it stops there and the rest waits for the next subscriber.
-    let source = this.messages$.pipe(filter((message) => message.type === 'close' || matches(message)));
-    if (options.timeoutMs !== undefined) {
-      const timeoutMs = options.timeoutMs;
-      source = source.pipe(
-        timeout({ first: timeoutMs, with: () => throwError(() => new TimeoutError(`no matching message within ${timeoutMs} ms`, timeoutMs)) }),
-      );
-    }
-    return firstValueFrom(source).then((message) => {
-      if (message.type === 'close' && !matches(message)) throw closedError(message);
-      return message;
-    });
-  }
-
-  /**
-   * Starts the closing handshake (RFC 6455 §7.1.2) and resolves with the close event once the
-   * connection has closed. Invalid codes or a reason over 123 bytes throw a UsageError.
-   */
-  close(code: number = CloseCode.Normal, reason = ''): Promise<CloseMessage> {
-    checkCloseToSend(code, reason, nodeTextCodec);
-    if (this.transport.protocol.state === 'open') {
-      this.transport.protocol.close(code, reason);
-      this.transport.flush();
-    }
-    return new Promise((resolve) => this.whenClosed(resolve));
-  }
-
-  /** Destroys the socket at once, without a closing handshake (reported as 1006). */
+  /** Destroys the socket at once, without a closing handshake: `messages$` ends with a `close`
+   *  message with code 1006. For a peer that must not hold resources any longer. */
   terminate(): void {
     this.transport.terminate();
   }
 
-  /** Fails the connection from our side with a code (1008 policy, 1011 internal error...). */
+  /** Fails the connection from our side (RFC 6455 §7.1.7): sends a close frame with `code` (1008
+   *  policy violation, 1011 internal error...) and closes the socket without waiting for the
+   *  peer's answer. Does nothing once the connection is closing. */
   fail(code: number, reason = ''): void {
     if (this.transport.protocol.state === 'open') {
       this.transport.protocol.fail(code, reason);
@@ -344,23 +263,53 @@ export class Connection<TData = unknown> implements TransportListener {
     }
   }
 
-  /** Stops reading from the socket (TCP backpressure) until `resume()`. */
+  /**
+   * Stops reading from the socket until `resume()`: no more messages arrive, and TCP holds the
+   * peer back once the buffers fill. For a subscriber that cannot keep up (see `pacedConcatMap`).
+   *
+   * Once our close frame has gone out (`close()`, `sink.complete()`, `sink.error()`), reading
+   * goes on regardless, to find the peer's close frame: while paused, the messages read meanwhile
+   * wait in the backlog for `resume()` (those read before our close frame all of them; later ones
+   * while the backlog holds less than `backlogBytes`, the rest are discarded and their count
+   * reported on `errors$` as `discarded_after_close`), and the close event comes after them.
+   */
   pause(): void {
     this.pausedByUser = true;
-    this.transport.pause();
+    if ((this.closeReading & READ_ON) !== 0) this.closeReading |= HOLD;
+    else this.transport.pause();
   }
 
+  /** Reads again after `pause()`, delivering first whatever waited meanwhile. Reading may still
+   *  wait while the backlog is full (nobody is subscribed to `messages$`). Does nothing when not
+   *  paused. */
   resume(): void {
     if (!this.pausedByUser) return;
     this.pausedByUser = false;
+    if ((this.closeReading & HOLD) !== 0) {
+      this.closeReading &= ~HOLD;
+      this.releaseHeld();
+      return;
+    }
     this.resumeIfFree();
   }
 
-  /** @internal Reads resume only when no reason to pause is left. */
-  resumeIfFree(): void {
-    if (!this.pausedForBacklog && !this.pausedByUser && !this.heldForHead && this.closeMessage === undefined) {
-      this.transport.resume();
-    }
+  /** @internal Reads resume only when no reason to pause is left (or, once our close frame is
+   *  out, whatever paused them). */
+  override resumeIfFree(): void {
+    if (this.heldForHead) return;
+    if (this.pausedByUser && (this.closeReading & READ_ON) === 0) return;
+    super.resumeIfFree();
+  }
+
+  /** @internal A user pause holds messages for resume() while we read on to the close. */
+  protected override readOnToClose(): void {
+    if (this.pausedByUser) this.closeReading |= HOLD;
+    super.readOnToClose();
+  }
+
+  /** @internal */
+  protected override readingPaused(): boolean {
+    return this.pausedByUser || super.readingPaused();
   }
 
   /** @internal The handshake's trailing bytes may now be handled. */
@@ -369,8 +318,15 @@ export class Connection<TData = unknown> implements TransportListener {
     this.resumeIfFree();
   }
 
-  /** Sends a frame encoded once for many receivers (broadcast), or keeps this connection's
-   *  place for a shared frame still being compressed. Returns false if it was dropped. */
+  /** @internal True while outgoing bytes are over `maxBufferedBytes`: the next message would meet
+   *  the backpressure policy. Lets a broadcast serve everyone else before any policy runs. */
+  get overBufferCap(): boolean {
+    return this.transport.bufferedAmount > this.limits.maxBufferedBytes;
+  }
+
+  /** @internal Sends a frame encoded once for many receivers (broadcast), or keeps this
+   *  connection's place for a shared frame still being compressed. Returns false if it was
+   *  dropped. */
   sendEncoded(frame: Uint8Array | SharedFrame): boolean {
     if (this.transport.protocol.state !== 'open' || this.streaming) {
       if (this.state === 'open' && this.streaming) {
@@ -386,40 +342,7 @@ export class Connection<TData = unknown> implements TransportListener {
     return true;
   }
 
-  /** @internal The sink's `error`: closes with the error's close code, or 1011. */
-  sinkError(error: unknown): void {
-    // Called by RxJS, so it must not throw: an unusable code becomes 1011.
-    const code = closeCodeOf(error);
-    if (this.state === 'open') this.transport.protocol.close(code, code === CloseCode.InternalError ? 'internal error' : '');
-    this.transport.flush();
-  }
-
-  /** @internal The sink's `complete`: a normal close (1000). */
-  sinkComplete(): void {
-    if (this.state === 'open') this.transport.protocol.close(CloseCode.Normal, '');
-    this.transport.flush();
-  }
-
-  /** @internal Tells `tracker.connectionClosed(this)` once the connection has closed (at once if
-   *  it has), before any other close callback. One object's method instead of a closure and a
-   *  waiter array per connection: the server's bookkeeping is memory every idle connection pays. */
-  track(tracker: ConnectionTracker): void {
-    if (this.tracker !== undefined) throw new UsageError('already_tracked', 'a connection has one tracker');
-    if (this.closeMessage !== undefined) tracker.connectionClosed(this);
-    else this.tracker = tracker;
-  }
-
   // TransportListener --------------------------------------------------------------------------
-
-  /** @internal Called by the transport. */
-  onText(text: string): void {
-    this.deliver({ type: 'text', data: text }, text.length);
-  }
-
-  /** @internal Called by the transport. */
-  onBinary(data: Uint8Array): void {
-    this.deliver({ type: 'binary', data }, data.length);
-  }
 
   /** @internal Called by the transport. */
   onPong(data: Uint8Array): void {
@@ -440,20 +363,15 @@ export class Connection<TData = unknown> implements TransportListener {
     this.report(error);
   }
 
-  /** @internal Bytes of received messages waiting for a first subscriber (read by the transport). */
-  get heldBacklogBytes(): number {
-    return this.backlogBytes;
+  // Internals ----------------------------------------------------------------------------------
+
+  /** @internal What the backlog held is free: the server's read budget may let others read. */
+  protected override backlogTaken(): void {
+    this.transport.accountHeld();
   }
 
-  /** @internal Called by the transport. */
-  onDrain(): void {
-    this.drainSubject?.next();
-  }
-
-  /** @internal Called by the transport. */
-  onClosed(info: CloseInfo): void {
-    const close: CloseMessage = { type: 'close', code: info.code, reason: info.reason, wasClean: info.wasClean };
-    this.closeMessage = close;
+  /** @internal Pings and a stream in progress fail as soon as the connection has closed. */
+  protected override abortPending(close: CloseMessage): void {
     const pings = this.pings;
     this.pings = undefined;
     if (pings !== undefined) {
@@ -463,184 +381,20 @@ export class Connection<TData = unknown> implements TransportListener {
       }
     }
     this.stopStream?.();
-    const queue = this.streamQueue;
-    this.streamQueue = undefined;
-    if (queue !== undefined) queue.forEach((run) => run());
-    const subscribers = this.liveSubscribers();
-    this.subscribers = undefined;
-    if (subscribers === undefined) {
-      (this.backlog ??= []).push(close);
-    } else {
-      for (const s of subscribers) s.next(close);
-      for (const s of subscribers) s.complete();
-    }
-    const tracker = this.tracker;
-    this.tracker = undefined;
-    if (tracker !== undefined) tracker.connectionClosed(this);
-    const waiters = this.closeWaiters;
-    this.closeWaiters = undefined;
-    if (waiters !== undefined) waiters.forEach((w) => w(close));
-    this.drainSubject?.complete();
   }
 
-  // Internals ----------------------------------------------------------------------------------
-
-  /**
-   * @internal `messages$`'s subscribe. It returns no teardown: RxJS would keep one in a new
-   * finalizer array on every subscriber (about 300 B per idle connection with the closure).
-   * An unsubscribed subscriber is `closed`, gets nothing more from `next`, has already let go of
-   * its observer, and is dropped from `subscribers` at the next delivery, subscription or close.
-   */
-  subscribeMessages(subscriber: Subscriber<Message>): void {
-    // Replay the backlog first. Replaying can trigger reads (resume) that add to a new backlog,
-    // hence the loop.
-    let backlog = this.backlog;
-    while (backlog !== undefined) {
-      this.backlog = undefined;
-      this.backlogBytes = 0;
-      let i = 0;
-      while (i < backlog.length && !subscriber.closed) subscriber.next(backlog[i++]!);
-      if (i < backlog.length) {
-        // The subscriber left early (waitForMessage): the rest waits for the next one.
-        this.backlog = backlog.slice(i).concat(this.backlog ?? []);
-        this.backlogBytes = this.backlog.reduce((n, m) => n + sizeOf(m), 0);
-        this.transport.accountHeld();
-        return;
-      }
-      if (backlog[backlog.length - 1]!.type === 'close') {
-        subscriber.complete();
-        return;
-      }
-      backlog = this.backlog;
-    }
-    // What the backlog held is free: a server's read budget may let others read again.
-    this.transport.accountHeld();
-    if (this.closeMessage !== undefined) {
-      if (!subscriber.closed) {
-        subscriber.next(this.closeMessage);
-        subscriber.complete();
-      }
-      return;
-    }
-    if (subscriber.closed) return;
-    // Register first, then resume: resuming parses the bytes held back, and their messages must
-    // reach this subscriber rather than start a new backlog.
-    const subscribers = this.liveSubscribers();
-    // An exact one-slot array: a first push would reserve 17.
-    if (subscribers === undefined) this.subscribers = [subscriber];
-    else subscribers.push(subscriber);
-    if (this.pausedForBacklog) {
-      this.pausedForBacklog = false;
-      this.resumeIfFree();
-    }
-  }
-
-  /** Drops the subscribers that unsubscribed; returns those left, or undefined when none is. */
-  private liveSubscribers(): Subscriber<Message>[] | undefined {
-    const subscribers = this.subscribers;
-    if (subscribers === undefined) return undefined;
-    let kept = 0;
-    for (let i = 0; i < subscribers.length; i++) {
-      const s = subscribers[i]!;
-      if (!s.closed) subscribers[kept++] = s;
-    }
-    if (kept === 0) return (this.subscribers = undefined);
-    subscribers.length = kept;
-    return subscribers;
-  }
-
-  private deliver(message: Message, size: number): void {
-    let subscribers = this.subscribers;
-    if (subscribers !== undefined && subscribers.length === 1 && !subscribers[0]!.closed) {
-      subscribers[0]!.next(message);
-      return;
-    }
-    subscribers = this.liveSubscribers();
-    if (subscribers === undefined) {
-      (this.backlog ??= []).push(message);
-      this.backlogBytes += size;
-      if (this.backlogBytes >= this.options.backlogBytes && !this.pausedForBacklog) {
-        this.pausedForBacklog = true;
-        this.transport.pause();
-      }
-    } else {
-      for (const s of subscribers.slice()) s.next(message);
-    }
-  }
-
-  /** @internal The sink's `next`: sends, or reports the drop; never throws into RxJS. */
-  trySend(message: OutgoingMessage): void {
-    if (this.transport.protocol.state !== 'open') {
-      this.report(new RxwsError('send_after_close', 'message dropped: the connection is closing or closed'));
-      return;
-    }
-    if (this.streaming) {
-      this.enqueueAfterStream(() => this.trySend(message));
-      return;
-    }
-    if (!this.checkBackpressure()) return;
-    this.writeMessage(message, undefined);
-  }
-
-  private writeMessage(message: OutgoingMessage, fragmentBytes: number | undefined): void {
-    const protocol = this.transport.protocol;
-    if (typeof message === 'string') {
-      if (fragmentBytes === undefined) return protocol.sendText(message);
-      return this.writeFragmented(Opcode.Text, Buffer.from(message, 'utf8'), fragmentBytes);
-    }
-    const bytes = toBytes(message);
-    if (fragmentBytes === undefined) return protocol.sendBinary(bytes);
-    this.writeFragmented(Opcode.Binary, bytes, fragmentBytes);
-  }
-
-  private writeFragmented(opcode: number, bytes: Uint8Array, fragmentBytes: number): void {
+  /** @internal The core splits the message, compressing it first when permessage-deflate applies. */
+  protected override writeFragmented(message: OutgoingMessage, fragmentBytes: number): void {
     if (!Number.isInteger(fragmentBytes) || fragmentBytes < 1) {
       throw new UsageError('bad_option', 'fragmentBytes must be a positive integer');
     }
-    // The core splits the message, compressing it first when permessage-deflate applies.
-    this.transport.protocol.sendFragmented(opcode, bytes, fragmentBytes);
-  }
-
-  /** Applies the outbound cap (RELIABILITY 39): false when the message must not be written. */
-  private checkBackpressure(): boolean {
-    if (this.transport.bufferedAmount <= this.options.maxBufferedBytes) return true;
-    if (this.options.backpressure === 'drop') {
-      this.report(new RxwsError('backpressure_drop', 'message dropped: the peer is not reading fast enough'));
-      return false;
-    }
-    this.report(new RxwsError('backpressure_close', 'closing: the peer is not reading fast enough'));
-    this.transport.protocol.fail(CloseCode.PolicyViolation, 'send buffer full');
-    return false;
-  }
-
-  private enqueueAfterStream(run: () => void): void {
-    (this.streamQueue ??= []).push(run);
-  }
-
-  private runStreamQueue(): void {
-    while (!this.streaming && this.streamQueue !== undefined && this.streamQueue.length > 0) {
-      this.streamQueue.shift()!();
-    }
+    if (typeof message === 'string') this.transport.protocol.sendFragmented(Opcode.Text, Buffer.from(message, 'utf8'), fragmentBytes);
+    else this.transport.protocol.sendFragmented(Opcode.Binary, toBytes(message), fragmentBytes);
   }
 
   private removePing(pending: PendingPing): void {
     const index = this.pings?.indexOf(pending) ?? -1;
     if (index >= 0) this.pings!.splice(index, 1);
-  }
-
-  private whenClosed(callback: (close: CloseMessage) => void): void {
-    if (this.closeMessage !== undefined) callback(this.closeMessage);
-    else (this.closeWaiters ??= []).push(callback);
-  }
-
-  private assertOpen(): void {
-    if (this.transport.protocol.state !== 'open') {
-      throw new UsageError('send_after_close', 'the connection is closing or closed');
-    }
-  }
-
-  private report(error: RxwsError): void {
-    this.errorSubject?.next(error);
   }
 }
 
@@ -686,53 +440,6 @@ function makeTransportOptions(
   };
 }
 
-/**
- * `Connection.messages$`: one Observable subclass whose subscribe function is shared, instead of a
- * closure (and its context) per connection. RxJS calls it with `this` set to the Observable.
- */
-class MessageStream extends Observable<Message> {
-  constructor(private readonly connection: Connection<any>) {
-    super(MessageStream.subscribeTo);
-  }
-
-  private static subscribeTo(this: Observable<Message>, subscriber: Subscriber<Message>): void {
-    (this as MessageStream).connection.subscribeMessages(subscriber);
-  }
-}
-
-/** `Connection.sink`: one small object per connection rather than three closures. */
-class ConnectionSink implements Observer<OutgoingMessage> {
-  constructor(private readonly connection: Connection<any>) {}
-  next(message: OutgoingMessage): void {
-    this.connection.trySend(message);
-  }
-  error(error: unknown): void {
-    this.connection.sinkError(error);
-  }
-  complete(): void {
-    this.connection.sinkComplete();
-  }
-}
-
 function releaseHead(connection: Connection<unknown>): void {
   connection.releaseHead();
-}
-
-function sizeOf(message: Message): number {
-  return message.type === 'close' ? 0 : message.data.length;
-}
-
-/** The close code carried by an error passed to `sink.error()`: its `closeCode`, else 1011. */
-function closeCodeOf(error: unknown): number {
-  const code = (error as { closeCode?: unknown } | null)?.closeCode;
-  return typeof code === 'number' && isValidWireCloseCode(code) ? code : CloseCode.InternalError;
-}
-
-function closedError(close: CloseMessage | undefined, what = 'the connection closed'): ConnectionClosedError {
-  return new ConnectionClosedError(
-    close === undefined ? what : `${what} (${close.code})`,
-    close?.code ?? CloseCode.Abnormal,
-    close?.reason ?? '',
-    close?.wasClean ?? false,
-  );
 }

@@ -1,24 +1,33 @@
 /** What `Connection.messages$` emits: data messages, pongs, and last of all the close event. */
 /** A text message, already checked to be valid UTF-8 (RFC 6455 §8.1). */
 export interface TextMessage {
+  /** Tells a text message from the others. */
   readonly type: 'text';
+  /** The whole message, decoded (fragments already joined). */
   readonly data: string;
 }
 /** A binary message; `data` is a view the receiver may keep (a Node `Buffer` at run time). */
 export interface BinaryMessage {
+  /** Tells a binary message from the others. */
   readonly type: 'binary';
+  /** The whole message (fragments already joined, decompressed if it was compressed). */
   readonly data: Uint8Array;
 }
 /** A pong (an answer to our ping, or unsolicited): RFC 6455 §5.5.3. `data` is a `Buffer` too. */
 export interface PongMessage {
+  /** Tells a pong from the others. */
   readonly type: 'pong';
+  /** The pong's payload, at most 125 bytes: our ping's payload when it answers one. */
   readonly data: Uint8Array;
 }
 /** Always the last value of `messages$`; the stream completes right after it. */
 export interface CloseMessage {
+  /** Tells the close event from the messages. */
   readonly type: 'close';
   /** The peer's code (1005 if it sent none), 1006 for a dropped connection, or the code we failed with. */
   readonly code: number;
+  /** The reason that came with the code ('' when none): the peer's, or ours when we failed the
+   *  connection. */
   readonly reason: string;
   /** True when both close frames were exchanged and the TCP connection then closed. */
   readonly wasClean: boolean;

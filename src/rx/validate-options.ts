@@ -13,7 +13,7 @@ export type OptionRules<T> = { readonly [K in keyof T]-?: OptionRule };
 
 /**
  * Merges `given` over `defaults`, throwing a UsageError at once for an unknown key or a value out
- * of range (DESIGN §3): a typo in an option name must not silently fall back to a default.
+ * of range: a typo in an option name must not silently fall back to a default.
  */
 export function validateOptions<T extends object>(
   what: string,

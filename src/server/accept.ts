@@ -4,13 +4,15 @@ import type { UpgradeRequest } from '../rx/upgrade-request';
 /** Extra HTTP response headers: a list value repeats the header (Set-Cookie). */
 export type ResponseHeaders = Record<string, string | number | string[]>;
 
-/** An accept hook's "yes", with what to add to the 101 response. */
+/** An accept hook's "yes", with what to add to the 101 response. Every field is optional. */
 export interface Acceptance<TData = unknown> {
   /** Extra 101 response headers, e.g. `Set-Cookie`. */
   headers?: ResponseHeaders;
-  /** The subprotocol to use; must be one the client offered. */
+  /** The subprotocol to use; must be one the client offered (else the handshake is answered
+   *  with 500 and a UsageError is reported on `server.errors$`). Default: the route's
+   *  `protocols` choice. */
   protocol?: string;
-  /** Stored on `connection.data`. */
+  /** Stored on `connection.data`, e.g. the authenticated user. */
   data?: TData;
 }
 
@@ -18,13 +20,22 @@ const kRejection = Symbol('rxws.rejection');
 
 /** An accept hook's "no": an HTTP response instead of the 101. Made with `reject()`. */
 export interface Rejection {
+  /** Marks a value made by `reject()`, so no other object is taken for a refusal. */
   readonly [kRejection]: true;
+  /** The HTTP status sent, 400-599. */
   readonly status: number;
+  /** The response body (text/plain). */
   readonly body: string;
+  /** Extra response headers. */
   readonly headers: ResponseHeaders;
 }
 
-/** Refuse a handshake with an HTTP status (400-599), a body, and headers (e.g. WWW-Authenticate). */
+/**
+ * Refuse a handshake, from an accept hook: `return reject(401, 'log in first', { 'www-authenticate':
+ * 'Bearer' })`. The client gets this HTTP status (400-599), body and headers instead of the 101,
+ * and no connection is made. A status out of range, or a header name or value that could not be
+ * sent safely (CR, LF, NUL), answers 500 instead and reports a UsageError on `server.errors$`.
+ */
 export function reject(status: number, body = '', headers: ResponseHeaders = {}): Rejection {
   return { [kRejection]: true, status, body, headers };
 }
@@ -33,10 +44,14 @@ export function isRejection(value: unknown): value is Rejection {
   return typeof value === 'object' && value !== null && (value as Partial<Rejection>)[kRejection] === true;
 }
 
-/** `undefined` or `true` accept as is; `false` rejects with 403. */
+/** What an accept hook decides: `undefined` or `true` accept as is, an `Acceptance` accepts
+ *  with extras, `false` rejects with 403, a `reject()` rejects with its status. */
 export type AcceptDecision<TData = unknown> = void | boolean | Acceptance<TData> | Rejection;
 
-/** Sees the handshake request and decides; may answer at once, with a Promise, or an Observable (first value). */
+/** Sees the handshake request and decides; may answer at once, with a Promise, or an
+ *  Observable (its first value). A throw, a rejected promise, an error or an Observable that
+ *  completes empty answers 500 and reports an AcceptHookError on `server.errors$`; a hook still
+ *  waiting when `handshakeTimeoutMs` runs out is unsubscribed and the socket dropped. */
 export type AcceptHook<TData = unknown> = (
   request: UpgradeRequest,
 ) => AcceptDecision<TData> | PromiseLike<AcceptDecision<TData>> | Observable<AcceptDecision<TData>>;

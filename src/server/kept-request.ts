@@ -1,7 +1,7 @@
 import type { HttpHeaders } from '../errors';
 import { HttpHeadParser } from '../handshake/http-head-parser';
 import { validateUpgradeRequest, type UpgradeRequestInfo } from '../handshake/server-handshake';
-import { KeptUpgradeRequest, type UpgradeRequest } from '../rx/upgrade-request';
+import { KeptUpgradeRequest, NO_PARAMS, type UpgradeRequest } from '../rx/upgrade-request';
 
 /**
  * A request that passed the handshake, kept as the text of its head (latin1, one char per byte)
@@ -31,7 +31,30 @@ export class KeptRequest extends KeptUpgradeRequest {
     const { method, target, httpVersion, headers } = parsed.head;
     const validation = validateUpgradeRequest(method, target, headers, httpVersion);
     if (!validation.ok) throw new Error(`rxws bug: a kept request head no longer validates (${validation.status})`);
-    return upgradeRequestOf(target, headers, validation.info, this.remoteAddress, this.remotePort, this.secure);
+    return upgradeRequestOf(target, headers, validation.info, this.remoteAddress, this.remotePort, this.secure, this.params());
+  }
+
+  /** The route path's parameters; a subclass keeps them for the routes that have some, so the
+   *  requests of the others do not carry the field. */
+  protected params(): Readonly<Record<string, string>> {
+    return NO_PARAMS;
+  }
+}
+
+/** A kept request whose route path has parameters (`/room/:name`): their decoded values. */
+export class KeptRequestWithParams extends KeptRequest {
+  constructor(
+    head: string,
+    remoteAddress: string | undefined,
+    remotePort: number | undefined,
+    secure: boolean,
+    private readonly routeParams: Readonly<Record<string, string>>,
+  ) {
+    super(head, remoteAddress, remotePort, secure);
+  }
+
+  protected override params(): Readonly<Record<string, string>> {
+    return this.routeParams;
   }
 }
 
@@ -47,6 +70,7 @@ export function upgradeRequestOf(
   remoteAddress: string | undefined,
   remotePort: number | undefined,
   secure: boolean,
+  params: Readonly<Record<string, string>> = NO_PARAMS,
 ): UpgradeRequest {
   return {
     // The only method validateUpgradeRequest lets through (RFC 6455 §4.1); a constant, not the
@@ -55,6 +79,7 @@ export function upgradeRequestOf(
     url,
     path: info.path,
     query: info.query,
+    params,
     host: info.host,
     headers,
     origin: info.origin,

@@ -9,17 +9,23 @@ import { HttpHeadParser, type HttpRequestHead } from '../handshake/http-head-par
 import { negotiatePerMessageDeflate } from '../extensions/permessage-deflate';
 import { Connection } from '../rx/connection';
 import { DEFAULT_CONNECTION_OPTIONS, type ConnectionOptions } from '../rx/connection-options';
-import type { KeptUpgradeRequest, UpgradeRequest } from '../rx/upgrade-request';
+import { NO_PARAMS, type KeptUpgradeRequest, type UpgradeRequest } from '../rx/upgrade-request';
 import { CONNECTION_OPTION_RULES, validateOptions, type OptionRules } from '../rx/validate-options';
 import { computeAcceptKey } from '../transport/accept-key';
 import { ReadBudget } from '../transport/read-budget';
 import { replyAndClose } from '../transport/reply';
 import { isRejection, runAcceptHook, type AcceptDecision } from './accept';
-import { KeptRequest, upgradeRequestOf } from './kept-request';
+import { KeptRequest, KeptRequestWithParams, upgradeRequestOf } from './kept-request';
 import { Route, type RouteOptions } from './route';
 import { Router } from './router';
+import type { Topic } from './topic';
+import { TopicRegistry } from './topic-registry';
+import { checkCloseToSend } from '../protocol/close-payload';
+import { nodeTextCodec } from '../transport/node-text-codec';
 
-/** Server settings. Units are in the names; every one is checked when the server is made. */
+/** Server settings, with the connection settings every route inherits. Units are in the names;
+ *  every one is checked when the server is made: an unknown key or a value out of range throws
+ *  a UsageError. */
 export interface ServerOptions extends ConnectionOptions {
   /** Port for `listen()`; 0 picks a free one. Default 0. */
   port: number;
@@ -94,8 +100,10 @@ const ROUTE_ONLY_RULES = {
 export interface ServerCloseOptions {
   /** Close code sent to every open connection. Default 1001 (going away). */
   code?: number;
+  /** Close reason sent with it, at most 123 UTF-8 bytes. Default 'server shutting down'. */
   reason?: string;
-  /** How long to wait for closing handshakes before terminating the rest. Default: `closeTimeoutMs`. */
+  /** Milliseconds to wait for closing handshakes before terminating the rest. Default:
+   *  `closeTimeoutMs`. */
   timeoutMs?: number;
 }
 
@@ -118,13 +126,18 @@ function ignoreError(): void {
 
 /**
  * A WebSocket server: listen on a port (plain or TLS), attach to an http(s) server, or be driven
- * by `handleUpgrade`. Routes by host and path decide who handles a request.
+ * by `handleUpgrade`. Routes by host and path decide who handles a request; a request that
+ * matches no route gets 404.
  */
 export class WebSocketServer {
+  /** The settings in force: the defaults (`DEFAULT_SERVER_OPTIONS`) with the constructor's
+   *  options applied. Frozen. */
   readonly options: Readonly<ServerOptions>;
-  /** Every route's new connections, merged. Hot; completes when the server has closed. */
+  /** Every route's new connections, merged, each once its handshake succeeded. Hot (no replay);
+   *  completes when the server has closed. */
   readonly connections$: Observable<Connection<unknown>>;
-  /** Failures that are not a peer's fault: accept hooks that threw, handlers that failed. Hot. */
+  /** Failures that are not a peer's fault: accept hooks that threw (`AcceptHookError`), route
+   *  handlers that failed (`HandlerError`). Hot; completes when the server has closed. */
   readonly errors$: Observable<RxwsError>;
 
   private readonly router = new Router<Route<any>>();
@@ -132,11 +145,18 @@ export class WebSocketServer {
   private readonly errorSubject = new Subject<RxwsError>();
   private readonly open = new Set<Connection<any>>();
   private readonly handshakes = new Set<Handshake>();
+  private readonly topics = new TopicRegistry(this.open, this.errorSubject);
   private listener: net.Server | undefined;
   private closing: Promise<void> | undefined;
   private readonly readBudget: ReadBudget;
   private readonly onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => this.handleUpgrade(request, socket, head);
 
+  /**
+   * Makes a server; nothing listens until `listen()` (unless `server` attaches it to an http
+   * server, whose upgrade requests it then takes at once).
+   * @param options - overrides of `DEFAULT_SERVER_OPTIONS`; an unknown key or a value out of
+   *   range throws a UsageError
+   */
   constructor(options?: Partial<ServerOptions>) {
     this.options = validateOptions('server', options, DEFAULT_SERVER_OPTIONS, SERVER_OPTION_RULES);
     this.readBudget = new ReadBudget(this.options.maxBufferedMessageBytes);
@@ -145,7 +165,13 @@ export class WebSocketServer {
     if (this.options.server !== undefined) this.options.server.on('upgrade', this.onUpgrade);
   }
 
-  /** Registers a route (RegisterHandler in the original). Conflicting routes throw a UsageError. */
+  /**
+   * Adds a route: the host and path it answers, how it accepts handshakes, its connection
+   * settings (overriding the server's), and optionally a `handle` for each connection. Returns
+   * the Route, whose `connections$` emits its connections. A route that conflicts with one
+   * already added (same host and path, a second default), a path without a leading `/`, or a bad
+   * option throws a UsageError.
+   */
   route<TData = unknown>(options: RouteOptions<TData>): Route<TData> {
     const { host, path, defaultHost, defaultPath, accept, handle, protocols, allowOrigins, maxConnections, ...overrides } = options;
     validateOptions('route', { host, path, defaultHost, defaultPath, accept, handle, protocols, allowOrigins, maxConnections }, {} as never, ROUTE_ONLY_RULES as never);
@@ -154,13 +180,32 @@ export class WebSocketServer {
       options,
       connectionOptions,
       (error) => this.errorSubject.next(error),
-      (connection) => this.open.delete(connection),
+      (connection) => {
+        this.open.delete(connection);
+        this.topics.connectionClosed(connection);
+      },
     );
     this.router.add(route, options);
     return route;
   }
 
-  /** Starts listening (not in attach mode); resolves with the bound address once bound. */
+  /**
+   * The topic of that name on this server: publish/subscribe between this server's connections.
+   * `topic.join(conn)` makes a connection a member, `topic.publish(message)` sends to every member
+   * with the frame encoded once. Made on first use, and holds no memory while it has no members,
+   * so names can be made up freely (one per user, per document...). Throws a UsageError if `name`
+   * is not a string.
+   */
+  topic(name: string): Topic {
+    return this.topics.topic(name);
+  }
+
+  /**
+   * Starts listening on `port` and `host` (TLS when `tls` is set) and resolves with the bound
+   * address (port 0 picks a free port: read it here). Rejects with Node's error when it cannot
+   * bind (EADDRINUSE...). Throws a UsageError when attached to an http server, when already
+   * listening, or after `close()`.
+   */
   listen(): Promise<net.AddressInfo> {
     if (this.options.server !== undefined) throw new UsageError('attached', 'this server is attached to an http server: listen on that one');
     if (this.listener !== undefined) throw new UsageError('already_listening', 'listen() was already called');
@@ -179,13 +224,13 @@ export class WebSocketServer {
     });
   }
 
-  /** The bound address after `listen()`. */
+  /** The bound address after `listen()` has resolved; undefined before, and when attached. */
   get address(): net.AddressInfo | undefined {
     const address = this.listener?.address();
     return typeof address === 'object' && address !== null ? address : undefined;
   }
 
-  /** Open connections across every route. */
+  /** Open connections across every route (a live view, kept by the server: do not mutate). */
   get connections(): ReadonlySet<Connection<any>> {
     return this.open;
   }
@@ -198,7 +243,9 @@ export class WebSocketServer {
 
   /**
    * Handles an upgrade request whose head an http server has already parsed: for frameworks that
-   * own the HTTP server (call it from their `upgrade` event).
+   * own the HTTP server (call it from their `upgrade` event with its three arguments). The
+   * socket is answered either way: 101 and a connection on the matching route, or an HTTP error
+   * (400, 403, 404, 426, 503...) and closed. Never throws for a bad request.
    */
   handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
     const tcp = socket as net.Socket;
@@ -211,10 +258,24 @@ export class WebSocketServer {
 
   /**
    * Graceful shutdown: stop accepting (handshakes in flight get 503), send 1001 to every open
-   * connection, wait up to the timeout for the closing handshakes, terminate the rest, complete
-   * every `connections$`, and resolve.
+   * connection, wait up to the timeout for the closing handshakes, terminate the rest, wait for
+   * what each route's `handle` returned to finish (at most the route's `closeTimeoutMs` after
+   * its connection closed), complete every `connections$`, and resolve. Every message a client
+   * sent before it received the close frame reaches `messages$` first (see
+   * docs/how-to/graceful-shutdown.md). Calling it again returns the same promise; a `code` that
+   * may not be sent or a `reason` over 123 bytes rejects before anything changes. An attached
+   * http server is left running (only its upgrade listener is removed).
    */
   close(options: ServerCloseOptions = {}): Promise<void> {
+    if (this.closing === undefined) {
+      // Checked before anything changes: a code that may not be sent must not leave the server
+      // half shut down (no longer accepting, its connections still open).
+      try {
+        checkCloseToSend(options.code ?? 1001, options.reason ?? 'server shutting down', nodeTextCodec);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    }
     this.closing ??= this.shutdown(options);
     return this.closing;
   }
@@ -242,7 +303,8 @@ export class WebSocketServer {
     handshake.cancelHook = undefined;
   }
 
-  /** RELIABILITY 27: a handshake that is not done in time is dropped without a reply. */
+  /** A handshake that is not done in `handshakeTimeoutMs` (a slowloris) is dropped without a
+   *  reply. */
   private abortHandshake(handshake: Handshake): void {
     this.endHandshake(handshake);
     handshake.socket.destroy();
@@ -298,8 +360,10 @@ export class WebSocketServer {
     const validation = validateUpgradeRequest(method, target, headers, httpVersion);
     if (!validation.ok) return this.refuse(handshake, validation.status, validation.message, validation.headers);
     const info = validation.info;
-    const route = this.router.match(info.host, info.path);
-    if (route === undefined) return this.refuse(handshake, 404, 'no websocket route here');
+    const match = this.router.lookup(info.host, info.path);
+    if (match === undefined) return this.refuse(handshake, 404, 'no websocket route here');
+    const { route, params } = match;
+    if (params === undefined) return this.refuse(handshake, 400, 'malformed percent-encoding in the path');
     if (!originAllowed(route.options.allowOrigins, info.origin)) return this.refuse(handshake, 403, 'origin not allowed');
     if (this.full(route)) return this.refuse(handshake, 503, 'too many connections');
     const socket = handshake.socket;
@@ -307,13 +371,16 @@ export class WebSocketServer {
     if (hook === undefined) {
       // Nobody sees the request before the connection opens: keep its head's text rather than the
       // parsed request, for as long as nobody reads `conn.request`.
+      const head = headChunk?.toString('latin1', 0, headChunk.length - rest.length);
       const request =
-        headChunk !== undefined
-          ? new KeptRequest(headChunk.toString('latin1', 0, headChunk.length - rest.length), socket.remoteAddress, socket.remotePort, handshake.secure)
-          : upgradeRequestOf(target, headers, info, socket.remoteAddress, socket.remotePort, handshake.secure);
+        head === undefined
+          ? upgradeRequestOf(target, headers, info, socket.remoteAddress, socket.remotePort, handshake.secure, params)
+          : params === NO_PARAMS
+            ? new KeptRequest(head, socket.remoteAddress, socket.remotePort, handshake.secure)
+            : new KeptRequestWithParams(head, socket.remoteAddress, socket.remotePort, handshake.secure, params);
       return this.complete(handshake, route, request, info, undefined, rest);
     }
-    const request = upgradeRequestOf(target, headers, info, socket.remoteAddress, socket.remotePort, handshake.secure);
+    const request = upgradeRequestOf(target, headers, info, socket.remoteAddress, socket.remotePort, handshake.secure, params);
     handshake.cancelHook = runAcceptHook(
       hook,
       request,
@@ -416,6 +483,8 @@ export class WebSocketServer {
     clearTimeout(timer);
     for (const connection of open) if (connection.state !== 'closed') connection.terminate();
     await closed;
+    // What each route's `handle` returned may still be finishing the last messages (bounded).
+    await Promise.all(this.router.routes().map((route) => route.handlersFinished()));
     for (const route of this.router.routes()) route.complete();
     this.connectionSubject.complete();
     await stopped;
@@ -423,9 +492,15 @@ export class WebSocketServer {
   }
 }
 
-/** An accept hook threw, rejected or errored; the handshake was answered with 500. */
+/** An accept hook threw, rejected or errored; the handshake was answered with 500. Reported on
+ *  `server.errors$`; `code` is `'accept_hook_error'`. */
 export class AcceptHookError extends RxwsError {
-  constructor(override readonly cause: unknown) {
+  /** Made by the server; exported for `instanceof`.
+   *  @param cause - what the hook threw or rejected with */
+  constructor(
+    /** What the hook threw, rejected or errored with. */
+    override readonly cause: unknown,
+  ) {
     super('accept_hook_error', 'an accept hook failed; the handshake was answered with 500');
   }
 }

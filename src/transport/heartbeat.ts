@@ -1,10 +1,13 @@
 import { sameBytes } from './same-bytes';
 
-/** Heartbeat settings: off unless both are given (RELIABILITY 43-45). */
+/** The `heartbeat` option: detects dead peers (a silent network, a peer that vanished) by
+ *  pinging after silence. Each connection has its own, which stops when the connection closes,
+ *  so none survives a reconnect. */
 export interface HeartbeatOptions {
-  /** Inbound silence after which we ping. */
+  /** Milliseconds of inbound silence after which we ping (any message, ping or pong resets it). */
   intervalMs: number;
-  /** How long a ping may go unanswered before the connection is terminated (1006). */
+  /** Milliseconds a ping may go unanswered before the connection is terminated: `messages$`
+   *  then ends with a `close` message with code 1006. */
   timeoutMs: number;
 }
 
@@ -17,7 +20,8 @@ export interface HeartbeatHost {
  * Detects dead peers with one timer per connection. Inbound traffic only sets a flag (no timer
  * work per message); the timer looks at the flag when it fires, so a ping goes out after between
  * one and two intervals of silence. Only the pong that echoes our own ping, or data, answers it:
- * unsolicited and mismatched pongs do not (RELIABILITY 44).
+ * unsolicited and mismatched pongs do not, so a peer cannot keep a dead connection alive with
+ * pongs it sends on its own.
  */
 export class Heartbeat {
   private timer: ReturnType<typeof setTimeout> | undefined;

@@ -3,36 +3,28 @@ import type { ProtocolError } from '../errors';
 import { directionsOf, type DeflateConfig, type DeflateParams } from '../extensions/permessage-deflate';
 import type { ProtocolLimits } from '../protocol/limits';
 import { ProtocolConnection } from '../protocol/protocol-connection';
-import type { CloseInfo, FrameArena, ProtocolEvents, Role } from '../protocol/protocol-types';
+import type { CloseInfo, FrameArena, ProtocolEvents, ProtocolState, Role } from '../protocol/protocol-types';
 import { DeflateCodec, type InflateSink } from './deflate-codec';
 import { Heartbeat, type HeartbeatOptions } from './heartbeat';
 import { nodeTextCodec } from './node-text-codec';
 import type { BudgetHolder, ReadBudget } from './read-budget';
+import type { Transport, TransportListener } from './transport';
 import { enterInput, forgetInput, isPausedForZlib, leaveInput, type InputSource } from './zlib-backpressure';
+
+export type { TransportListener } from './transport';
 
 export interface TransportOptions extends ProtocolLimits {
   role: Role;
   closeTimeoutMs: number;
   autoPong: boolean;
-  /** Outbound bytes past which pongs are coalesced instead of queued (RELIABILITY 41). */
+  /** Outbound bytes past which pongs are coalesced instead of queued, so a ping flood cannot
+   *  grow our output without bound. */
   maxBufferedBytes: number;
   heartbeat: HeartbeatOptions | undefined;
   /** permessage-deflate as negotiated in the handshake (RFC 7692), with our zlib settings. */
   deflate?: { params: DeflateParams; config: DeflateConfig } | undefined;
   /** The server's bound on incoming bytes held across its connections (none on a client). */
   readBudget?: ReadBudget | undefined;
-}
-
-/** What the transport reports upward, to the RxJS connection. */
-export interface TransportListener {
-  onText(text: string): void;
-  onBinary(data: Uint8Array): void;
-  onPong(data: Uint8Array): void;
-  onProtocolError(error: ProtocolError): void;
-  onClosed(info: CloseInfo): void;
-  onDrain(): void;
-  /** Bytes of received messages waiting for a subscriber (counted by a server's read budget). */
-  readonly heldBacklogBytes?: number;
 }
 
 /** Frames at least this large are written by reference instead of being copied into a batch. */
@@ -77,7 +69,7 @@ function flushTick(transport: SocketTransport): void {
  * few socket writes as possible (the replies produced while handling one read go out in one
  * write), arms the timers it asks for, and pauses the socket when the reader above falls behind.
  */
-export class SocketTransport implements ProtocolEvents, InflateSink, BudgetHolder, InputSource {
+export class SocketTransport implements Transport, ProtocolEvents, InflateSink, BudgetHolder, InputSource {
   readonly protocol: ProtocolConnection;
   /** zlib for permessage-deflate, when negotiated. */
   readonly deflate: DeflateCodec | undefined;
@@ -159,12 +151,34 @@ export class SocketTransport implements ProtocolEvents, InflateSink, BudgetHolde
 
   /** Bytes waiting in our batch plus bytes Node has not yet handed to the kernel. */
   get bufferedAmount(): number {
-    // Messages waiting for compression count too, so backpressure sees them (RELIABILITY 39).
+    // Messages waiting for compression count too, so backpressure sees them.
     return this.pendingBytes + this.socket.writableLength + this.protocol.queuedOutputBytes;
   }
 
   get closed(): boolean {
     return this.done;
+  }
+
+  get state(): ProtocolState {
+    return this.protocol.state;
+  }
+
+  sendText(text: string): void {
+    this.protocol.sendText(text);
+  }
+
+  sendBinary(bytes: Uint8Array): void {
+    this.protocol.sendBinary(bytes);
+  }
+
+  /** Starts the closing handshake; the caller flushes when it wants the frame out now. */
+  close(code: number, reason: string): void {
+    this.protocol.close(code, reason);
+  }
+
+  /** Fails the connection; the caller flushes when it wants the frame out now. */
+  fail(code: number, reason: string): void {
+    this.protocol.fail(code, reason);
   }
 
   /** Feeds bytes from the socket (or bytes that arrived with the handshake) to the protocol. */
@@ -323,12 +337,12 @@ export class SocketTransport implements ProtocolEvents, InflateSink, BudgetHolde
   }
 
   onPing(payload: Uint8Array): void {
-    // Data and pings are signs of life; pongs count only when they answer our ping (R44).
+    // Data and pings are signs of life; pongs count only when they answer our ping.
     if (this.heartbeat !== undefined) this.heartbeat.traffic();
     if (!this.options.autoPong || this.protocol.state !== 'open') return;
     if (this.bufferedAmount > this.options.maxBufferedBytes) {
       // RFC 6455 §5.5.3 allows answering only the most recent ping: hold one until the peer
-      // reads again, so a ping flood against a peer that does not read stays bounded (R41).
+      // reads again, so a ping flood against a peer that does not read stays bounded.
       this.heldPong = payload;
       return;
     }

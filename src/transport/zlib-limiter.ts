@@ -1,6 +1,7 @@
 import { UsageError } from '../errors';
 
-/** zlib jobs allowed in flight at once across the process, unless changed. */
+/** zlib jobs allowed in flight at once across the process, unless `setDeflateConcurrency`
+ *  changed it: 10. */
 export const DEFAULT_ZLIB_CONCURRENCY = 10;
 
 /**
@@ -39,7 +40,7 @@ export class ZlibLane {
 }
 
 /**
- * A process-wide cap on zlib work in flight (RELIABILITY 33), shared fairly. Each job holds zlib
+ * A process-wide cap on zlib work in flight, shared fairly. Each job holds zlib
  * buffers and a libuv thread-pool slot while it runs; 1,000 sockets compressing at once therefore
  * queue here instead of allocating 1,000 jobs' worth of memory and starving the thread pool that
  * DNS and file I/O share.
@@ -217,7 +218,10 @@ export const zlibLimiter = new ZlibLimiter(DEFAULT_ZLIB_CONCURRENCY);
 
 /**
  * Sets how many zlib jobs (one message compressed or decompressed) may run at once across the
- * whole process; the rest wait, shared fairly between connections. Default 10.
+ * whole process, for every server and client; the rest wait, shared fairly between connections
+ * (a small message goes ahead of large ones queued before it). Each job holds zlib memory and a
+ * slot of libuv's thread pool, which DNS and file I/O share. Default 10. Anything but a positive
+ * integer throws a UsageError.
  */
 export function setDeflateConcurrency(limit: number): void {
   if (!Number.isSafeInteger(limit) || limit < 1) throw new UsageError('bad_option', 'deflate concurrency must be a positive integer');

@@ -1,4 +1,4 @@
-import { Subject, of, timer, map, toArray, firstValueFrom, throwError, EMPTY } from 'rxjs';
+import { Observable, Subject, of, timer, map, toArray, firstValueFrom, throwError, EMPTY } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { UsageError } from '../../../src/errors';
 import { pacedConcatMap } from '../../../src/rx/operators/paced-concat-map';
@@ -32,6 +32,19 @@ describe('pacedConcatMap (R40: a slow subscriber pauses the socket)', () => {
     });
   });
 
+  it('the default water marks are 64 and 16 queued values', () => {
+    const { log, target } = pausable();
+    const source = new Subject<number>();
+    const finishers: Array<() => void> = [];
+    source.pipe(pacedConcatMap(target, () => new Observable<never>((s) => void finishers.push(() => s.complete())))).subscribe();
+    for (let v = 0; v <= 64; v++) source.next(v); // one running, 64 waiting
+    expect(log).toEqual(['pause']);
+    for (let i = 0; i < 47; i++) finishers.shift()!(); // 17 waiting
+    expect(log).toEqual(['pause']);
+    finishers.shift()!(); // 16 waiting
+    expect(log).toEqual(['pause', 'resume']);
+  });
+
   it('resumes the target when unsubscribed while paused', () => {
     const { log, target } = pausable();
     const source = new Subject<number>();
@@ -59,6 +72,62 @@ describe('pacedConcatMap (R40: a slow subscriber pauses the socket)', () => {
     await expect(firstValueFrom(of(1).pipe(pacedConcatMap(target, () => { throw new Error('project'); })))).rejects.toThrow('project');
     await expect(firstValueFrom(of(1).pipe(pacedConcatMap(target, () => throwError(() => new Error('inner')))))).rejects.toThrow('inner');
     await expect(firstValueFrom(of(1, 2).pipe(pacedConcatMap(target, (v) => Promise.resolve(v + 1)), map((v) => v), toArray()))).resolves.toEqual([2, 3]);
+  });
+
+  it('a target whose resume() delivers values and the end at once (a Connection releasing what it held) keeps them in order, one at a time', () => {
+    // Connection.resume() parses what it held and emits it synchronously, from inside the pump.
+    const source = new Subject<number>();
+    const held: number[] = [];
+    let paused = false;
+    let ended = false;
+    const target = {
+      pause: () => (paused = true),
+      resume: () => {
+        paused = false;
+        for (const v of held.splice(0)) source.next(v);
+        if (ended) source.complete();
+      },
+    };
+    const started: number[] = [];
+    let running = 0;
+    let most = 0;
+    const finishers: Array<() => void> = [];
+    let completed = false;
+    source
+      .pipe(
+        pacedConcatMap(
+          target,
+          (v) =>
+            new Promise<number>((resolve) => {
+              started.push(v);
+              running++;
+              most = Math.max(most, running);
+              finishers.push(() => {
+                running--;
+                resolve(v);
+              });
+            }),
+          { highWaterMark: 3, lowWaterMark: 1 },
+        ),
+      )
+      .subscribe({ complete: () => (completed = true) });
+    for (let v = 0; v < 4; v++) source.next(v);
+    expect(paused).toBe(true);
+    // Then the end of the stream, held too (a Connection's close event waiting for resume()).
+    for (let v = 4; v < 8; v++) held.push(v);
+    ended = true;
+    return (async () => {
+      while (started.length < 8) {
+        finishers.shift()!();
+        await new Promise((r) => setImmediate(r));
+      }
+      expect(started).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+      expect(most).toBe(1);
+      expect(completed).toBe(false);
+      finishers.shift()!();
+      await new Promise((r) => setImmediate(r));
+      expect(completed).toBe(true);
+    })();
   });
 
   it('rejects water marks that cannot work', () => {

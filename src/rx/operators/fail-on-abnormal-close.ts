@@ -5,8 +5,9 @@ import type { Message } from '../message';
 /**
  * Turns an unclean end of `messages$` (a dropped socket, 1006, or a failure such as 1002) into an
  * error: the close event is still emitted, then the stream errors with ConnectionClosedError
- * instead of completing (RELIABILITY 20). A clean close still completes. `messages$` itself
- * always completes, so an unsubscribed-for error can never crash a server.
+ * instead of completing. A clean close (both close frames exchanged) still completes.
+ * `messages$` itself always completes, so an unhandled error can never crash a server: use this
+ * where an error is what you want, e.g. before `retry`.
  */
 export function failOnAbnormalClose(): MonoTypeOperatorFunction<Message> {
   return (source) =>

@@ -2,10 +2,19 @@ import { Observable, type OperatorFunction } from 'rxjs';
 import { RxwsError } from '../../errors';
 import type { Message } from '../message';
 
-/** A text message that was not valid JSON; reported, never fatal to the stream. */
+/** A text message that was not valid JSON: what `jsonMessages` hands to its `onError`; never
+ *  fatal to the stream. `code` is `'decode_error'`. */
 export class DecodeError extends RxwsError {
+  /**
+   * Made by `jsonMessages`; exported for `instanceof`.
+   * @param cause - the SyntaxError from `JSON.parse`
+   * @param text - the message that failed to parse
+   */
   constructor(
+    /** The SyntaxError `JSON.parse` threw. */
     override readonly cause: unknown,
+    /** The text message that failed to parse, as received (the peer's data: do not log it
+     *  unbounded). */
     readonly text: string,
   ) {
     super('decode_error', 'a text message was not valid JSON');
@@ -14,8 +23,9 @@ export class DecodeError extends RxwsError {
 
 /**
  * Decodes text messages as JSON of type T (the caller vouches for the shape, or validates it
- * downstream). A message that fails to parse goes to `onError` (default: dropped) and the stream
- * goes on: one bad message from a peer must not end a subscription.
+ * downstream); binary, pong and close messages are left out. A message that fails to parse goes
+ * to `onError` (default: dropped) and the stream goes on: one bad message from a peer must not
+ * end a subscription. If `onError` throws, the stream errors with what it threw.
  */
 export function jsonMessages<T>(onError: (error: DecodeError) => void = () => {}): OperatorFunction<Message, T> {
   return (source) =>

@@ -3,7 +3,9 @@ import { UsageError } from '../../errors';
 
 /** Anything that can stop and restart its input, like a Connection (TCP backpressure). */
 export interface Pausable {
+  /** Stops the input until `resume()`. */
   pause(): void;
+  /** Restarts the input after `pause()`. */
   resume(): void;
 }
 
@@ -16,10 +18,17 @@ export interface PacedOptions {
 }
 
 /**
- * `concatMap` for slow consumers of a connection (RELIABILITY 40): values are processed one at
- * a time, in order, and the queue of values waiting is visible, so when it reaches the high-water
- * mark the connection is paused (the peer is held back by TCP) and when it drains to the
- * low-water mark it is resumed. A plain `concatMap` buffers without bound instead.
+ * `concatMap` for slow consumers of a connection: values are processed one at a time, in order,
+ * and the queue of values waiting is visible, so when it reaches the high-water mark the
+ * connection is paused (the peer is held back by TCP) and when it drains to the low-water mark
+ * it is resumed. A plain `concatMap` buffers without bound instead.
+ *
+ * Emits what each `project` result emits, in order; errors when `project` throws or its result
+ * errors. Water marks that are not integers with 0 <= lowWaterMark < highWaterMark throw a
+ * UsageError at once.
+ *
+ * @example
+ * conn.messages$.pipe(ofText(), pacedConcatMap(conn, (text) => saveToDatabase(text)))
  */
 export function pacedConcatMap<T, R>(
   target: Pausable,
@@ -81,12 +90,14 @@ export function pacedConcatMap<T, R>(
             paused = true;
             target.pause();
           }
-          pump();
+          // A target's resume() (called from pump) may emit at once: the running loop takes the
+          // value in turn, instead of a second pump starting it alongside the one being started.
+          if (!pumping) pump();
         },
         error: (error: unknown) => subscriber.error(error),
         complete: () => {
           sourceDone = true;
-          pump();
+          if (!pumping) pump();
         },
       });
 

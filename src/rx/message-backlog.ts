@@ -1,0 +1,280 @@
+import { Observable, type Subscriber } from 'rxjs';
+import type { Transport } from '../transport/transport';
+import type { CloseMessage, Message } from './message';
+
+/** The options the transport-independent connection layers read. */
+export interface ConnectionLimits {
+  /** Outgoing bytes past which `backpressure` applies. */
+  readonly maxBufferedBytes: number;
+  /** What happens past `maxBufferedBytes`: close (1008), or drop the message (reported). */
+  readonly backpressure: 'close' | 'drop';
+  /** Bytes of messages kept for `messages$` while nobody is subscribed; past this reading pauses. */
+  readonly backlogBytes: number;
+}
+
+/**
+ * The first layer of every connection, Node or browser: `messages$` and the bounded backlog of
+ * messages that arrive while nobody is subscribed. The layers above it add sending
+ * (`MessageSender`) and closing (`ReactiveConnection`); each transport's connection class sits
+ * on top. One object per connection, not one per layer: idle connections are the memory that
+ * adds up.
+ */
+export abstract class MessageBacklog {
+  /**
+   * Every message from the peer, in order: `{ type: 'text', data: string }`, `{ type: 'binary',
+   * data: Uint8Array }`, `{ type: 'pong', data }` and, last, `{ type: 'close', code, reason,
+   * wasClean }`, after which it completes. It never errors: a peer fault (1002, 1007, 1009...)
+   * or a dropped connection (1006) also ends with a `close` message (pipe
+   * `failOnAbnormalClose()` to get an error instead).
+   *
+   * Hot, with no replay: each subscriber gets the messages that arrive while it is subscribed.
+   * Messages that arrive while nobody is subscribed wait in a backlog of up to `backlogBytes`
+   * for the next subscriber (then reading is paused, so nothing is dropped); after the close,
+   * a new subscriber gets what is left of the backlog and the `close` message.
+   */
+  readonly messages$: Observable<Message>;
+
+  /** @internal Carries the messages; set by the connection class on top, right after `super()`. */
+  protected transport!: Transport;
+  /** @internal */
+  protected readonly limits: ConnectionLimits;
+  /** messages$ subscribers in subscription order; undefined when there are none. Unsubscribed
+   *  ones are dropped lazily (see subscribeMessages). */
+  private subscribers: Subscriber<Message>[] | undefined;
+  private backlog: Message[] | undefined;
+  private backlogBytes = 0;
+  /** Reading is paused because the backlog is full (the Node connection adds its own reasons). */
+  private pausedForBacklog = false;
+  /** @internal How reading goes once our close frame is out: READ_ON, HOLD and KEEP bits. */
+  protected closeReading = 0;
+  /** @internal Messages that arrived after our close frame while nobody took them (reported at close). */
+  protected discardedAfterClose = 0;
+  /** @internal Set once, when the connection has closed. */
+  protected closeMessage: CloseMessage | undefined;
+
+  constructor(limits: ConnectionLimits) {
+    this.limits = limits;
+    this.messages$ = new MessageStream(this);
+  }
+
+  /** @internal Resumes reading when no reason to pause is left; once our close frame is out,
+   *  whatever paused it (the closing handshake needs the peer's close frame). */
+  resumeIfFree(): void {
+    if (this.closeMessage !== undefined) return;
+    if ((this.closeReading & READ_ON) === 0) {
+      if (!this.pausedForBacklog) this.transport.resume();
+      return;
+    }
+    // What the transport still holds was read before our close frame went out: all of it is kept.
+    this.closeReading |= KEEP;
+    try {
+      this.transport.resume();
+    } finally {
+      this.closeReading &= ~KEEP;
+    }
+  }
+
+  /** @internal Bytes of received messages waiting for a subscriber (a server's read budget
+   *  counts them). */
+  get heldBacklogBytes(): number {
+    return this.backlogBytes;
+  }
+
+  /** @internal The backlog shrank outside a read (a subscriber took it): the Node connection
+   *  tells its server's read budget. */
+  protected backlogTaken(): void {
+    // Nothing to tell by default.
+  }
+
+  /** @internal Called by the transport. */
+  onText(text: string): void {
+    this.deliver({ type: 'text', data: text }, text.length);
+  }
+
+  /** @internal Called by the transport. */
+  onBinary(data: Uint8Array): void {
+    this.deliver({ type: 'binary', data }, data.length);
+  }
+
+  /**
+   * @internal `messages$`'s subscribe. It returns no teardown: RxJS would keep one in a new
+   * finalizer array on every subscriber (about 300 B per idle connection with the closure).
+   * An unsubscribed subscriber is `closed`, gets nothing more from `next`, has already let go of
+   * its observer, and is dropped from `subscribers` at the next delivery, subscription or close.
+   */
+  subscribeMessages(subscriber: Subscriber<Message>): void {
+    // Replay the backlog first. Replaying can trigger reads (resume) that add to a new backlog,
+    // hence the loop.
+    let backlog = this.backlog;
+    while (backlog !== undefined) {
+      this.backlog = undefined;
+      this.backlogBytes = 0;
+      let i = 0;
+      while (i < backlog.length && !subscriber.closed) subscriber.next(backlog[i++]!);
+      if (i < backlog.length) {
+        // The subscriber left early (waitForMessage): the rest waits for the next one.
+        this.backlog = backlog.slice(i).concat(this.backlog ?? []);
+        this.backlogBytes = this.backlog.reduce((n, m) => n + sizeOf(m), 0);
+        this.backlogTaken();
+        return;
+      }
+      if (backlog[backlog.length - 1]!.type === 'close') {
+        subscriber.complete();
+        return;
+      }
+      backlog = this.backlog;
+    }
+    this.backlogTaken();
+    if (this.closeMessage !== undefined) {
+      if (!subscriber.closed) {
+        subscriber.next(this.closeMessage);
+        subscriber.complete();
+      }
+      return;
+    }
+    if (subscriber.closed) return;
+    // Register first, then resume: resuming parses the bytes held back, and their messages must
+    // reach this subscriber rather than start a new backlog.
+    const subscribers = this.liveSubscribers();
+    // An exact one-slot array: a first push would reserve 17.
+    if (subscribers === undefined) this.subscribers = [subscriber];
+    else subscribers.push(subscriber);
+    if (this.pausedForBacklog) {
+      this.pausedForBacklog = false;
+      this.resumeIfFree();
+    }
+  }
+
+  /** @internal Hands a message to the subscribers, or keeps it in the backlog. */
+  protected deliver(message: Message, size: number): void {
+    let subscribers = this.subscribers;
+    if (subscribers !== undefined && subscribers.length === 1 && !subscribers[0]!.closed && (this.closeReading & HOLD) === 0) {
+      subscribers[0]!.next(message);
+      return;
+    }
+    // Held for resume() (see the Node connection's pause()) as if nobody subscribed.
+    subscribers = (this.closeReading & HOLD) === 0 ? this.liveSubscribers() : undefined;
+    if (subscribers !== undefined) {
+      for (const s of subscribers.slice()) s.next(message);
+      return;
+    }
+    if (this.closeReading !== 0) {
+      // Our close frame is out and reading goes on only to find the peer's: a message nobody
+      // takes is kept if it was read before our close (KEEP), else while the backlog has room.
+      if ((this.closeReading & KEEP) === 0 && this.backlogBytes >= this.limits.backlogBytes) {
+        this.discardedAfterClose++;
+        return;
+      }
+      (this.backlog ??= []).push(message);
+      this.backlogBytes += size;
+      return;
+    }
+    (this.backlog ??= []).push(message);
+    this.backlogBytes += size;
+    if (this.backlogBytes >= this.limits.backlogBytes && !this.pausedForBacklog) {
+      this.pausedForBacklog = true;
+      this.transport.pause();
+    }
+  }
+
+  /**
+   * @internal Our close frame is out: reading goes on until the peer's close frame (RFC 6455
+   * §7.1.2), whatever paused it, or a paused connection would wait for `closeTimeoutMs` and end
+   * with 1006 although the peer answered at once.
+   */
+  protected readOnToClose(): void {
+    if ((this.closeReading & READ_ON) !== 0) return;
+    const paused = this.readingPaused();
+    this.closeReading |= READ_ON;
+    if (paused) this.resumeIfFree();
+  }
+
+  /** @internal Whether something keeps reading paused (the Node connection adds its reasons). */
+  protected readingPaused(): boolean {
+    return this.pausedForBacklog;
+  }
+
+  /** @internal After resume(), while we read on to the close: the messages held meanwhile (and
+   *  the close event, if it came) go to the subscribers, in order. A subscriber may pause again. */
+  protected releaseHeld(): void {
+    const backlog = this.backlog;
+    let subscribers = this.liveSubscribers();
+    if (backlog === undefined || subscribers === undefined) return;
+    this.backlog = undefined;
+    this.backlogBytes = 0;
+    let i = 0;
+    while (i < backlog.length && (this.closeReading & HOLD) === 0 && subscribers !== undefined) {
+      const message = backlog[i++]!;
+      if (message.type === 'close') {
+        this.subscribers = undefined;
+        for (const s of subscribers) s.next(message);
+        for (const s of subscribers) s.complete();
+        return;
+      }
+      for (const s of subscribers.slice()) s.next(message);
+      subscribers = this.liveSubscribers();
+    }
+    if (i < backlog.length) {
+      this.backlog = backlog.slice(i).concat(this.backlog ?? []);
+      this.backlogBytes = this.backlog.reduce((n, m) => n + sizeOf(m), 0);
+    }
+    this.backlogTaken();
+  }
+
+  /** @internal Ends `messages$` with `close`: the subscribers get it and complete; with none,
+   *  it waits at the end of the backlog for the first one. */
+  protected endMessages(close: CloseMessage): void {
+    const subscribers = this.liveSubscribers();
+    if (subscribers !== undefined && (this.closeReading & HOLD) !== 0 && this.backlog !== undefined) {
+      // Paused by the user with messages waiting: the close event waits behind them for resume().
+      this.backlog.push(close);
+      return;
+    }
+    this.subscribers = undefined;
+    if (subscribers === undefined) {
+      (this.backlog ??= []).push(close);
+    } else {
+      for (const s of subscribers) s.next(close);
+      for (const s of subscribers) s.complete();
+    }
+  }
+
+  /** Drops the subscribers that unsubscribed; returns those left, or undefined when none is. */
+  private liveSubscribers(): Subscriber<Message>[] | undefined {
+    const subscribers = this.subscribers;
+    if (subscribers === undefined) return undefined;
+    let kept = 0;
+    for (let i = 0; i < subscribers.length; i++) {
+      const s = subscribers[i]!;
+      if (!s.closed) subscribers[kept++] = s;
+    }
+    if (kept === 0) return (this.subscribers = undefined);
+    subscribers.length = kept;
+    return subscribers;
+  }
+}
+
+/**
+ * `messages$`: one Observable subclass whose subscribe function is shared, instead of a closure
+ * (and its context) per connection. RxJS calls it with `this` set to the Observable.
+ */
+class MessageStream extends Observable<Message> {
+  constructor(private readonly connection: MessageBacklog) {
+    super(MessageStream.subscribeTo);
+  }
+
+  private static subscribeTo(this: Observable<Message>, subscriber: Subscriber<Message>): void {
+    (this as MessageStream).connection.subscribeMessages(subscriber);
+  }
+}
+
+/** @internal `closeReading` bits. READ_ON: our close frame is out; reading goes on whatever paused it. */
+export const READ_ON = 1;
+/** @internal The user paused meanwhile: messages wait in the backlog for resume(). */
+export const HOLD = 2;
+/** @internal Input read before our close frame is being parsed: kept whatever the backlog holds. */
+export const KEEP = 4;
+
+function sizeOf(message: Message): number {
+  return message.type === 'close' ? 0 : message.data.length;
+}

@@ -1,0 +1,194 @@
+import { Observable, filter, firstValueFrom, throwError, timeout } from 'rxjs';
+import { RxwsError, TimeoutError, UsageError } from '../errors';
+import { CloseCode } from '../protocol/close-code';
+import { checkCloseToSend } from '../protocol/close-payload';
+import type { CloseInfo } from '../protocol/protocol-types';
+import { defaultTextCodec } from '../protocol/text-codec';
+import { closedError } from './closed-error';
+import type { CloseMessage, Message, MessageType } from './message';
+import type { ConnectionLimits } from './message-backlog';
+import { MessageSender } from './message-sender';
+import { sinkErrorCode } from './sink-error-code';
+
+/** Options for the waiting helpers (`ping`, `waitForMessage`). */
+export interface WaitOptions {
+  /** Reject with a TimeoutError after this many milliseconds. Default: wait until the
+   *  connection closes. */
+  timeoutMs?: number;
+}
+
+/** @internal Told when a connection closes: the server's and routes' own bookkeeping. */
+export interface ConnectionTracker<C extends ReactiveConnection<any> = ReactiveConnection<any>> {
+  /** The connection has closed and its `close` message is about to be emitted: leave the live
+   *  sets (and topics) now, so whoever reacts to the close no longer finds (or counts) it there. */
+  connectionClosed(connection: C): void;
+  /** The `close` message has been delivered to the subscribers of `messages$`. */
+  closeDelivered?(connection: C): void;
+}
+
+/**
+ * One WebSocket connection as RxJS, whatever carries it: the surface the Node `Connection` and
+ * the browser's `ClientConnection` share, so code written against this type runs on both.
+ * `messages$` (hot; ends with a `close` message and completes), `sink`, `send()`,
+ * `waitForMessage()`, `close()`, `closed$`, backpressure (`bufferedAmount`, `drain$`) and
+ * reports (`errors$`). This layer does the closing; sending and the message backlog are the
+ * layers below it (`MessageSender`, `MessageBacklog`).
+ */
+export abstract class ReactiveConnection<TData = unknown> extends MessageSender {
+  /** The subprotocol agreed in the handshake (`Sec-WebSocket-Protocol`), or undefined when none
+   *  was. */
+  readonly protocol: string | undefined;
+  /** Per-connection user data: what the server's accept hook returned as `data` (undefined
+   *  otherwise); yours to read and replace. */
+  data: TData;
+
+  private closeWaiters: Array<(close: CloseMessage) => void> | undefined;
+  /** The route that keeps this connection in its live set (server side), told before the waiters. */
+  private tracker: ConnectionTracker<this> | undefined;
+
+  constructor(limits: ConnectionLimits, protocol: string | undefined, data: TData) {
+    super(limits);
+    this.protocol = protocol;
+    this.data = data;
+  }
+
+  /** 'open' until a close frame is sent or received, 'closing' until the connection has closed,
+   *  then 'closed'. Sending is allowed only while 'open'. */
+  get state(): 'open' | 'closing' | 'closed' {
+    return this.closeMessage !== undefined ? 'closed' : this.transport.state === 'open' ? 'open' : 'closing';
+  }
+
+  /** Emits the `close` message (code, reason, wasClean) once the connection has closed, then
+   *  completes; a subscriber that comes later gets it at once. Never errors. */
+  get closed$(): Observable<CloseMessage> {
+    return new Observable<CloseMessage>((subscriber) => {
+      let active = true;
+      this.whenClosed((close) => {
+        if (!active) return;
+        subscriber.next(close);
+        subscriber.complete();
+      });
+      return () => {
+        active = false;
+      };
+    });
+  }
+
+  /**
+   * Resolves with the first message of the given type (`'text'`, `'binary'`, `'pong'` or
+   * `'close'`), a filtered `firstValueFrom` with a timeout. Rejects with TimeoutError after
+   * `timeoutMs`, or ConnectionClosedError if the connection closes first. It subscribes to
+   * `messages$`, so it takes messages from the backlog; those it skips still reach other
+   * subscribers.
+   */
+  waitForMessage<T extends MessageType>(type: T, options?: WaitOptions): Promise<Extract<Message, { type: T }>>;
+  /**
+   * Resolves with the first message for which `predicate` returns true. Rejects with
+   * TimeoutError after `timeoutMs`, or ConnectionClosedError if the connection closes first
+   * (unless the predicate accepts the `close` message). Messages it skips still reach other
+   * subscribers.
+   */
+  waitForMessage(predicate: (message: Message) => boolean, options?: WaitOptions): Promise<Message>;
+  waitForMessage(which: MessageType | ((message: Message) => boolean), options: WaitOptions = {}): Promise<Message> {
+    const matches = typeof which === 'function' ? which : (message: Message) => message.type === which;
+    // firstValueFrom unsubscribes synchronously on the first match, so a backlog being replayed to
+    // it stops there and the rest waits for the next subscriber.
+    let source = this.messages$.pipe(filter((message) => message.type === 'close' || matches(message)));
+    if (options.timeoutMs !== undefined) {
+      const timeoutMs = options.timeoutMs;
+      source = source.pipe(
+        timeout({ first: timeoutMs, with: () => throwError(() => new TimeoutError(`no matching message within ${timeoutMs} ms`, timeoutMs)) }),
+      );
+    }
+    return firstValueFrom(source).then((message) => {
+      if (message.type === 'close' && !matches(message)) throw closedError(message);
+      return message;
+    });
+  }
+
+  /**
+   * Starts the closing handshake (RFC 6455 §7.1.2) with `code` (default 1000) and `reason`, and
+   * resolves with the `close` message once the connection has closed (after the peer's answer,
+   * or `closeTimeoutMs` later with 1006). A code that may not be sent (only 1000-1003, 1007-1014
+   * and 3000-4999 may) or a reason over 123 UTF-8 bytes throws a UsageError. On a connection
+   * already closing or closed it sends nothing and resolves when it has closed.
+   *
+   * Until the peer's close frame arrives, the messages it sent before it saw ours still reach
+   * `messages$` (so nothing it sent before the close is lost); sending is over, so answer them
+   * with `sink.next` (a drop is reported) rather than `send` (which throws). On Node, reading
+   * goes on even if it was paused (`pause()` or a full backlog), so that the handshake completes
+   * at once: see `pause()` for where those messages go. `fail()` stops reading at once.
+   */
+  close(code: number = CloseCode.Normal, reason = ''): Promise<CloseMessage> {
+    checkCloseToSend(code, reason, defaultTextCodec);
+    if (this.transport.state === 'open') this.sendClose(code, reason);
+    return new Promise((resolve) => this.whenClosed(resolve));
+  }
+
+  /** @internal The sink's `error`: closes with the error's close code, or 1011. */
+  sinkError(error: unknown): void {
+    // Called by RxJS, so it must not throw: an unusable code becomes 1011.
+    const code = sinkErrorCode(error);
+    if (this.state === 'open') this.sendClose(code, code === CloseCode.InternalError ? 'internal error' : '');
+    else this.transport.flush();
+  }
+
+  /** @internal The sink's `complete`: a normal close (1000). */
+  sinkComplete(): void {
+    if (this.state === 'open') this.sendClose(CloseCode.Normal, '');
+    else this.transport.flush();
+  }
+
+  /** @internal Tells `tracker.connectionClosed(this)` once the connection has closed (at once if
+   *  it has), before any other close callback. One object's method instead of a closure and a
+   *  waiter array per connection: the server's bookkeeping is memory every idle connection pays. */
+  track(tracker: ConnectionTracker<this>): void {
+    if (this.tracker !== undefined) throw new UsageError('already_tracked', 'a connection has one tracker');
+    if (this.closeMessage !== undefined) {
+      tracker.connectionClosed(this);
+      tracker.closeDelivered?.(this);
+    } else this.tracker = tracker;
+  }
+
+  /** @internal Called by the transport, once, last. */
+  onClosed(info: CloseInfo): void {
+    const close: CloseMessage = { type: 'close', code: info.code, reason: info.reason, wasClean: info.wasClean };
+    this.closeMessage = close;
+    this.abortPending(close);
+    this.releaseStreamQueue();
+    if (this.discardedAfterClose > 0) {
+      const count = this.discardedAfterClose;
+      this.report(new RxwsError('discarded_after_close', `${count} message(s) that arrived after our close frame were discarded: reading was paused and the backlog was full`));
+    }
+    // The live sets and topics let go before anyone sees the close: a leave notice built from the
+    // close must not list the leaver, nor a broadcast made then count it.
+    const tracker = this.tracker;
+    this.tracker = undefined;
+    if (tracker !== undefined) tracker.connectionClosed(this);
+    this.endMessages(close);
+    tracker?.closeDelivered?.(this);
+    const waiters = this.closeWaiters;
+    this.closeWaiters = undefined;
+    if (waiters !== undefined) waiters.forEach((w) => w(close));
+    this.drainSubject?.complete();
+  }
+
+  /** Sends our close frame (the transport is open), then reads on to the peer's. */
+  private sendClose(code: number, reason: string): void {
+    this.transport.close(code, reason);
+    this.transport.flush();
+    if (this.transport.state === 'closing') this.readOnToClose();
+  }
+
+  /** @internal First step of closing, for the layers above: fail what waits on this connection
+   *  (pings, a stream in progress) before `messages$` ends. */
+  protected abortPending(close: CloseMessage): void {
+    void close;
+  }
+
+  /** @internal Calls back with the close event once the connection has closed (at once if it has). */
+  protected whenClosed(callback: (close: CloseMessage) => void): void {
+    if (this.closeMessage !== undefined) callback(this.closeMessage);
+    else (this.closeWaiters ??= []).push(callback);
+  }
+}
