@@ -11,4 +11,5 @@ module.exports = {
   testTimeout: 30000,
   collectCoverageFrom: ['src/**/*.ts'],
   setupFilesAfterEnv: ['<rootDir>/spec/setup/bytes-equality.ts'],
+  globalSetup: '<rootDir>/spec/setup/preload-redis.js',
 };

@@ -18,12 +18,13 @@ import { echoScenario } from './scenarios/echo';
 import { handshakeScenario } from './scenarios/handshake';
 import { latencyScenario } from './scenarios/latency';
 import { memoryScenario } from './scenarios/memory';
+import { coresScenario, scaleOutScenario } from './scenarios/scale-out';
 import { topicFanoutScenario } from './scenarios/topic-fanout';
 import { topicIdleScenario } from './scenarios/topic-idle';
 import { topicRoomsScenario } from './scenarios/topic-rooms';
-import { SkipImplementation, type Impl, type Measured, type RunOptions, type Scenario } from './scenarios/types';
+import { SkipImplementation, type AnyImpl as Impl, type Measured, type RunOptions, type Scenario } from './scenarios/types';
 
-const SCENARIOS: Array<Scenario<any>> = [
+const SCENARIOS: Array<Scenario<any, any>> = [
   echoScenario,
   clientScenario,
   broadcastScenario,
@@ -33,6 +34,8 @@ const SCENARIOS: Array<Scenario<any>> = [
   handshakeScenario,
   memoryScenario,
   latencyScenario,
+  scaleOutScenario,
+  coresScenario,
 ];
 
 const MEMORY_CONNECTIONS = 10_000;
@@ -77,12 +80,12 @@ function parseArgs(argv: string[]): Cli {
 
 const rotate = <T>(xs: readonly T[], by: number): T[] => xs.map((_, i) => xs[(i + by) % xs.length]!);
 
-function headline(s: Scenario<any>, m: Measured): string {
+function headline(s: Scenario<any, any>, m: Measured): string {
   const k = s.metrics[0]!;
   return `${formatNumber(m[k.key] ?? NaN, k.digits)} ${k.label}`;
 }
 
-async function runScenario(s: Scenario<any>, o: RunOptions): Promise<ScenarioResult> {
+async function runScenario(s: Scenario<any, any>, o: RunOptions): Promise<ScenarioResult> {
   const started = Date.now();
   const rounds = s.rounds?.(o) ?? o.rounds;
   const cases = s.cases(o);
@@ -145,6 +148,9 @@ async function runScenario(s: Scenario<any>, o: RunOptions): Promise<ScenarioRes
         summary: summarizeSamples(own, keys),
         vsWs: pairedRatios(own, byImpl.get('ws'), head),
         vsRaw: pairedRatios(own, byImpl.get('raw'), head),
+        ...(s.ratios && impl !== s.ratios.against
+          ? { vsBaseline: Object.fromEntries(s.ratios.metrics.map((k) => [k, pairedRatios(own, byImpl.get(s.ratios!.against), k)])) }
+          : {}),
       };
     }
     return { id: c.id, label: c.label, impls };
@@ -154,6 +160,7 @@ async function runScenario(s: Scenario<any>, o: RunOptions): Promise<ScenarioRes
     title: s.title,
     description: s.description,
     metrics: s.metrics,
+    ...(s.ratios ? { ratios: s.ratios } : {}),
     rounds,
     implementations: [...s.implementations],
     skipped,

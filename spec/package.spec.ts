@@ -4,7 +4,7 @@
 // nodenext and bundler resolution with `strict`. Every entry point of package.json "exports" is
 // covered; '.' also gets a round trip through a real server and client.
 import { execFile, execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, posix } from 'node:path';
 import ts from 'typescript';
@@ -78,6 +78,9 @@ describe('the packed package', () => {
     expect(installed.bugs).toEqual({ url: expect.stringMatching(/^https:\/\/github\.com\/.*\/issues$/) });
     expect(installed.dependencies ?? {}).toEqual({});
     expect(installed.peerDependencies).toEqual(expect.objectContaining({ rxjs: expect.any(String) }));
+    // redis serves only the `/redis` entry: an optional peer, never needed by the core.
+    expect(Object.keys(installed.peerDependencies as object).sort()).toEqual(['redis', 'rxjs']);
+    expect(installed.peerDependenciesMeta).toEqual({ redis: { optional: true } });
   });
 
   it('ships source maps that carry their sources (src/ is not shipped)', () => {
@@ -153,6 +156,39 @@ console.log(reply.data);
 `,
     );
     expect(out.trim()).toBe('HELLO');
+  });
+
+  it('serves the Redis bus from the /redis entry, and the core entry never loads redis', async () => {
+    const out = await run(
+      'redis-entry.cjs',
+      `const core = require('${main.specifier}');
+const loaded = Object.keys(require.cache).some((f) => /node_modules[\\\\/](redis|@redis)[\\\\/]/.test(f));
+const { redisBus } = require('${main.specifier}/redis');
+console.log(typeof core.clusterBus, typeof core.MemoryBusHub, loaded, typeof redisBus);
+`,
+    );
+    expect(out.trim()).toBe('function function false function');
+    const esm = await run('redis-entry.mjs', `import { redisBus } from '${main.specifier}/redis';\nconsole.log(typeof redisBus);\n`);
+    expect(esm.trim()).toBe('function');
+  });
+
+  it('explains a missing redis peer when a Redis bus is made, and works without it otherwise', () => {
+    // An install with rxjs and no redis: the installed package copied (not linked, or Node would
+    // find this checkout's redis from the real path).
+    const dir = mkdtempSync(join(tmpdir(), 'rxws-nopeer-'));
+    try {
+      const own = join(dir, 'node_modules', pkg.name);
+      mkdirSync(own, { recursive: true });
+      cpSync(join(consumer, 'node_modules', pkg.name), own, { recursive: true, dereference: true });
+      symlinkSync(join(root, 'node_modules/rxjs'), join(dir, 'node_modules/rxjs'));
+      const script =
+        `const { WebSocketServer } = require('${main.specifier}'); new WebSocketServer();` +
+        ` try { require('${main.specifier}/redis').redisBus('redis://127.0.0.1:1'); } catch (e) { console.log(e.name, e.code, e.message); }`;
+      const out = execFileSync(process.execPath, ['-e', script], { cwd: dir }).toString();
+      expect(out).toMatch(/^UsageError missing_peer .*'redis' package.*npm install redis/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it.each(entries.map((entry) => [entry.specifier, entry] as const))(

@@ -8,6 +8,11 @@ export type { Acceptance, AcceptDecision, AcceptHook, Rejection, ResponseHeaders
 export type { RouteKey } from './server/router';
 export { Topic, PublishDropError } from './server/topic';
 export type { PublishOptions } from './server/topic';
+export type { Bus, BusListener } from './bus/bus';
+export { MemoryBusHub, MemoryBus } from './bus/memory-bus';
+export { clusterBus, clusterBusRelay } from './bus/cluster-bus';
+export type { ClusterBusRelay } from './bus/cluster-bus';
+export { BusPublishError, BusConnectionError, BusMessageError, CountTimeoutError } from './bus/bus-errors';
 export { publishTo } from './server/publish-to';
 
 export { Connection } from './rx/connection';

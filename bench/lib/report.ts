@@ -13,14 +13,23 @@ export interface RunReport {
 
 export function scenarioTable(s: ScenarioResult): Table {
   const headline = s.metrics[0]!;
-  const headers = ['case', 'impl', ...s.metrics.map((m) => m.label), `${headline.label} × ws`, `${headline.label} × raw`];
+  // Ratios against ws and raw where the scenario runs them; else against its own baseline.
+  const againstWsRaw = s.implementations.includes('ws') || s.implementations.includes('raw');
+  const extra = s.ratios?.metrics.map((k) => s.metrics.find((m) => m.key === k)!) ?? [];
+  const headers = [
+    'case',
+    'impl',
+    ...s.metrics.map((m) => m.label),
+    ...(againstWsRaw ? [`${headline.label} × ws`, `${headline.label} × raw`] : []),
+    ...extra.map((m) => `${m.label} × ${s.ratios!.against}`),
+  ];
   const rows: string[][] = [];
   for (const c of s.cases) {
     for (const impl of s.implementations) {
       const r = c.impls[impl];
       if (!r || r.samples.every((x) => x === null)) {
         const why = s.skipped[impl] ? 'skipped' : 'no data';
-        rows.push([c.label, impl, why, ...s.metrics.slice(1).map(() => ''), '', '']);
+        rows.push([c.label, impl, why, ...headers.slice(3).map(() => '')]);
         continue;
       }
       const cells = s.metrics.map((m) => {
@@ -28,7 +37,13 @@ export function scenarioTable(s: ScenarioResult): Table {
         return v ? formatRange(v.median, v.min, v.max, m.digits) : '–';
       });
       const ratio = (x: typeof r.vsWs): string => (x ? formatRange(x.median, x.min, x.max, 2) : '–');
-      rows.push([c.label, impl, ...cells, ratio(r.vsWs), ratio(r.vsRaw)]);
+      rows.push([
+        c.label,
+        impl,
+        ...cells,
+        ...(againstWsRaw ? [ratio(r.vsWs), ratio(r.vsRaw)] : []),
+        ...extra.map((m) => ratio(r.vsBaseline?.[m.key] ?? null)),
+      ]);
     }
   }
   return { headers, rows, align: headers.map((_, i) => (i < 2 ? 'left' : 'right')) };

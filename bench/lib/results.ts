@@ -8,6 +8,8 @@ export interface ImplResult {
   /** Headline metric divided by the same round's ws / raw figure. */
   vsWs: Summary | null;
   vsRaw: Summary | null;
+  /** With a scenario's `ratios`: each listed metric divided by the same round's figure of `against`. */
+  vsBaseline?: Record<string, Summary | null>;
 }
 
 export interface CaseResult {
@@ -21,6 +23,7 @@ export interface ScenarioResult {
   title: string;
   description: string;
   metrics: Array<{ key: string; label: string; digits: number; better: 'higher' | 'lower' }>;
+  ratios?: { against: string; metrics: string[] };
   rounds: number;
   implementations: string[];
   skipped: Record<string, string>;

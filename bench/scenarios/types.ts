@@ -1,6 +1,8 @@
 /** What a scenario module provides to the runner. */
 
 export type Impl = 'raw' | 'ws' | 'rxws';
+/** Every implementation a scenario may run: the three above, and socket.io for scale-out. */
+export type AnyImpl = Impl | 'socketio';
 export const IMPLS: readonly Impl[] = ['raw', 'ws', 'rxws'];
 
 export interface RunOptions {
@@ -35,18 +37,20 @@ export class SkipImplementation extends Error {}
 
 export type Measured = Record<string, number>;
 
-export interface Scenario<Env = unknown> {
+export interface Scenario<Env = unknown, I extends AnyImpl = Impl> {
   name: string;
   title: string;
   /** One paragraph for the report: what is measured and how. */
   description: string;
-  implementations: readonly Impl[];
+  implementations: readonly I[];
   /** The first metric is the headline one: ratios against ws and raw use it. */
   metrics: MetricDef[];
+  /** Ratios of these metrics against another implementation, paired by round (e.g. rxws vs socket.io). */
+  ratios?: { against: I; metrics: string[] };
   cases(o: RunOptions): CaseDef[];
   rounds?(o: RunOptions): number;
-  setup(impl: Impl, o: RunOptions): Promise<Env>;
-  measure(env: Env, c: CaseDef, impl: Impl, o: RunOptions): Promise<Measured>;
+  setup(impl: I, o: RunOptions): Promise<Env>;
+  measure(env: Env, c: CaseDef, impl: I, o: RunOptions): Promise<Measured>;
   teardown(env: Env): Promise<void>;
 }
 

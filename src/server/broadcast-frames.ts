@@ -6,6 +6,8 @@ import type { OutgoingMessage } from '../rx/message';
 import { toBytes } from '../rx/to-bytes';
 import { MAX_SHARED_DEFLATE_QUEUE_BYTES, compressShared, sharedDeflateBytesQueued, type SharedFrame } from '../transport/shared-frame';
 
+const EMPTY = new Uint8Array(0);
+
 /**
  * The frames of one broadcast, each made at most once: the plain frame for connections without
  * compression (or below their threshold), and one compressed frame per distinct compressor
@@ -18,12 +20,27 @@ import { MAX_SHARED_DEFLATE_QUEUE_BYTES, compressShared, sharedDeflateBytesQueue
  * past twice that, the broadcast goes out uncompressed.
  */
 export class BroadcastFrames {
-  private readonly opcode: number;
-  private readonly bytes: Uint8Array;
+  private opcode: number;
+  private bytes: Uint8Array;
+  /** False while `bytes` is a view someone else may reuse (a bus message): copied before compressing. */
+  private owned = true;
   private plain: Uint8Array | undefined;
   private shared: Map<string, SharedFrame> | undefined;
   /** Decided at the first connection that would compress: zlib is too far behind to queue more. */
   private uncompressed: boolean | undefined;
+
+  /**
+   * The frames of a message that arrives already encoded (UTF-8 for text, as a bus carries it):
+   * no decoding and encoding again. `bytes` need only stay valid until the last `for` call that
+   * is made synchronously; it is copied if a compressed frame is wanted (made later).
+   */
+  static ofPayload(binary: boolean, bytes: Uint8Array): BroadcastFrames {
+    const frames = new BroadcastFrames(EMPTY);
+    frames.opcode = binary ? Opcode.Binary : Opcode.Text;
+    frames.bytes = bytes;
+    frames.owned = false;
+    return frames;
+  }
 
   constructor(message: OutgoingMessage) {
     if (typeof message === 'string') {
@@ -42,6 +59,10 @@ export class BroadcastFrames {
   for(connection: Connection<any>): Uint8Array | SharedFrame {
     const codec = connection.deflateCodec;
     if (codec !== undefined && codec.shouldCompress(this.bytes.length) && !(this.uncompressed ??= zlibBehind(this.bytes.length))) {
+      if (!this.owned) {
+        this.bytes = Uint8Array.prototype.slice.call(this.bytes);
+        this.owned = true;
+      }
       const key = codec.sharedKey!;
       const shared = (this.shared ??= new Map());
       let frame = shared.get(key);

@@ -22,6 +22,7 @@ import type { Topic } from './topic';
 import { TopicRegistry } from './topic-registry';
 import { checkCloseToSend } from '../protocol/close-payload';
 import { nodeTextCodec } from '../transport/node-text-codec';
+import type { Bus } from '../bus/bus';
 
 /** Server settings, with the connection settings every route inherits. Units are in the names;
  *  every one is checked when the server is made: an unknown key or a value out of range throws
@@ -50,6 +51,13 @@ export interface ServerOptions extends ConnectionOptions {
    * nothing deadlocks). Default 256 MiB. See docs/security.md.
    */
   maxBufferedMessageBytes: number;
+  /**
+   * What connects this server's topics to the same topics on other servers: `clusterBus()` for
+   * the workers of one `node:cluster`, `redisBus(url)` from `@rxws/rxws/redis` for several
+   * machines, `new MemoryBusHub().bus()` in one process. One bus per server; the server closes it
+   * when it closes, and forwards its errors to `errors$`. Default: none (topics are this server's).
+   */
+  bus: Bus | undefined;
 }
 
 /** The server defaults: the connection defaults plus the handshake limits. */
@@ -64,6 +72,7 @@ export const DEFAULT_SERVER_OPTIONS: Readonly<ServerOptions> = Object.freeze({
   maxHeaderCount: 100,
   maxConnections: undefined,
   maxBufferedMessageBytes: 256 * 1024 * 1024,
+  bus: undefined,
 });
 
 const isObject = (what: string) => (value: unknown) => (typeof value === 'object' && value !== null ? undefined : `must be ${what}`);
@@ -79,6 +88,7 @@ const SERVER_OPTION_RULES: OptionRules<ServerOptions> = {
   maxHeaderCount: { kind: 'int', min: 1, max: 10_000 },
   maxConnections: { kind: 'int', min: 0, max: Number.MAX_SAFE_INTEGER },
   maxBufferedMessageBytes: { kind: 'int', min: 1, max: Number.MAX_SAFE_INTEGER },
+  bus: { kind: 'check', test: (v) => (['publish', 'publishCounted', 'subscribe', 'unsubscribe', 'close'].every((m) => typeof (v as Record<string, unknown> | null)?.[m] === 'function') && typeof (v as Bus).errors$?.subscribe === 'function' ? undefined : 'must be a Bus') },
 };
 
 const ROUTE_ONLY_RULES = {
@@ -163,6 +173,7 @@ export class WebSocketServer {
     this.connections$ = this.connectionSubject.asObservable();
     this.errors$ = this.errorSubject.asObservable();
     if (this.options.server !== undefined) this.options.server.on('upgrade', this.onUpgrade);
+    if (this.options.bus !== undefined) this.topics.connect(this.options.bus);
   }
 
   /**
@@ -488,6 +499,7 @@ export class WebSocketServer {
     for (const route of this.router.routes()) route.complete();
     this.connectionSubject.complete();
     await stopped;
+    await this.topics.close();
     this.errorSubject.complete();
   }
 }

@@ -6,6 +6,8 @@ import { toBytes } from '../rx/to-bytes';
 import { BroadcastFrames } from './broadcast-frames';
 import { deliverFrames, type DropListener } from './deliver-frames';
 import { PublishDropError, Topic, type PublishOptions } from './topic';
+import type { Bus } from '../bus/bus';
+import { BusLink, type LocalTopics } from '../bus/bus-link';
 
 /** The members of a topic that has some; a topic without members has no entry at all. */
 class TopicMembers implements DropListener {
@@ -37,8 +39,13 @@ const noMembers = (): ReadonlySet<Connection<any>> => new Set();
  * Publishing is two steps, kept apart for buses that will bring messages from other servers:
  * encode once (`BroadcastFrames`), then `deliver` the frames to this server's members.
  */
-export class TopicRegistry {
+export class TopicRegistry implements LocalTopics {
   private readonly topics = new Map<string, TopicMembers>();
+  /** The bus to other servers, when the server has one. */
+  private link: BusLink | undefined;
+  /** Ids for members named as `except` in a publish that crosses the bus (the wire names them). */
+  private exceptIds: WeakMap<Connection<any>, number> | undefined;
+  private lastExceptId = 0;
 
   constructor(
     /** The server's open connections: a topic takes only these. */
@@ -65,7 +72,11 @@ export class TopicRegistry {
     const current = connection.memberships?.get(name);
     if (current !== undefined) return current;
     let entry = this.topics.get(name);
-    if (entry === undefined) this.topics.set(name, (entry = new TopicMembers(name, topic, this.errors)));
+    if (entry === undefined) {
+      this.topics.set(name, (entry = new TopicMembers(name, topic, this.errors)));
+      // Other servers' messages for this topic are wanted only while it has members here.
+      this.link?.watch(name);
+    }
     entry.members.add(connection);
     const membership = new Subscription(() => this.leave(name, connection, membership));
     (connection.memberships ??= new Map()).set(name, membership);
@@ -73,16 +84,53 @@ export class TopicRegistry {
   }
 
   publish(name: string, message: OutgoingMessage, options: PublishOptions | undefined): number {
+    const except = options?.except;
+    let sent = 0;
     if (!this.topics.has(name)) {
-      // Nobody to send to, but a bad value is still a bug to report at once.
+      // Nobody to send to here, but a bad value is still a bug to report at once.
       if (typeof message !== 'string') toBytes(message);
-      return 0;
+    } else sent = this.deliver(name, new BroadcastFrames(message), except);
+    const link = this.link;
+    if (link !== undefined) link.publish(name, typeof message === 'string' ? message : toBytes(message), except === undefined ? 0 : this.exceptIdOf(except));
+    return sent;
+  }
+
+  /** Joins these topics to the same topics on other servers (the server's `bus` option). */
+  connect(bus: Bus): void {
+    this.link = new BusLink(bus, this, (error) => this.errors.next(error));
+  }
+
+  /** Members of `name` here, plus those on every other server on the bus (see `Topic.count`). */
+  count(name: string, timeoutMs: number | undefined): Promise<number> {
+    return this.link !== undefined ? this.link.count(name, timeoutMs) : Promise.resolve(this.membersOf(name).size);
+  }
+
+  /** Ends the bus link (and closes the bus) when the server closes. */
+  close(): Promise<void> {
+    return this.link?.close() ?? Promise.resolve();
+  }
+
+  /** A message another server published: to this server's members, encoded once. */
+  deliverFromBus(topic: string, binary: boolean, payload: Uint8Array): void {
+    if (this.topics.has(topic)) this.deliver(topic, BroadcastFrames.ofPayload(binary, payload), undefined);
+  }
+
+  localCount(topic: string): number {
+    return this.membersOf(topic).size;
+  }
+
+  private exceptIdOf(connection: Connection<any>): number {
+    const ids = (this.exceptIds ??= new WeakMap());
+    let id = ids.get(connection);
+    if (id === undefined) {
+      this.lastExceptId = this.lastExceptId >= 0xffffffff ? 1 : this.lastExceptId + 1;
+      ids.set(connection, (id = this.lastExceptId));
     }
-    return this.deliver(name, new BroadcastFrames(message), options?.except);
+    return id;
   }
 
   /** Frames encoded once, to this server's members of a topic: the second half of a publish, and
-   *  where a bus will hand in the messages published on other servers. */
+   *  where the bus hands in the messages published on other servers. */
   deliver(name: string, frames: BroadcastFrames, except: Connection<any> | undefined): number {
     const entry = this.topics.get(name);
     return entry === undefined ? 0 : deliverFrames(entry.members, frames, except, entry);
@@ -104,6 +152,9 @@ export class TopicRegistry {
       if (memberships.size === 0) connection.memberships = undefined;
     }
     const entry = this.topics.get(name);
-    if (entry !== undefined && entry.members.delete(connection) && entry.members.size === 0) this.topics.delete(name);
+    if (entry !== undefined && entry.members.delete(connection) && entry.members.size === 0) {
+      this.topics.delete(name);
+      this.link?.unwatch(name);
+    }
   }
 }

@@ -1,5 +1,5 @@
 import type { Subscription } from 'rxjs';
-import { RxwsError } from '../errors';
+import { RxwsError, UsageError } from '../errors';
 import type { Connection } from '../rx/connection';
 import type { OutgoingMessage } from '../rx/message';
 import type { TopicRegistry } from './topic-registry';
@@ -66,8 +66,28 @@ export class Topic {
    * either is reported as a PublishDropError on `server.errors$` (and on the member's
    * `errors$`). Bound, so `subscribe(topic.publish)` works. Throws a UsageError for a value that
    * is not a string, an ArrayBuffer or a view of one.
+   *
+   * With a server `bus`, the message also goes to the topic's members on every other server,
+   * where it is encoded once for all of them; the count returned is this server's. Across
+   * servers delivery is at most once: what cannot reach the bus is reported on `server.errors$`
+   * (a `BusPublishError`) while this server's members still get it (docs/delivery-guarantees.md).
    */
   readonly publish: (message: OutgoingMessage, options?: PublishOptions) => number;
+
+  /**
+   * Counts the topic's members on every server on the server's `bus` (just this server's
+   * without one). Servers with members that do not answer within `timeoutMs` (default 1,000) are
+   * left out and reported as a `CountTimeoutError` on `server.errors$`; a server that has died is
+   * not waited for. While the bus is down it resolves with this server's count and reports the
+   * bus. Never rejects.
+   */
+  count(options?: { timeoutMs?: number }): Promise<number> {
+    const timeoutMs = options?.timeoutMs;
+    if (timeoutMs !== undefined && !(Number.isInteger(timeoutMs) && timeoutMs >= 1 && timeoutMs <= 2_147_483_647)) {
+      throw new UsageError('bad_option', 'count option timeoutMs must be a positive integer');
+    }
+    return this.registry.count(this.name, timeoutMs);
+  }
 }
 
 /** A topic member was not reading fast enough for a publish: its backpressure policy applied. */
