@@ -3,7 +3,7 @@
 // partly received messages and backlogs hold; past it, connections whose message grows wait,
 // and every message still completes once its peer sends the rest.
 import { createHash } from 'node:crypto';
-import { WebSocketServer } from '../../src';
+import { WebSocketServer, type Connection } from '../../src';
 import { sleep, until } from '../helpers/harness';
 import { RawPeer, clientFrame } from '../helpers/raw-peer';
 import { startChildServer, type ChildServer } from './child-server';
@@ -102,6 +102,35 @@ describe('maxBufferedMessageBytes: 64 connections holding unfinished messages', 
     const bound = budget + 4 * MiB + 2 * MiB;
     expect({ heldUnfinished: heldUnfinished <= bound, peak: peak <= bound }).toEqual({ heldUnfinished: true, peak: true });
   }, 60_000);
+});
+
+describe('maxBufferedMessageBytes counts backlogs', () => {
+  let server: WebSocketServer | undefined;
+  const peers: RawPeer[] = [];
+  afterEach(async () => {
+    for (const p of peers.splice(0)) p.destroy();
+    await server?.close({ timeoutMs: 100 });
+  });
+
+  it('messages nobody has taken yet count, and a subscriber taking them frees the count at once', async () => {
+    server = new WebSocketServer({ port: 0, host: '127.0.0.1', maxBufferedMessageBytes: MiB });
+    const connections: Connection[] = [];
+    server.route({ path: '/', handle: (conn) => void connections.push(conn) });
+    const { port } = await server.listen();
+    for (let i = 0; i < 4; i++) {
+      const peer = await RawPeer.connect(port);
+      peers.push(peer);
+      expect((await peer.upgrade('/')).status).toBe(101);
+      peer.send(clientFrame(2, Buffer.alloc(400 * KiB, i)));
+    }
+    // Whole messages, but nobody subscribed: they wait in the backlogs, and count.
+    await until(() => server!.bufferedMessageBytes >= 3 * 400 * KiB, 10_000, 'the backlogs to fill');
+    const got: number[] = [];
+    for (const conn of connections) conn.messages$.subscribe((m) => m.type === 'binary' && got.push(m.data.length));
+    // Taken without another read: the count is down at once (else paused readers would wait).
+    await until(() => got.length === 4, 10_000, 'every message');
+    expect(server.bufferedMessageBytes).toBe(0);
+  });
 });
 
 describe('maxBufferedMessageBytes, with memory measured (a --expose-gc child server)', () => {

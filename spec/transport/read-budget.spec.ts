@@ -7,8 +7,13 @@ const KiB = 1024;
 class Holder implements BudgetHolder {
   budgetHeld = 0;
   canRead = true;
+  /** What it holds is a backlog only (no message in progress). */
+  backlogOnly = false;
   reading = true;
   constructor(readonly name: string) {}
+  get receiving(): boolean {
+    return this.budgetHeld > 0 && !this.backlogOnly;
+  }
   pauseForBudget(): void {
     this.reading = false;
   }
@@ -106,6 +111,19 @@ describe('ReadBudget', () => {
     // h1 holds the most of those waiting that can read.
     expect(reading()).toEqual(['h0', 'h1']);
     expect(budget.holds(holders[2]!)).toBe(true);
+  });
+
+  it('a holder whose message is done (waiting in its backlog) hands its turn over; one holding only a backlog never gets one', () => {
+    const { budget, holders, reading } = setup(100 * KiB, 3);
+    holders[0]!.backlogOnly = true;
+    budget.update(holders[0]!, 50 * KiB);
+    budget.update(holders[1]!, 40 * KiB);
+    budget.update(holders[2]!, 20 * KiB); // crosses: h1 is the largest that has a message to finish
+    expect(reading()).toEqual(['h1']);
+    // h1's message completes into its backlog: its count stays, but it has nothing to finish.
+    holders[1]!.backlogOnly = true;
+    budget.update(holders[1]!, 40 * KiB);
+    expect(reading()).toEqual(['h1', 'h2']);
   });
 
   it('never gives a turn to a holder that could not read anyway', () => {

@@ -9,6 +9,8 @@ export interface BudgetHolder {
   budgetHeld: number;
   /** Whether it would read if the budget let it (not paused for another reason, not closed). */
   readonly canRead: boolean;
+  /** Whether it is in the middle of a message (reading on would finish it). */
+  readonly receiving: boolean;
   /** Stop reading from the socket. */
   pauseForBudget(): void;
   /** Reading may go on, unless something else still pauses it. */
@@ -83,9 +85,9 @@ export class ReadBudget {
     // Before anyone's next read: the others holding part of a message would each grow once more.
     if (crossed) for (const other of this.holding) if (other !== this.runner) this.pause(other);
     if (holder === this.runner) {
-      // Its message is done (memory freed) or it cannot read on: let another finish theirs.
-      if (delta >= 0 && holder.canRead) return;
-      this.runner = undefined;
+      // Its message is done (delivered, or waiting in its backlog) or it cannot read on: let
+      // another finish theirs.
+      if (!holder.receiving || !holder.canRead) this.runner = undefined;
     } else if (delta > 0 && this.held > this.limitBytes) {
       this.pause(holder);
     }
@@ -138,9 +140,10 @@ export class ReadBudget {
       return;
     }
     if (this.runner !== undefined) return;
-    // Nobody can read on within the limit: let the one holding the most finish its message.
+    // Nobody can read on within the limit: let the one holding the most finish its message (one
+    // that holds only a backlog has nothing to finish: its subscriber frees it).
     let best: BudgetHolder | undefined;
-    for (const holder of paused) if (holder.canRead && (best === undefined || holder.budgetHeld > best.budgetHeld)) best = holder;
+    for (const holder of paused) if (holder.canRead && holder.receiving && (best === undefined || holder.budgetHeld > best.budgetHeld)) best = holder;
     if (best === undefined) return;
     paused.delete(best);
     this.runner = best;

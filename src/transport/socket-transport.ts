@@ -248,6 +248,11 @@ export class SocketTransport implements Transport, ProtocolEvents, InflateSink, 
     return !this.readPaused && !this.done && this.discardedBytes <= DISCARD_BYTES;
   }
 
+  /** @internal In the middle of a message (or holding input not parsed yet). */
+  get receiving(): boolean {
+    return this.protocol.heldInputBytes !== 0;
+  }
+
   /** @internal */
   pauseForBudget(): void {
     this.socket.pause();
