@@ -3,6 +3,7 @@
 // partly received messages and backlogs hold; past it, connections whose message grows wait,
 // and every message still completes once its peer sends the rest.
 import { createHash } from 'node:crypto';
+import { firstValueFrom } from 'rxjs';
 import { WebSocketServer, type Connection } from '../../src';
 import { sleep, until } from '../helpers/harness';
 import { RawPeer, clientFrame } from '../helpers/raw-peer';
@@ -130,6 +131,49 @@ describe('maxBufferedMessageBytes counts backlogs', () => {
     // Taken without another read: the count is down at once (else paused readers would wait).
     await until(() => got.length === 4, 10_000, 'every message');
     expect(server.bufferedMessageBytes).toBe(0);
+  });
+});
+
+describe('maxBufferedMessageBytes and closing', () => {
+  let server: WebSocketServer | undefined;
+  const peers: RawPeer[] = [];
+  afterEach(async () => {
+    for (const p of peers.splice(0)) p.destroy();
+    await server?.close({ timeoutMs: 100 });
+  });
+
+  it('a connection the budget keeps waiting still reads the peer\'s answer to our close (a clean close, not 1006 at the timeout)', async () => {
+    server = new WebSocketServer({ port: 0, host: '127.0.0.1', maxMessageBytes: 4 * MiB, maxBufferedMessageBytes: MiB, closeTimeoutMs: 5000 });
+    const connections: Connection[] = [];
+    server.route({ path: '/', handle: (conn) => void connections.push(conn) });
+    const { port } = await server.listen();
+    const parts = [messageParts(2 * MiB, 1), messageParts(2 * MiB, 2)];
+    for (let i = 0; i < 2; i++) {
+      const peer = await RawPeer.connect(port);
+      peers.push(peer);
+      expect((await peer.upgrade('/')).status).toBe(101);
+      // Most of a 2 MiB message: the rest comes with the answer to our close.
+      peer.send(parts[i]!.head);
+    }
+    const budget = (server as unknown as { readBudget: { holds(t: unknown): boolean } }).readBudget;
+    const transportOf = (c: Connection) => (c as unknown as { transport: unknown }).transport;
+    await until(() => connections.length === 2 && connections.some((c) => budget.holds(transportOf(c))), 10_000, 'a connection to wait');
+    const waiting = connections.find((c) => budget.holds(transportOf(c)))!;
+    const peer = peers[connections.indexOf(waiting)]!;
+    const started = Date.now();
+    const closed = firstValueFrom(waiting.closed$);
+    void waiting.close(1000, 'bye');
+    // The peer finishes its message and answers our close frame as soon as it sees it.
+    const tail = parts[connections.indexOf(waiting)]!.tail;
+    peer.socket.removeAllListeners('data');
+    let seen = Buffer.alloc(0);
+    peer.socket.on('data', (chunk: Buffer) => {
+      seen = Buffer.concat([seen, chunk]);
+      if (seen.includes(Buffer.from('bye'))) peer.send(Buffer.concat([tail, clientFrame(8, Buffer.from([0x03, 0xe8]))]));
+    });
+    const close = await closed;
+    expect([close.code, close.wasClean]).toEqual([1000, true]);
+    expect(Date.now() - started).toBeLessThan(2000);
   });
 });
 

@@ -174,6 +174,8 @@ export class SocketTransport implements Transport, ProtocolEvents, InflateSink, 
   /** Starts the closing handshake; the caller flushes when it wants the frame out now. */
   close(code: number, reason: string): void {
     this.protocol.close(code, reason);
+    // Paused only by the read budget or the broadcast queue: read on to find the peer's close.
+    if (this.socketMayRead()) this.socket.resume();
   }
 
   /** Fails the connection; the caller flushes when it wants the frame out now. */
@@ -287,9 +289,13 @@ export class SocketTransport implements Transport, ProtocolEvents, InflateSink, 
     if (held !== this.budgetHeld || !budget.settled) budget.update(this, held);
   }
 
-  /** No reason left to keep the socket paused. */
+  /** No reason left to keep the socket paused. Once our close frame is out, data frames are
+   *  dropped unread, so neither the read budget nor the broadcast queue keeps us from finding
+   *  the peer's close frame. */
   private socketMayRead(): boolean {
-    return this.canRead && !this.inflatePaused && (this.options.readBudget === undefined || !this.options.readBudget.holds(this)) && !isPausedForZlib(this);
+    if (!this.canRead || this.inflatePaused) return false;
+    if (this.protocol.state !== 'open') return true;
+    return (this.options.readBudget === undefined || !this.options.readBudget.holds(this)) && !isPausedForZlib(this);
   }
 
   terminate(): void {
