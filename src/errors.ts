@@ -152,3 +152,24 @@ export class NetworkError extends RxwsError {
     super('network', message);
   }
 }
+
+/**
+ * The server cannot carry WebSockets over HTTP/2 (RFC 8441): it did not choose `h2` in the TLS
+ * handshake's ALPN (`reason: 'alpn'`), or its SETTINGS did not enable extended CONNECT
+ * (`reason: 'setting'`). Raised by `connect(url, { http2: true })`; with `http2: 'auto'` the
+ * client uses HTTP/1.1 instead.
+ */
+export class Http2UnsupportedError extends RxwsError {
+  /**
+   * Made by the client when a server does not offer WebSockets over HTTP/2; exported for `instanceof`.
+   * @param message - the human-readable message
+   * @param reason - what the server lacked
+   */
+  constructor(
+    message: string,
+    /** `'alpn'`: TLS chose no `h2`; `'setting'`: SETTINGS_ENABLE_CONNECT_PROTOCOL was not sent. */
+    readonly reason: 'alpn' | 'setting',
+  ) {
+    super('http2_unsupported', message);
+  }
+}

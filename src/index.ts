@@ -17,6 +17,9 @@ export { publishTo } from './server/publish-to';
 
 export { Connection } from './rx/connection';
 export type { SendOptions, PingResult, WaitOptions } from './rx/connection';
+export { DEFAULT_STREAM_HIGH_WATER_BYTES } from './rx/paced-stream-sender';
+export type { SendStreamOptions, StreamSource, StreamChunk } from './rx/paced-stream-sender';
+export { StreamedMessage } from './rx/streamed-message';
 export { DEFAULT_CONNECTION_OPTIONS } from './rx/connection-options';
 export type { ConnectionOptions } from './rx/connection-options';
 export type { HeartbeatOptions } from './transport/heartbeat';
@@ -51,6 +54,7 @@ export {
   TimeoutError,
   HandshakeError,
   NetworkError,
+  Http2UnsupportedError,
 } from './errors';
 export type { HttpHeaders } from './errors';
 export { pacedConcatMap } from './rx/operators/paced-concat-map';

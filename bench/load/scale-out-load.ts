@@ -100,21 +100,23 @@ async function open(dialect: Dialect, port: number, role: 'pub' | 'sub'): Promis
 }
 
 async function openMany(dialect: Dialect, ports: number[], count: number): Promise<Opened[]> {
-  const opened: Opened[] = [];
+  // Indexed, not pushed as handshakes finish: subscriber i must be on ports[i % ports.length], or
+  // the sampled subscribers land on the servers by chance, and local and remote latencies (which
+  // differ by the bus hop) mix in a different proportion in every run.
+  const opened: Opened[] = new Array(count);
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < count) {
-      const port = ports[next++ % ports.length]!;
-      opened.push(await open(dialect, port, 'sub'));
+      const i = next++;
+      opened[i] = await open(dialect, ports[i % ports.length]!, 'sub');
     }
   };
   try {
     await Promise.all(Array.from({ length: 32 }, worker));
   } catch (error) {
-    for (const o of opened) o.socket.destroy();
+    for (const o of opened) o?.socket.destroy();
     throw error;
   }
-  // Keep the order of the ports, so subscriber i is on ports[i % ports.length].
   return opened;
 }
 
@@ -186,9 +188,11 @@ export async function runScaleOutLoad(o: ScaleOutOptions): Promise<ScaleOutResul
       pub.socket.write(Buffer.concat(frames));
     };
     const sampleEvery = Math.max(1, Math.floor(subs.length / o.sampled));
+    const portCount = o.subscriberPorts.length;
     subs.forEach(({ socket, rest }, i) => {
       let onData: (chunk: Buffer) => void;
-      if (i % sampleEvery === 0) {
+      // Every port's subscriber of every sampleEvery-th round: the same number on each server.
+      if (Math.floor(i / portCount) % sampleEvery === 0) {
         const reader = new SeqReader(SEQ_AT[o.dialect], (seq) => {
           if (measuring) latencies.push(performance.now() - sentAt[seq & (RING - 1)]!);
         });

@@ -60,4 +60,22 @@ describe('clusterBus', () => {
     expect(clusterBusRelay()).toBe(relay);
     relay.close();
   });
+
+  // Last: it stops the relay the other cases use.
+  it('gives up on requests the primary never answers (no relay), and says so once', async () => {
+    await primary.request({ cmd: 'stopRelay' });
+    const [subscribed, counted, countedAgain] = await Promise.all([
+      primary.request({ cmd: 'subscribe', index: 1, channel: 'silent' }),
+      primary.request({ cmd: 'publishCounted', index: 0, channel: 'silent' }),
+      primary.request({ cmd: 'publishCounted', index: 0, channel: 'silent-2' }),
+    ]);
+    expect(subscribed['ok']).toBe(true);
+    expect(counted['failed']).toBe('bus_publish_failed');
+    expect(countedAgain['failed']).toBe('bus_publish_failed');
+    for (const index of [0, 1]) {
+      const state = await primary.request({ cmd: 'received', index, channel: 'silent' });
+      expect(state['waiting']).toBe(0);
+      expect((state['errors'] as string[]).filter((code) => code === 'bus_disconnected')).toEqual(['bus_disconnected']);
+    }
+  });
 });

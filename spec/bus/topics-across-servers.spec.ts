@@ -153,4 +153,32 @@ describe('topics across servers on a bus', () => {
     await expect(new WebSocketServer().topic('x').count()).resolves.toBe(0);
     expect(() => new WebSocketServer().topic('x').count({ timeoutMs: 0 })).toThrow(UsageError);
   });
+
+  it('throws for a topic name too long to cross servers before any member here gets the message', async () => {
+    const hub = new MemoryBusHub();
+    const [a, b] = [await node(hub), await node(hub)];
+    const name = 'n'.repeat(70_000);
+    const here = await member(a, name);
+    const there = await member(b, name);
+    const got: Buffer[] = [];
+    for (const m of [here, there]) m.ws.on('message', (d: Buffer) => got.push(d));
+    let thrown: unknown;
+    try {
+      a.test.server.topic(name).publish('not for anyone');
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(UsageError);
+    expect((thrown as UsageError).code).toBe('topic_name_too_long');
+    // Delivered, it would have arrived by now: the members are on loopback.
+    await sleep(100);
+    expect(got).toEqual([]);
+    // A name that fits still goes everywhere.
+    const fine = await member(a, 'fine');
+    const fineThere = await member(b, 'fine');
+    await settle();
+    const arrived = Promise.all([wsMessages(fine.ws, 1), wsMessages(fineThere.ws, 1)]);
+    a.test.server.topic('fine').publish('ok');
+    expect((await arrived).map((m) => m[0]!.data.toString())).toEqual(['ok', 'ok']);
+  });
 });

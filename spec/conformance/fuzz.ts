@@ -3,7 +3,7 @@
 // The runner plays the role opposite the testee (a masking client against the rxws server, an
 // unmasked server against the rxws client), records everything that comes back and who closed
 // what, and the spec compares the whole record with the expectation in one `toEqual`.
-import type * as net from 'node:net';
+import type { Duplex } from 'node:stream';
 import { Op, OPCODE_NAMES, bytesOf, closeBody, describePayload, encodeWire, type FrameSpec, type WireFrame, WireReader } from './wire';
 import type { Role, Testee } from './testees';
 import { flushTimings, recordTiming } from './timings';
@@ -86,7 +86,7 @@ class Wire {
   private readonly reader = new WireReader();
   private waiters: Array<() => void> = [];
 
-  constructor(readonly socket: net.Socket, leftover: Buffer) {
+  constructor(readonly socket: Duplex, leftover: Buffer) {
     socket.on('data', (chunk: Buffer) => this.take(chunk));
     socket.on('end', () => {
       if (!this.weEnded) this.peerEnded = true;

@@ -2,6 +2,7 @@
 // an rxws echo SERVER that a raw fuzzing client talks to, and an rxws echo CLIENT that a raw
 // fuzzing server (it answers the upgrade itself) talks to. Both echo through the public API only.
 import * as net from 'node:net';
+import type { Duplex } from 'node:stream';
 import { createHash } from 'node:crypto';
 import { firstValueFrom, tap } from 'rxjs';
 import {
@@ -19,8 +20,9 @@ export type Role = 'server' | 'client';
 
 /** One opened connection, seen from the fuzzer: its raw socket and what the testee's app saw. */
 export interface Opened {
-  /** The fuzzer's end of the TCP connection, past the handshake. */
-  socket: net.Socket;
+  /** The fuzzer's end of the TCP connection past the handshake, or of the HTTP/2 stream
+   *  (h2-testees.ts): END_STREAM stands for FIN there, RST_STREAM for a reset. */
+  socket: Duplex;
   /** Bytes that arrived with the handshake response / request (already frames). */
   leftover: Buffer;
   /** Resolves once the testee's echo application is subscribed. */

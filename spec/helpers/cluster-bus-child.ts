@@ -36,6 +36,9 @@ if (cluster.isPrimary) {
           workers.push(worker);
         }
         return {};
+      case 'stopRelay':
+        clusterBusRelay().close();
+        return {};
       case 'kill': {
         const worker = workers[request['index'] as number]!;
         const gone = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
@@ -73,10 +76,15 @@ if (cluster.isPrimary) {
         for (const m of message['messages'] as string[]) bus.publish(channel, Buffer.from(m, 'base64'));
         break;
       case 'publishCounted':
-        reply = { reached: await bus.publishCounted(channel, Buffer.from('count')) };
+        try {
+          reply = { reached: await bus.publishCounted(channel, Buffer.from('count')) };
+        } catch (error) {
+          reply = { failed: (error as { code?: string }).code };
+        }
         break;
       case 'received':
-        reply = { messages: received.get(channel) ?? [], errors };
+        // `waiting`: the bus's requests still waiting for the primary (private; read to check it lets go).
+        reply = { messages: received.get(channel) ?? [], errors, waiting: (bus as unknown as { waiting: Map<number, unknown> }).waiting.size };
         break;
     }
     process.send!({ ...reply, testCmd: message.testCmd });

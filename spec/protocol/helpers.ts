@@ -70,6 +70,18 @@ export function recorder(): Recorder {
       log.push(`binary ${hex(b)}`);
       call('onBinary', [b]);
     },
+    onMessageStart: (binary) => {
+      log.push(`streamStart ${binary ? 'binary' : 'text'}`);
+      call('onMessageStart', [binary]);
+    },
+    onMessageChunk: (b) => {
+      log.push(`streamChunk ${hex(b)}`);
+      call('onMessageChunk', [b]);
+    },
+    onMessageEnd: () => {
+      log.push('streamEnd');
+      call('onMessageEnd', []);
+    },
     onPing: (b) => {
       log.push(`ping ${hex(b)}`);
       call('onPing', [b]);

@@ -180,4 +180,25 @@ describe('MessageAssembler', () => {
     a.append(bytes(0x43));
     expect(a.peek().buffer).toBe(small);
   });
+
+  it('streamed messages: handOver() gives what was kept so far and lets go of it; pass() then counts and checks without keeping', () => {
+    const a = new MessageAssembler(10, 10);
+    expect(a.begin(true, 2, false)).toBe(0);
+    expect(a.declaredLength).toBe(2);
+    a.append(bytes(0x61, 0xe2)); // 'a' and the first byte of '€'
+    const first = a.handOver();
+    expect(Array.from(first)).toEqual([0x61, 0xe2]);
+    expect(a.peek().length).toBe(0);
+    expect(a.addFrame(2, false)).toBe(0);
+    expect(a.declaredLength).toBe(4);
+    // The UTF-8 state carries over: the code point ends in the passed bytes.
+    expect(a.pass(bytes(0x82, 0xac))).toBe(true);
+    expect(a.length).toBe(4);
+    expect(a.addFrame(7, true)).toBe(1009); // the limit counts the handed-over bytes too
+    expect(a.pass(bytes(0xff))).toBe(false);
+    a.discard();
+    expect(Array.from(first)).toEqual([0x61, 0xe2]); // handed over: never reused
+    a.begin(false, 1, true);
+    expect(a.pass(bytes(0xff))).toBe(true); // binary is never checked
+  });
 });

@@ -56,10 +56,14 @@ class FakeCompression implements MessageCompression {
   }
 }
 
-function setup(role: 'server' | 'client' = 'server', options: { maxMessageBytes?: number; sync?: boolean } = {}) {
+function setup(role: 'server' | 'client' = 'server', options: { maxMessageBytes?: number; sync?: boolean; streamThresholdBytes?: number } = {}) {
   const fake = new FakeCompression();
   fake.sync = options.sync ?? true;
-  const { conn, rec } = makeConnection(role, { compression: fake, ...(options.maxMessageBytes !== undefined ? { maxMessageBytes: options.maxMessageBytes } : {}) });
+  const { conn, rec } = makeConnection(role, {
+    compression: fake,
+    ...(options.maxMessageBytes !== undefined ? { maxMessageBytes: options.maxMessageBytes } : {}),
+    ...(options.streamThresholdBytes !== undefined ? { streamThresholdBytes: options.streamThresholdBytes } : {}),
+  });
   fake.conn = conn;
   return { conn, rec, fake };
 }
@@ -169,6 +173,38 @@ describe('RFC 7692 §6.1: receiving compressed messages (RSV1)', () => {
     conn.receive(peerFrame('server', 2, new Uint8Array(5), { rsvBits: RSV1 }));
     expect(rec.log).toContain('protocolError 1009 message_too_big');
     expect(fake.log).toEqual([]);
+  });
+});
+
+describe('streamThresholdBytes: compressed messages stream by their decompressed size', () => {
+  it('a compressed message that inflates to the threshold streams: what was inflated before it is the first chunk', () => {
+    const { conn, rec } = setup('server', { streamThresholdBytes: 7 });
+    conn.receive(peerFrame('server', 2, packed(Uint8Array.of(1, 2, 3, 4, 5, 6, 7, 8)), { rsvBits: RSV1 }));
+    // The fake inflates 3 bytes at a time: 3, 6, then 9 ≥ 7 at the third piece.
+    expect(rec.log).toEqual(['streamStart binary', 'streamChunk 010203040506', 'streamChunk 0708', 'streamEnd']);
+  });
+
+  it('one that inflates to less arrives whole, and uncompressed messages are judged by their headers', () => {
+    const { conn, rec } = setup('server', { streamThresholdBytes: 4 });
+    conn.receive(concat(peerFrame('server', 1, packed('abc'), { rsvBits: RSV1 }), peerFrame('server', 1, 'abcd')));
+    expect(rec.log).toEqual(['text "abc"', 'streamStart text', `streamChunk ${hex(utf8('abcd'))}`, 'streamEnd']);
+  });
+
+  it('R30 inflating past maxMessageBytes fails with 1009 mid-stream, and the message does not end', () => {
+    const { conn, rec, fake } = setup('server', { streamThresholdBytes: 1, maxMessageBytes: 8 });
+    conn.receive(peerFrame('server', 2, Uint8Array.of(0xee ^ 0x5a, 20), { rsvBits: RSV1 }));
+    expect(rec.log.slice(0, 4)).toEqual(['streamStart binary', 'streamChunk 000000', 'streamChunk 000000', expect.stringMatching(/^write 88..03f1/)]);
+    expect(rec.log).toContain('protocolError 1009 message_too_big');
+    expect(rec.log).not.toContain('streamEnd');
+    expect(fake.log).toContain('stopped');
+  });
+
+  it('R11 invalid UTF-8 in the inflated text fails with 1007 at the offending piece', () => {
+    const { conn, rec } = setup('server', { streamThresholdBytes: 1 });
+    conn.receive(peerFrame('server', 1, packed(Uint8Array.of(0x61, 0x62, 0x63, 0xff, 0x64)), { rsvBits: RSV1 }));
+    expect(rec.log.slice(0, 2)).toEqual(['streamStart text', `streamChunk ${hex(utf8('abc'))}`]);
+    expect(rec.log).toContain('protocolError 1007 invalid_utf8');
+    expect(rec.log).not.toContain('streamEnd');
   });
 });
 

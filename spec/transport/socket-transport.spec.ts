@@ -330,6 +330,25 @@ describe('SocketTransport', () => {
     await expect(flushed).resolves.toBeUndefined();
   });
 
+  it('whenFlushed waits for the bytes Node still holds after our own batch was written, and resolves once they reach the kernel', async () => {
+    const p = await pair();
+    p.peer.removeAllListeners('data'); // the peer only drains: no frame parsing of 32 MiB
+    p.peer.on('data', () => undefined);
+    p.peer.pause();
+    p.transport.protocol.sendBinary(Buffer.alloc(32 * 1024 * 1024, 1));
+    await sleep(20); // our batch has gone to the socket: only Node holds the bytes now
+    expect(p.server.writableLength).toBeGreaterThan(0);
+    let flushed = false;
+    const waiting = p.transport.whenFlushed().then(() => (flushed = true));
+    await sleep(50);
+    expect(flushed).toBe(false);
+    p.peer.resume();
+    // Before the fix nothing of ours was left to write, so nothing ever called it back.
+    await until(() => flushed, 5000, 'whenFlushed to resolve');
+    await waiting;
+    expect(p.server.writableLength).toBe(0);
+  });
+
   it('a socket already destroyed when the transport is made reports 1006 on the next tick', async () => {
     const p = await pair({}, (s) => s.destroy());
     expect(p.listener.closes).toEqual([]);
@@ -348,5 +367,37 @@ describe('SocketTransport', () => {
     expect(p.transport.bufferedAmount).toBeGreaterThan(0);
     p.peer.resume();
     await until(() => p.listener.drains > 0, 5000);
+  });
+});
+
+describe('SocketTransport with streamThresholdBytes', () => {
+  class StreamRecorder extends Recorder {
+    log: string[] = [];
+    onMessageStart(binary: boolean): void {
+      this.log.push(binary ? 'start binary' : 'start text');
+    }
+    onMessageChunk(data: Uint8Array): void {
+      this.log.push(`chunk ${data.length}`);
+    }
+    onMessageEnd(): void {
+      this.log.push('end');
+    }
+  }
+
+  it('messages at the threshold reach the listener as they arrive; smaller ones whole', async () => {
+    const listener = net.createServer();
+    await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
+    const accepted = new Promise<net.Socket>((resolve) => listener.once('connection', resolve));
+    const peer = net.connect((listener.address() as net.AddressInfo).port, '127.0.0.1');
+    const server = await accepted;
+    opened.push({ listener, sockets: [server, peer] });
+    const recorder = new StreamRecorder();
+    const options: TransportOptions = { role: 'server', maxMessageBytes: 1 << 20, maxFragments: 10, closeTimeoutMs: 5000, autoPong: true, maxBufferedBytes: 1 << 20, heartbeat: undefined, streamThresholdBytes: 100 };
+    new SocketTransport(server, options, recorder);
+    peer.write(Buffer.concat([clientFrame(Opcode.Binary, Buffer.alloc(99)), clientFrame(Opcode.Text, 'x'.repeat(100))]));
+    await until(() => recorder.log.includes('end'));
+    expect(recorder.binaries.map((b) => b.length)).toEqual([99]);
+    expect(recorder.log).toEqual(['start text', 'chunk 100', 'end']);
+    expect(() => new SocketTransport(new net.Socket(), options, new Recorder())).toThrow(/onMessageStart/);
   });
 });

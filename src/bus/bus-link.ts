@@ -81,8 +81,20 @@ export class BusLink {
    * of this server left out (0: none); other servers deliver to all their members.
    */
   publish(topic: string, message: string | Uint8Array, exceptId: number): void {
-    if (this.closed) return;
-    this.bus.publish(channelOf(topic), encodeBusPublish(this.origin, topic, exceptId, message));
+    this.send(topic, this.encode(topic, message, exceptId));
+  }
+
+  /**
+   * The bytes `publish` sends, made apart so a publish can check them before it delivers anything
+   * locally: throws a UsageError for a topic name longer than the header can carry.
+   */
+  encode(topic: string, message: string | Uint8Array, exceptId: number): Buffer {
+    return encodeBusPublish(this.origin, topic, exceptId, message);
+  }
+
+  /** Hands bytes made by `encode` to the bus (nothing once the link is closed). */
+  send(topic: string, bytes: Uint8Array): void {
+    if (!this.closed) this.bus.publish(channelOf(topic), bytes);
   }
 
   /**

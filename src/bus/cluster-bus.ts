@@ -28,6 +28,12 @@ const isBusMessage = (value: unknown): value is IpcMessage => typeof value === '
 
 /** A running relay in the primary; `close()` stops it (workers' buses then stop hearing each other). */
 export interface ClusterBusRelay {
+  /**
+   * Stops relaying: the primary stops listening to its workers' bus messages and forgets their
+   * subscriptions, so workers' servers no longer hear each other (each still delivers to its own
+   * members; their counts then leave the other workers out). A later `clusterBusRelay()` starts a
+   * new relay, which knows only the subscriptions made after it started. Never throws.
+   */
   close(): void;
 }
 
@@ -141,7 +147,14 @@ interface Waiting {
   resolve: (value: number | undefined) => void;
   reject: (error: unknown) => void;
   channel: string;
+  timer: ReturnType<typeof setTimeout>;
 }
+
+/**
+ * How long a worker waits for the primary to answer a subscription or a counted publish. Without
+ * a relay (never started, or closed) nothing answers: the request is given up, not kept forever.
+ */
+const ANSWER_TIMEOUT_MS = 5000;
 
 /** @internal A worker's end: made by `clusterBus()`. */
 export class ClusterBus implements Bus {
@@ -152,6 +165,8 @@ export class ClusterBus implements Bus {
   private nextRequest = 1;
   private closed = false;
   private reportedDown = false;
+  /** True from an unanswered request until the next answer: reported once, not per request. */
+  private reportedSilent = false;
 
   constructor() {
     this.errors$ = this.errorSubject.asObservable();
@@ -192,8 +207,7 @@ export class ClusterBus implements Bus {
       this.channels.clear();
       process.off('message', this.onMessage);
       process.off('disconnect', this.onDisconnect);
-      for (const waiting of this.waiting.values()) waiting.reject(new BusPublishError(waiting.channel, 'closed'));
-      this.waiting.clear();
+      this.rejectWaiting('closed');
       this.errorSubject.complete();
     }
     return Promise.resolve();
@@ -205,7 +219,30 @@ export class ClusterBus implements Bus {
     const channel = message.c!;
     message.r = id;
     if (!this.post(message)) return Promise.reject(new BusPublishError(channel, this.closed ? 'closed' : 'disconnected'));
-    return new Promise((resolve, reject) => this.waiting.set(id, { resolve, reject, channel }));
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => this.unanswered(id), ANSWER_TIMEOUT_MS);
+      timer.unref();
+      this.waiting.set(id, { resolve, reject, channel, timer });
+    });
+  }
+
+  private unanswered(id: number): void {
+    const waiting = this.waiting.get(id);
+    if (waiting === undefined) return;
+    this.waiting.delete(id);
+    waiting.reject(new BusPublishError(waiting.channel, 'no answer from the cluster primary'));
+    if (!this.reportedSilent && !this.closed) {
+      this.reportedSilent = true;
+      this.errorSubject.next(new BusConnectionError(`the cluster primary did not answer within ${ANSWER_TIMEOUT_MS} ms: is clusterBusRelay() running there?`));
+    }
+  }
+
+  private rejectWaiting(why: string): void {
+    for (const waiting of this.waiting.values()) {
+      clearTimeout(waiting.timer);
+      waiting.reject(new BusPublishError(waiting.channel, why));
+    }
+    this.waiting.clear();
   }
 
   private post(message: IpcMessage): boolean {
@@ -230,12 +267,13 @@ export class ClusterBus implements Bus {
     const waiting = typeof message.r === 'number' ? this.waiting.get(message.r) : undefined;
     if (waiting === undefined) return;
     this.waiting.delete(message.r!);
+    clearTimeout(waiting.timer);
+    this.reportedSilent = false;
     waiting.resolve(message.op === 'n' && typeof message.n === 'number' ? message.n : undefined);
   };
 
   private readonly onDisconnect = (): void => {
-    for (const waiting of this.waiting.values()) waiting.reject(new BusPublishError(waiting.channel, 'disconnected'));
-    this.waiting.clear();
+    this.rejectWaiting('disconnected');
     if (!this.reportedDown) {
       this.reportedDown = true;
       this.errorSubject.next(new BusConnectionError('lost the IPC channel to the cluster primary'));

@@ -49,6 +49,10 @@ export class MemoryBusHub {
  * dropped, nothing is received, and subscriptions come back with `setConnected(true)`.
  */
 export class MemoryBus implements Bus {
+  /**
+   * See `Bus.errors$`: a `BusConnectionError` when `setConnected(false)` is called, a
+   * `BusPublishError` for each message published while disconnected or closed. Completes on `close()`.
+   */
   readonly errors$: Observable<RxwsError>;
   private readonly errorSubject = new Subject<RxwsError>();
   private readonly channels = new Map<string, Set<BusListener>>();
@@ -72,16 +76,31 @@ export class MemoryBus implements Bus {
     if (!connected) this.errorSubject.next(new BusConnectionError('the memory bus was disconnected'));
   }
 
+  /**
+   * See `Bus.publish`: copies `message` and delivers it, after the current task, to every bus on
+   * the hub subscribed to `channel` (this one included). While disconnected or closed it reports a
+   * `BusPublishError` on `errors$` instead and drops the message.
+   */
   publish(channel: string, message: Uint8Array): void {
     if (!this.isConnected) this.errorSubject.next(new BusPublishError(channel, this.closed ? 'closed' : 'disconnected'));
     else this.hub.deliver(channel, message);
   }
 
+  /**
+   * See `Bus.publishCounted`: like `publish`, and resolves at once with the number of buses on the
+   * hub (this one included) that subscribe to `channel` and are connected. Rejects with a
+   * `BusPublishError` while disconnected or closed.
+   */
   publishCounted(channel: string, message: Uint8Array): Promise<number | undefined> {
     if (!this.isConnected) return Promise.reject(new BusPublishError(channel, this.closed ? 'closed' : 'disconnected'));
     return Promise.resolve(this.hub.deliver(channel, message));
   }
 
+  /**
+   * See `Bus.subscribe`: `listener` receives what is published on `channel` from now on (nothing
+   * while disconnected; again after `setConnected(true)`). Resolves at once; does nothing after
+   * `close()`.
+   */
   subscribe(channel: string, listener: BusListener): Promise<void> {
     if (this.closed) return Promise.resolve();
     let listeners = this.channels.get(channel);
@@ -90,6 +109,7 @@ export class MemoryBus implements Bus {
     return Promise.resolve();
   }
 
+  /** See `Bus.unsubscribe`: `listener` gets nothing more from `channel`; unknown pairs are ignored. */
   unsubscribe(channel: string, listener: BusListener): void {
     const listeners = this.channels.get(channel);
     if (listeners === undefined) return;
@@ -97,6 +117,10 @@ export class MemoryBus implements Bus {
     if (listeners.size === 0) this.channels.delete(channel);
   }
 
+  /**
+   * See `Bus.close`: drops every subscription, leaves the hub and completes `errors$`; resolves at
+   * once. Calling it again does nothing.
+   */
   close(): Promise<void> {
     if (!this.closed) {
       this.closed = true;

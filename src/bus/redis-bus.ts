@@ -11,18 +11,44 @@ import { BusConnectionError, BusPublishError } from './bus-errors';
  * of it (one to publish, one to subscribe), which it connects and closes itself.
  */
 export interface RedisClientLike {
+  /**
+   * A new client with the same settings, `overrides` merged in (the bus passes
+   * `disableOfflineQueue`). Not connected yet.
+   */
   duplicate(overrides?: Record<string, unknown>): RedisClientLike;
+  /**
+   * Opens the connection; resolves once it is ready, and keeps retrying by the client's own
+   * reconnect strategy (rejects only when closed meanwhile or when the strategy gives up).
+   */
   connect(): Promise<unknown>;
+  /** True while connected and ready for commands; the bus publishes only then. */
   readonly isReady: boolean;
+  /** PUBLISH: resolves with the number of subscribers on the node that received it (RESP integer). */
   publish(channel: string, message: Buffer): Promise<number>;
+  /** SPUBLISH (Redis 7 sharded pub/sub): resolves with the number of subscribers on the owning shard. */
   sPublish(channel: string, message: Buffer): Promise<number>;
+  /**
+   * SUBSCRIBE: calls `listener` with each message as a Buffer (`bufferMode` true) and resolves once
+   * Redis confirmed; the client resubscribes by itself after a reconnection.
+   */
   subscribe(channels: string, listener: (message: Buffer, channel: Buffer) => unknown, bufferMode: true): Promise<void>;
+  /** UNSUBSCRIBE of this `listener` only; the Redis subscription ends with the channel's last listener. */
   unsubscribe(channels: string, listener: (message: Buffer, channel: Buffer) => unknown, bufferMode: true): Promise<void>;
+  /** SSUBSCRIBE: as `subscribe`, for sharded channels. */
   sSubscribe(channels: string, listener: (message: Buffer, channel: Buffer) => unknown, bufferMode: true): Promise<void>;
+  /** SUNSUBSCRIBE: as `unsubscribe`, for sharded channels. */
   sUnsubscribe(channels: string, listener: (message: Buffer, channel: Buffer) => unknown, bufferMode: true): Promise<void>;
+  /**
+   * Adds an event listener. The bus listens to `'error'` (each failed connection or attempt: it
+   * reports one `BusConnectionError` per outage) and `'ready'` (connected again: it resubscribes
+   * what was lost in flight).
+   */
   on(event: string, listener: (...args: any[]) => void): unknown;
+  /** Removes a listener added with `on`; the bus removes all of its own when it closes. */
   off(event: string, listener: (...args: any[]) => void): unknown;
+  /** Closes gracefully: waits for the replies in flight, then ends the connection. */
   close(): Promise<unknown>;
+  /** Ends the connection at once, failing the commands in flight; stops reconnecting. */
   destroy(): unknown;
 }
 
@@ -51,6 +77,11 @@ export interface RedisBusOptions {
   connectTimeoutMs: number;
 }
 
+/**
+ * The defaults of `RedisBusOptions` (frozen): no URL or client (so `redis://127.0.0.1:6379`),
+ * channel prefix `'rxws:'`, unsharded, reconnect delays from 50 ms up to 2,000 ms, 5,000 ms per
+ * connection attempt. Spread it to start your own settings from the defaults.
+ */
 export const DEFAULT_REDIS_BUS_OPTIONS: Readonly<RedisBusOptions> = Object.freeze({
   url: undefined,
   client: undefined,

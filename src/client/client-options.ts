@@ -30,6 +30,15 @@ export interface ClientOptions extends ConnectionOptions {
   maxHeaderBytes: number;
   /** Most response header lines accepted; more fails with HandshakeError. Default 100. */
   maxHeaderCount: number;
+  /**
+   * WebSockets over HTTP/2 (RFC 8441). `true`: open the WebSocket as a stream of one HTTP/2
+   * session per origin, shared by every such connection and closed when its last WebSocket
+   * closes (TLS with ALPN `h2` for wss://, prior-knowledge h2c for ws://); a server that does
+   * not offer it fails the attempt with Http2UnsupportedError. `'auto'`: the same over wss://,
+   * but such a server is dialed again over HTTP/1.1 (ws:// always uses HTTP/1.1).
+   * `false`: HTTP/1.1 upgrade. Default false.
+   */
+  http2: boolean | 'auto';
 }
 
 /** The defaults of every client option (the connection defaults, plus a 10 s handshake timeout). */
@@ -44,6 +53,7 @@ export const DEFAULT_CLIENT_OPTIONS: Readonly<ClientOptions> = Object.freeze({
   handshakeTimeoutMs: 10_000,
   maxHeaderBytes: 16_384,
   maxHeaderCount: 100,
+  http2: false,
 });
 
 /** The most bytes of a refusal's body kept for `HandshakeError.body`; the rest is not read. */
@@ -65,6 +75,7 @@ export const CLIENT_OPTION_RULES: OptionRules<ClientOptions> = {
   handshakeTimeoutMs: { kind: 'int', min: 1, max: 2_147_483_647 },
   maxHeaderBytes: { kind: 'int', min: 256, max: 1024 * 1024 },
   maxHeaderCount: { kind: 'int', min: 1, max: 10_000 },
+  http2: { kind: 'check', test: (v) => (v === true || v === false || v === 'auto' ? undefined : "must be true, false or 'auto'") },
 };
 
 /** The per-connection subset of the client options, as `Connection` takes it. */
@@ -79,5 +90,6 @@ export function connectionOptionsOf(options: ClientOptions): ConnectionOptions {
     autoPong: options.autoPong,
     heartbeat: options.heartbeat,
     perMessageDeflate: options.perMessageDeflate,
+    streamThresholdBytes: options.streamThresholdBytes,
   };
 }

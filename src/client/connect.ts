@@ -1,7 +1,7 @@
 import * as net from 'node:net';
 import * as tls from 'node:tls';
 import { Observable } from 'rxjs';
-import { HandshakeError, NetworkError, RxwsError, TimeoutError, UsageError, type HttpHeaders } from '../errors';
+import { HandshakeError, Http2UnsupportedError, NetworkError, RxwsError, TimeoutError, UsageError, type HttpHeaders } from '../errors';
 import { buildUpgradeRequest, validateUpgradeResponse as validateUpgrade } from '../handshake/client-handshake';
 import { formatExtensions } from '../handshake/extensions';
 import { PERMESSAGE_DEFLATE, acceptDeflateResponse, deflateOffer, resolveDeflateConfig, type DeflateConfig } from '../extensions/permessage-deflate';
@@ -14,6 +14,7 @@ import type { ConnectionInit } from '../rx/connection';
 import { CLIENT_OPTION_RULES, DEFAULT_CLIENT_OPTIONS, MAX_ERROR_BODY_BYTES, connectionOptionsOf, type ClientOptions } from './client-options';
 import { resolveTarget, type ConnectTarget, type ResolvedTarget } from './connect-target';
 import { readErrorBody, type ErrorBody } from './error-body';
+import { extendedConnectHeaders, startH2Handshake } from './h2-handshake';
 
 /**
  * Opens WebSocket connections as a cold Observable: each subscription dials once (TCP, or TLS
@@ -88,6 +89,7 @@ function planConnection(target: ConnectTarget, given: Partial<ClientOptions> | u
   const deflate = config === undefined ? undefined : { config, header: formatExtensions([deflateOffer(config)]) };
   const plan = { target: resolved, options, deflate };
   buildRequestText(plan, TRIAL_KEY);
+  if (options.http2 !== false) extendedConnectHeaders(plan);
   return plan;
 }
 
@@ -113,10 +115,29 @@ function dial(target: ResolvedTarget, options: ClientOptions): net.Socket {
 }
 
 /**
+ * Opens one connection: over HTTP/2 when asked (RFC 8441, `http2` option), falling back to an
+ * HTTP/1.1 upgrade with `http2: 'auto'` when the server does not offer it. Calls exactly one of
+ * `opened` and `failed`, unless aborted first with the function it returns.
+ */
+function startHandshake<TData>(
+  plan: ConnectionPlan,
+  opened: (connection: ClientConnection<TData>) => void,
+  failed: (error: RxwsError) => void,
+): () => void {
+  const mode = plan.options.http2;
+  if (mode === false || (mode === 'auto' && !plan.target.secure)) return startHttp1Handshake(plan, opened, failed);
+  let abort = startH2Handshake(plan, opened, (error) => {
+    if (mode === 'auto' && error instanceof Http2UnsupportedError) abort = startHttp1Handshake(plan, opened, failed);
+    else failed(error);
+  });
+  return () => abort();
+}
+
+/**
  * Runs one opening handshake (RFC 6455 §4.1). Calls exactly one of `opened` and `failed`, unless
  * aborted first with the function it returns.
  */
-function startHandshake<TData>(
+function startHttp1Handshake<TData>(
   plan: ConnectionPlan,
   opened: (connection: ClientConnection<TData>) => void,
   failed: (error: RxwsError) => void,

@@ -50,6 +50,11 @@ export class MessageAssembler {
     return this.buffer === null ? 0 : this.buffer.length;
   }
 
+  /** The sum of the lengths the current message's frame headers have declared so far. */
+  get declaredLength(): number {
+    return this.declared;
+  }
+
   /** Starts a message with its first frame's header. Returns 0 or the close code to fail with. */
   begin(text: boolean, frameLength: number, fin: boolean): number {
     this.text = text;
@@ -81,6 +86,27 @@ export class MessageAssembler {
     buf.set(bytes, at);
     this.received = need;
     return !this.text || this.validator!.push(buf, at, need);
+  }
+
+  /**
+   * Counts payload bytes that are handed on rather than kept (a message received as a stream):
+   * text is still checked, from where the bytes before left off. Returns false when they make
+   * the text invalid UTF-8 (§8.1: 1007), before anyone has seen them.
+   */
+  pass(bytes: Uint8Array): boolean {
+    this.received += bytes.length;
+    return !this.text || this.validator!.push(bytes, 0, bytes.length);
+  }
+
+  /**
+   * The bytes assembled so far, handed over (the assembler lets go of its buffer), while the
+   * message goes on: its limits and its UTF-8 state carry over to `pass`.
+   */
+  handOver(): Uint8Array {
+    const buf = this.buffer;
+    const out = buf === null ? new Uint8Array(0) : buf.subarray(0, this.received);
+    this.buffer = null;
+    return out;
   }
 
   /** At FIN: false if the text stops inside a code point (§8.1: 1007). */

@@ -47,6 +47,7 @@ const OPTION_KEYS = new Set([
   'textCodec',
   'maskSource',
   'compression',
+  'streamThresholdBytes',
 ]);
 
 /**
@@ -73,6 +74,13 @@ const OPTION_KEYS = new Set([
  * threshold are compressed asynchronously; the data frames and the close sent after them wait in
  * an ordered queue, while pings and pongs go at once. A compressed payload is read until its
  * compression completes (small ones are copied first).
+ *
+ * Large messages (`options.streamThresholdBytes`): a data message whose frame headers declare at
+ * least that many bytes (or, compressed, that inflates to that many) is handed out as it arrives
+ * instead of being assembled: `onMessageStart`, its bytes through `onMessageChunk`, `onMessageEnd`.
+ * `maxMessageBytes` and `maxFragments` still apply, checked from the headers as before, and text
+ * is checked piece by piece (§8.1: 1007 at the offending piece, which is not handed out). Pausing
+ * then takes effect between the message's frames too, not only between messages.
  *
  * After our own close(), the peer's messages are still delivered until its close frame: it sent
  * them before it saw ours (RFC 6455 §1.4 makes only the receiver of a close discard what
@@ -109,6 +117,8 @@ export class ProtocolConnection implements FrameHandler {
   private assemblerOrNone: MessageAssembler | undefined;
   /** permessage-deflate, when negotiated (RFC 7692). */
   private readonly compression: MessageCompression | undefined;
+  /** Messages of at least this many bytes are handed out as they arrive; Infinity: never. */
+  private readonly streamThreshold: number;
 
   private currentState: ProtocolState = 'open';
   private isPaused = false;
@@ -136,6 +146,8 @@ export class ProtocolConnection implements FrameHandler {
   private controlReceived = 0;
   /** RFC 7692 §6.1: the message being received had RSV1 on its first frame. */
   private messageCompressed = false;
+  /** The current message is being handed out as it arrives (onMessageStart ... onMessageEnd). */
+  private streamingIn = false;
   /** Opcode of the compressed message being decompressed (0: none). Parsing waits meanwhile,
    *  so messages are delivered in order although decompression is asynchronous. */
   private inflatingOpcode = 0;
@@ -183,6 +195,10 @@ export class ProtocolConnection implements FrameHandler {
     this.maxFragments = options.maxFragments;
     this.compression = options.compression;
     if (this.compression !== undefined) this.extensionRsvBits = RSV1;
+    this.streamThreshold = options.streamThresholdBytes ?? Infinity;
+    if (options.streamThresholdBytes !== undefined && (typeof events.onMessageStart !== 'function' || typeof events.onMessageChunk !== 'function' || typeof events.onMessageEnd !== 'function')) {
+      throw new UsageError('invalid_option', 'streamThresholdBytes needs events.onMessageStart, onMessageChunk and onMessageEnd');
+    }
   }
 
   private get parser(): FrameParser {
@@ -351,6 +367,7 @@ export class ProtocolConnection implements FrameHandler {
     this.messageCompressed = false;
     this.inflatingOpcode = 0;
     this.inflatingInputBytes = 0;
+    this.streamingIn = false;
   }
 
   /** What the parser should do after an event: the handler may have failed, closed or paused,
@@ -402,6 +419,9 @@ export class ProtocolConnection implements FrameHandler {
       }
       const limit = this.assembler.addFrame(payloadLength, fin);
       if (limit !== 0) return this.limitFault(limit);
+      if (!this.streamingIn && this.assembler.declaredLength >= this.streamThreshold && !this.messageCompressed) {
+        return this.startStream(this.messageOpcode);
+      }
       return 0;
     }
     if (opcode > Opcode.Binary) {
@@ -420,10 +440,13 @@ export class ProtocolConnection implements FrameHandler {
       // Compressed bytes are not text: the UTF-8 check runs on the decompressed output.
       const limit = this.assembler.begin(opcode === Opcode.Text && rsv === 0, payloadLength, false);
       if (limit !== 0) return this.limitFault(limit);
+      if (this.assembler.declaredLength >= this.streamThreshold && rsv === 0) return this.startStream(opcode);
     } else {
       this.assembling = false;
       // §10.4: refuse an oversized message from its header, before any payload arrives.
       if (payloadLength > this.maxMessageBytes) return this.limitFault(CloseCode.MessageTooBig);
+      // A compressed message is judged by its decompressed bytes instead (inflateData).
+      if (payloadLength >= this.streamThreshold && rsv === 0) return this.startFrameStream(opcode, payloadLength);
     }
     return 0;
   }
@@ -444,6 +467,7 @@ export class ProtocolConnection implements FrameHandler {
     // close (RFC 6455 §1.4 makes only the receiver of a close discard what follows). After a
     // failure nothing more is delivered (§7.1.7).
     if (this.failCode !== 0) return 0;
+    if (this.streamingIn) return this.streamPayload(payload);
     if (!this.assembling) {
       if (payload.length === this.frameLength) {
         // A single-frame message whole in this chunk: no copy (text is checked whole, §8.1).
@@ -463,7 +487,8 @@ export class ProtocolConnection implements FrameHandler {
   /** @internal */
   onFrameEnd(): number {
     if (this.frameOpcode >= Opcode.Close) return this.controlFrame();
-    if (!this.frameFin) return 0;
+    // A streamed message's reader may pause between its frames, not only between messages.
+    if (!this.frameFin) return this.streamingIn ? this.verdict() : 0;
     this.fragmented = false;
     const opcode = this.messageOpcode;
     this.messageOpcode = 0;
@@ -471,10 +496,12 @@ export class ProtocolConnection implements FrameHandler {
       // §7.1.7: nothing is delivered once we failed the connection.
       this.assemblerOrNone?.discard();
       this.assembling = false;
+      this.streamingIn = false;
       this.wholePayload = EMPTY;
       this.messageCompressed = false;
       return this.verdict();
     }
+    if (this.streamingIn) return this.endStream(opcode);
     if (this.messageCompressed) return this.startInflate(opcode);
     if (this.assembling) {
       this.assembling = false;
@@ -503,6 +530,47 @@ export class ProtocolConnection implements FrameHandler {
   /** @internal */
   onFrameError(closeCode: number, errorCode: string, message: string): void {
     this.peerFault(closeCode, errorCode, message);
+  }
+
+  // ---- messages received as streams (options.streamThresholdBytes) ----
+
+  /** The current message reached the stream threshold: announce it, and hand out what was
+   *  assembled of it so far as its first chunk. */
+  private startStream(opcode: number): number {
+    this.streamingIn = true;
+    this.events.onMessageStart!(opcode === Opcode.Binary);
+    if (this.inputDone) return STOP;
+    if (this.assembler.length !== 0) {
+      this.events.onMessageChunk!(this.assembler.handOver());
+      if (this.inputDone) return STOP;
+    }
+    return 0;
+  }
+
+  /** A single-frame message at or over the threshold: streamed from its header on. */
+  private startFrameStream(opcode: number, payloadLength: number): number {
+    this.assembling = true;
+    this.assembler.begin(opcode === Opcode.Text, payloadLength, true);
+    return this.startStream(opcode);
+  }
+
+  private streamPayload(payload: Uint8Array): number {
+    // Handed on as it arrives, nothing kept; text is checked piece by piece, so invalid UTF-8
+    // fails (1007) before its piece is handed out (§8.1).
+    if (!this.assembler.pass(payload)) return this.invalidUtf8();
+    this.events.onMessageChunk!(payload);
+    return this.inputDone ? STOP : 0;
+  }
+
+  private endStream(opcode: number): number {
+    this.streamingIn = false;
+    this.assembling = false;
+    const assembler = this.assembler;
+    // §8.1: a message that ends inside a code point is invalid.
+    if (opcode === Opcode.Text && !assembler.endText()) return this.invalidUtf8();
+    assembler.release();
+    this.events.onMessageEnd!();
+    return this.verdict();
   }
 
   // ---- permessage-deflate, receive side (RFC 7692 §7.2.2) ----
@@ -538,6 +606,21 @@ export class ProtocolConnection implements FrameHandler {
     if (chunk.length > this.maxMessageBytes - this.assembler.length) {
       this.limitFault(CloseCode.MessageTooBig);
       return false;
+    }
+    if (!this.streamingIn && this.assembler.length + chunk.length >= this.streamThreshold) {
+      // zlib's output chunks are fresh buffers, so they are handed on as they are. zlib is not
+      // paused for a slow reader (it holds a process-wide slot meanwhile): what it inflates
+      // waits in the reader's queue, bounded by maxMessageBytes.
+      this.startStream(this.inflatingOpcode);
+      if (this.inputDone) return false;
+    }
+    if (this.streamingIn) {
+      if (!this.assembler.pass(chunk)) {
+        this.invalidUtf8();
+        return false;
+      }
+      this.events.onMessageChunk!(chunk);
+      return !this.inputDone;
     }
     if (!this.assembler.append(chunk)) {
       this.invalidUtf8();
@@ -582,6 +665,15 @@ export class ProtocolConnection implements FrameHandler {
     if (this.failCode !== 0) {
       // §7.1.7: nothing is delivered once we failed the connection.
       assembler.discard();
+      this.streamingIn = false;
+      return;
+    }
+    if (!this.streamingIn && assembler.length >= this.streamThreshold) {
+      this.startStream(opcode);
+      if (this.inputDone) return;
+    }
+    if (this.streamingIn) {
+      this.endStream(opcode);
       return;
     }
     if (opcode === Opcode.Text) {
@@ -1154,6 +1246,10 @@ function validateOptions(options: ProtocolOptions): void {
   }
   if (options.allocMessage !== undefined && typeof options.allocMessage !== 'function') {
     throw new UsageError('invalid_option', 'allocMessage must be a function');
+  }
+  const threshold = options.streamThresholdBytes;
+  if (threshold !== undefined && (!Number.isSafeInteger(threshold) || threshold < 0)) {
+    throw new UsageError('invalid_option', 'streamThresholdBytes must be a non-negative safe integer');
   }
   if (options.maskSource !== undefined && typeof options.maskSource !== 'function') {
     throw new UsageError('invalid_option', 'maskSource must be a function');

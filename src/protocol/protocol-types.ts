@@ -53,6 +53,14 @@ export interface ProtocolOptions extends ProtocolLimits {
   maskSource?: MaskSource;
   /** A negotiated permessage-deflate (RFC 7692): RSV1 then marks compressed messages. */
   compression?: MessageCompression;
+  /**
+   * Data messages of at least this many bytes are handed out as they arrive (`onMessageStart`,
+   * `onMessageChunk`..., `onMessageEnd`) instead of whole (`onText`/`onBinary`). The size is
+   * judged from frame headers as they arrive (a fragmented message switches once they have
+   * declared this much, its first bytes handed out as one chunk), or, for a compressed message,
+   * from its decompressed bytes. Requires the three events. Default: never (every message whole).
+   */
+  streamThresholdBytes?: number;
 }
 
 /**
@@ -114,6 +122,15 @@ export interface ProtocolEvents {
   onText(text: string): void;
   /** A view the receiver may keep (it is not reused by the core). */
   onBinary(data: Uint8Array): void;
+  /** With `options.streamThresholdBytes`: a message at or over the threshold begins; its bytes
+   *  follow through `onMessageChunk`, then `onMessageEnd`. The connection failing instead
+   *  (`onProtocolError`, `onClosed`) ends it unfinished. */
+  onMessageStart?(binary: boolean): void;
+  /** The streamed message's next bytes (never empty), a view the receiver may keep. Text is
+   *  checked UTF-8 up to here, but a chunk may end inside a code point. */
+  onMessageChunk?(data: Uint8Array): void;
+  /** The streamed message is complete (text: valid UTF-8 as a whole, RFC 6455 §8.1). */
+  onMessageEnd?(): void;
   /** After the automatic pong (when enabled) has been written. */
   onPing(payload: Uint8Array): void;
   onPong(payload: Uint8Array): void;

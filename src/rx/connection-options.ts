@@ -14,9 +14,10 @@ export interface ConnectionOptions {
   maxBufferedBytes: number;
   /** What happens when `maxBufferedBytes` is exceeded: close with 1008, or drop the message (reported on `errors$`). Default 'close'. */
   backpressure: 'close' | 'drop';
-  /** Messages kept for `messages$` while nobody is subscribed; past this the socket is paused.
-   *  Once our close frame is out reading goes on instead, and what nobody takes past this is
-   *  discarded (counted on `errors$`). Default 1 MiB. */
+  /** Messages kept for `messages$` while nobody is subscribed, and unread chunks of streamed
+   *  messages (`streamThresholdBytes`); past this the socket is paused. Once our close frame is
+   *  out reading goes on instead, and what nobody takes past this is discarded (counted on
+   *  `errors$`). Default 1 MiB. */
   backlogBytes: number;
   /** Answer pings automatically. Default true. */
   autoPong: boolean;
@@ -26,6 +27,16 @@ export interface ConnectionOptions {
    *  Off by default on the server (and its routes), offered by default by the client. See
    *  docs/compression.md. */
   perMessageDeflate: boolean | PerMessageDeflateOptions;
+  /**
+   * Opt-in for messages too big to hold whole: a text or binary message of at least this many
+   * bytes is not assembled; it arrives on `conn.streamedMessages$` as a StreamedMessage the
+   * moment it begins, and its bytes as they arrive. The size is judged from frame headers as
+   * they come in (a fragmented message switches once its headers have declared this much), or,
+   * compressed (permessage-deflate), from its decompressed bytes. `maxMessageBytes` and
+   * `maxFragments` still apply, so raise `maxMessageBytes` for big uploads. 0 streams every
+   * message. Default undefined: every message arrives whole on `messages$`.
+   */
+  streamThresholdBytes: number | undefined;
 }
 
 /** The per-connection defaults (see docs/security.md for the reasoning behind each). */
@@ -38,4 +49,5 @@ export const DEFAULT_CONNECTION_OPTIONS: Readonly<ConnectionOptions> = Object.fr
   autoPong: true,
   heartbeat: undefined,
   perMessageDeflate: false,
+  streamThresholdBytes: undefined,
 });

@@ -1,10 +1,8 @@
 import type { Observable, Subscription } from 'rxjs';
-import { RxwsError, TimeoutError, UsageError, type ProtocolError } from '../errors';
-import { CloseCode } from '../protocol/close-code';
+import { TimeoutError, UsageError, type ProtocolError, type RxwsError } from '../errors';
 import { Opcode } from '../protocol/opcode';
-import { SocketTransport, type TransportOptions } from '../transport/socket-transport';
+import { SocketTransport, type ByteStream, type TransportOptions } from '../transport/socket-transport';
 import type { TransportListener } from '../transport/transport';
-import type { Socket } from 'node:net';
 import type { DeflateConfig, DeflateParams } from '../extensions/permessage-deflate';
 import type { DeflateCodec } from '../transport/deflate-codec';
 import type { ReadBudget } from '../transport/read-budget';
@@ -14,7 +12,10 @@ import { closedError } from './closed-error';
 import type { ConnectionOptions } from './connection-options';
 import type { CloseMessage, OutgoingMessage } from './message';
 import { HOLD, READ_ON } from './message-backlog';
+import { PacedStreamSender, type SendStreamOptions, type StreamSource } from './paced-stream-sender';
 import { ReactiveConnection, type WaitOptions } from './reactive-connection';
+import type { StreamedMessage } from './streamed-message';
+import { StreamedMessageReceiver } from './streamed-message-receiver';
 import { toBytes } from './to-bytes';
 import { KeptUpgradeRequest, type UpgradeRequest, type UpgradeResponse } from './upgrade-request';
 
@@ -38,7 +39,8 @@ export interface PingResult {
 
 /** @internal Everything a Connection is made from; built by the server and the client, not by users. */
 export interface ConnectionInit<TData> {
-  socket: Socket;
+  /** The socket after an HTTP/1.1 upgrade, or the HTTP/2 stream of an extended CONNECT. */
+  socket: ByteStream;
   role: 'server' | 'client';
   options: ConnectionOptions;
   /** The request, or (server side) its compact form until first asked for. */
@@ -95,6 +97,10 @@ export class Connection<TData = unknown> extends ReactiveConnection<TData> imple
   private pings: PendingPing[] | undefined;
   /** Ends the stream in progress (the connection closed under it). */
   private stopStream: (() => void) | undefined;
+  /** Messages received as streams hold reading back (see StreamedMessageReceiver). */
+  private pausedForStreams = false;
+  /** Messages received as streams; made on first need, with the streamThresholdBytes option. */
+  private streamReceiver: StreamedMessageReceiver | undefined;
   /**
    * @internal The topics this connection is a member of (server side), by name, each with the
    * membership's Subscription. Kept and changed by the server's topics, which leave them all when
@@ -162,64 +168,64 @@ export class Connection<TData = unknown> extends ReactiveConnection<TData> imple
   }
 
   /**
-   * Streams one message from an Observable of chunks: each chunk becomes a frame, and the message
-   * ends when the Observable completes (RFC 6455 §5.4). Text by default, binary with `{ binary:
-   * true }`. Other sends wait until it is done; control frames (pings, pongs) may still
-   * interleave. Resolves once the last frame is handed to the kernel. If the source errors, the
-   * connection closes with 1011 and the promise rejects with that error; if the connection closes
-   * first, it rejects with ConnectionClosedError; if the peer stops reading past
-   * `maxBufferedBytes`, the connection closes with 1008. Throws a UsageError at once when the
-   * connection is not 'open'.
+   * Sends one message whose length is not known up front, chunk by chunk, each chunk as one frame
+   * (RFC 6455 §5.4); resolves once the last frame has been handed to the kernel. From an
+   * `AsyncIterable` (a Node `Readable` such as `createReadStream(path)`, an async generator), the
+   * next chunk is asked for only when `bufferedAmount` is back under `highWaterMarkBytes`, so a
+   * slow peer slows the source down and memory stays bounded whatever the message size. An
+   * `Observable` cannot be paused: its chunks wait in a queue, and the connection fails with 1008
+   * if the queue outgrows `maxBufferedBytes` (pass the Readable itself, not `from(readable)`).
+   * Chunks are sent by reference: do not change one after it was yielded. Other sends wait until
+   * the message is done; pings and pongs may interleave (§5.5). A source that errors (or yields
+   * something other than a string or a Uint8Array) fails the connection with 1011 and the promise
+   * rejects with its error; a connection that closes first rejects it with ConnectionClosedError
+   * and releases the source (a Readable is destroyed, an iterator `return()`ed, an Observable
+   * unsubscribed). Throws UsageError at once on a closed connection, for a bad source or option.
    */
-  sendStream(chunks: Observable<string | Uint8Array>, options?: { binary?: boolean }): Promise<void> {
+  sendStream(source: StreamSource, options?: SendStreamOptions): Promise<void> {
     this.assertOpen();
+    const host = { closedError: () => closedError(this.closeMessage), report: (error: RxwsError) => this.report(error) };
+    const sender = new PacedStreamSender(source, options, this.limits.maxBufferedBytes, this.transport, host);
     const start = (): Promise<void> =>
       new Promise<void>((resolve, reject) => {
         this.streaming = true;
-        let first = true;
-        let finished = false;
-        let subscription: Subscription | undefined;
-        const opcode = options?.binary === true ? Opcode.Binary : Opcode.Text;
-        const finish = (error?: unknown) => {
-          if (finished) return;
-          finished = true;
+        // The connection closing ends the stream too: the source is released, not left running.
+        this.stopStream = () => sender.stop(closedError(this.closeMessage));
+        sender.start((error) => {
           this.stopStream = undefined;
-          subscription?.unsubscribe();
           this.streaming = false;
           this.runStreamQueue();
           if (error !== undefined) reject(error);
           else this.transport.whenFlushed().then(resolve, reject);
-        };
-        // The connection closing ends the stream too: the source is unsubscribed, not left running.
-        this.stopStream = () => finish(closedError(this.closeMessage));
-        subscription = chunks.subscribe({
-          next: (chunk) => {
-            if (this.transport.protocol.state !== 'open') return finish(closedError(this.closeMessage));
-            if (this.transport.bufferedAmount > this.limits.maxBufferedBytes) {
-              // Half a message cannot be dropped, so whatever the policy a stream the peer does
-              // not read fails the connection (1008) rather than growing our buffer.
-              this.report(new RxwsError('backpressure_close', 'closing: the peer is not reading fast enough'));
-              this.transport.protocol.fail(CloseCode.PolicyViolation, 'send buffer full');
-              return finish(new RxwsError('backpressure_close', 'stream aborted: the peer is not reading fast enough'));
-            }
-            const bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
-            this.transport.protocol.sendFrame(first ? opcode : Opcode.Continuation, bytes, false);
-            first = false;
-          },
-          error: (error: unknown) => {
-            if (this.transport.protocol.state === 'open') this.transport.protocol.fail(CloseCode.InternalError, 'internal error');
-            finish(error);
-          },
-          complete: () => {
-            if (this.transport.protocol.state !== 'open') return finish(closedError(this.closeMessage));
-            this.transport.protocol.sendFrame(first ? opcode : Opcode.Continuation, EMPTY, true);
-            finish();
-          },
         });
-        if (finished) subscription.unsubscribe();
       });
     if (!this.streaming) return start();
-    return new Promise((resolve, reject) => this.enqueueAfterStream(() => start().then(resolve, reject)));
+    return new Promise((resolve, reject) =>
+      this.enqueueAfterStream(() => {
+        if (this.transport.state !== 'open') {
+          sender.stop(closedError(this.closeMessage));
+          return reject(closedError(this.closeMessage));
+        }
+        start().then(resolve, reject);
+      }),
+    );
+  }
+
+  /**
+   * With the `streamThresholdBytes` option: every data message of at least that many bytes, as a
+   * StreamedMessage the moment it begins, to be read chunk by chunk while it arrives (such
+   * messages do not appear on `messages$`). Read or `discard()` each one: unread chunks count
+   * toward `backlogBytes`, past which the socket is paused (after our close frame too: the
+   * closing handshake then waits for the reader, up to `closeTimeoutMs`). Hot; messages that
+   * begin while nobody subscribes are kept for the first subscriber, with the socket paused
+   * meanwhile. Completes when the connection closes; a message still arriving then fails.
+   * Throws UsageError when the option is not set.
+   */
+  get streamedMessages$(): Observable<StreamedMessage> {
+    if ((this.limits as ConnectionOptions).streamThresholdBytes === undefined) {
+      throw new UsageError('streaming_off', 'streamedMessages$ needs the streamThresholdBytes option');
+    }
+    return this.streamedMessages().messages$;
   }
 
   /**
@@ -296,7 +302,9 @@ export class Connection<TData = unknown> extends ReactiveConnection<TData> imple
   /** @internal Reads resume only when no reason to pause is left (or, once our close frame is
    *  out, whatever paused them). */
   override resumeIfFree(): void {
-    if (this.heldForHead) return;
+    // A streamed message's reader that is behind holds reading back even after our close frame:
+    // its chunks cannot be discarded like whole messages, and memory must stay bounded.
+    if (this.heldForHead || this.pausedForStreams) return;
     if (this.pausedByUser && (this.closeReading & READ_ON) === 0) return;
     super.resumeIfFree();
   }
@@ -309,7 +317,15 @@ export class Connection<TData = unknown> extends ReactiveConnection<TData> imple
 
   /** @internal */
   protected override readingPaused(): boolean {
-    return this.pausedByUser || super.readingPaused();
+    return this.pausedByUser || this.pausedForStreams || super.readingPaused();
+  }
+
+  /** @internal Messages received as streams hold reading back, or no longer do. */
+  setStreamsPaused(paused: boolean): void {
+    if (paused === this.pausedForStreams) return;
+    this.pausedForStreams = paused;
+    if (paused) this.transport.pause();
+    else this.resumeIfFree();
   }
 
   /** @internal The handshake's trailing bytes may now be handled. */
@@ -359,7 +375,24 @@ export class Connection<TData = unknown> extends ReactiveConnection<TData> imple
   }
 
   /** @internal Called by the transport. */
+  onMessageStart(binary: boolean): void {
+    this.streamedMessages().start(binary);
+  }
+
+  /** @internal Called by the transport. */
+  onMessageChunk(data: Uint8Array): void {
+    this.streamReceiver?.chunk(data);
+  }
+
+  /** @internal Called by the transport. */
+  onMessageEnd(): void {
+    this.streamReceiver?.end();
+  }
+
+  /** @internal Called by the transport. */
   onProtocolError(error: ProtocolError): void {
+    // A message being received as a stream ends with the reason (1007 at the offending chunk...).
+    this.streamReceiver?.fail(error);
     this.report(error);
   }
 
@@ -381,6 +414,7 @@ export class Connection<TData = unknown> extends ReactiveConnection<TData> imple
       }
     }
     this.stopStream?.();
+    this.streamReceiver?.close(closedError(close));
   }
 
   /** @internal The core splits the message, compressing it first when permessage-deflate applies. */
@@ -390,6 +424,10 @@ export class Connection<TData = unknown> extends ReactiveConnection<TData> imple
     }
     if (typeof message === 'string') this.transport.protocol.sendFragmented(Opcode.Text, Buffer.from(message, 'utf8'), fragmentBytes);
     else this.transport.protocol.sendFragmented(Opcode.Binary, toBytes(message), fragmentBytes);
+  }
+
+  private streamedMessages(): StreamedMessageReceiver {
+    return (this.streamReceiver ??= new StreamedMessageReceiver(this, this.limits.backlogBytes));
   }
 
   private removePing(pending: PendingPing): void {
@@ -437,6 +475,7 @@ function makeTransportOptions(
     heartbeat: options.heartbeat,
     deflate,
     readBudget,
+    streamThresholdBytes: options.streamThresholdBytes,
   };
 }
 

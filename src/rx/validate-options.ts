@@ -76,4 +76,5 @@ export const CONNECTION_OPTION_RULES = {
     },
   },
   perMessageDeflate: { kind: 'check', test: checkDeflateOption },
+  streamThresholdBytes: { kind: 'int', min: 0, max: Number.MAX_SAFE_INTEGER },
 } as const satisfies Record<string, OptionRule>;

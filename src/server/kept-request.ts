@@ -1,6 +1,7 @@
 import type { HttpHeaders } from '../errors';
 import { HttpHeadParser } from '../handshake/http-head-parser';
-import { validateUpgradeRequest, type UpgradeRequestInfo } from '../handshake/server-handshake';
+import type { ExtendedConnectInfo } from '../handshake/extended-connect';
+import { validateUpgradeRequest } from '../handshake/server-handshake';
 import { KeptUpgradeRequest, NO_PARAMS, type UpgradeRequest } from '../rx/upgrade-request';
 
 /**
@@ -62,20 +63,22 @@ export class KeptRequestWithParams extends KeptRequest {
 const NO_PROTOCOLS: readonly string[] = Object.freeze([]);
 
 /** The request as the accept hook and `conn.request` show it. It lives as long as the
- *  connection, so what can be shared is (the method, the empty list; the headers, as sent, cannot be). */
+ *  connection, so what can be shared is (the method, the empty list; the headers, as sent, cannot be).
+ *  `method` is 'GET' for an HTTP/1.1 upgrade (RFC 6455 §4.1) and 'CONNECT' for an HTTP/2
+ *  extended CONNECT (RFC 8441 §4), the only ones the validators let through: constants, not
+ *  parsed copies. */
 export function upgradeRequestOf(
   url: string,
   headers: HttpHeaders,
-  info: UpgradeRequestInfo,
+  info: ExtendedConnectInfo,
   remoteAddress: string | undefined,
   remotePort: number | undefined,
   secure: boolean,
   params: Readonly<Record<string, string>> = NO_PARAMS,
+  method: 'GET' | 'CONNECT' = 'GET',
 ): UpgradeRequest {
   return {
-    // The only method validateUpgradeRequest lets through (RFC 6455 §4.1); a constant, not the
-    // parsed copy.
-    method: 'GET',
+    method,
     url,
     path: info.path,
     query: info.query,

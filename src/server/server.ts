@@ -1,11 +1,13 @@
 import * as net from 'node:net';
 import * as tls from 'node:tls';
 import type { IncomingMessage, Server as HttpServer } from 'node:http';
+import type { Http2SecureServer, Http2Server, ServerHttp2Stream } from 'node:http2';
 import type { Duplex } from 'node:stream';
 import { Observable, Subject } from 'rxjs';
 import { RxwsError, UsageError, type HttpHeaders } from '../errors';
 import { buildAcceptResponse, buildRejectResponse, validateUpgradeRequest, type UpgradeRequestInfo } from '../handshake/server-handshake';
 import { HttpHeadParser, type HttpRequestHead } from '../handshake/http-head-parser';
+import { buildExtendedConnectResponse, validateExtendedConnect, type ExtendedConnectInfo, type H2Headers } from '../handshake/extended-connect';
 import { negotiatePerMessageDeflate } from '../extensions/permessage-deflate';
 import { Connection } from '../rx/connection';
 import { DEFAULT_CONNECTION_OPTIONS, type ConnectionOptions } from '../rx/connection-options';
@@ -14,7 +16,9 @@ import { CONNECTION_OPTION_RULES, validateOptions, type OptionRules } from '../r
 import { computeAcceptKey } from '../transport/accept-key';
 import { ReadBudget } from '../transport/read-budget';
 import { replyAndClose } from '../transport/reply';
+import type { ByteStream } from '../transport/socket-transport';
 import { isRejection, runAcceptHook, type AcceptDecision } from './accept';
+import { H2Attachment, isHttp2Server, refuseStream, respondOnStream } from './h2-attach';
 import { KeptRequest, KeptRequestWithParams, upgradeRequestOf } from './kept-request';
 import { Route, type RouteOptions } from './route';
 import { Router } from './router';
@@ -34,8 +38,12 @@ export interface ServerOptions extends ConnectionOptions {
   host: string | undefined;
   /** Listen with TLS (wss://) using these Node `tls` options (key, cert, ...). */
   tls: tls.TlsOptions | undefined;
-  /** Attach to this http/https server instead of listening: its `upgrade` requests are ours. */
-  server: HttpServer | undefined;
+  /** Attach to this http/https server instead of listening: its `upgrade` requests are ours.
+   *  A `node:http2` server (secure, or cleartext h2c) also serves WebSockets over HTTP/2
+   *  (RFC 8441): attaching turns on its SETTINGS_ENABLE_CONNECT_PROTOCOL and answers extended
+   *  CONNECT requests with `:protocol: websocket` on the same routes; other CONNECT requests are
+   *  left to the application. With `allowHTTP1`, HTTP/1.1 upgrades keep working on it. */
+  server: HttpServer | Http2SecureServer | Http2Server | undefined;
   /** Time allowed from TCP accept to the 101 (slowloris guard). Default 10,000. */
   handshakeTimeoutMs: number;
   /** Largest request head (request line and headers); larger gets 431. Default 16,384. */
@@ -119,7 +127,12 @@ export interface ServerCloseOptions {
 
 /** A request whose handshake is under way. */
 interface Handshake {
-  socket: net.Socket;
+  /** The TCP/TLS socket, or the HTTP/2 stream of an extended CONNECT (RFC 8441). */
+  socket: ByteStream;
+  /** True when `socket` is an HTTP/2 stream: answers are HTTP/2 responses, not HTTP/1.1 text. */
+  h2: boolean;
+  /** Where the peer's address is read: the socket itself, or the HTTP/2 session's socket. */
+  peer: { readonly remoteAddress?: string | undefined; readonly remotePort?: number | undefined };
   /** Removed when the handshake ends, so an open connection keeps nothing of its handshake. */
   onClose: () => void;
   secure: boolean;
@@ -129,6 +142,8 @@ interface Handshake {
   /** Cancels an accept hook still running (an Observable) when the handshake ends. */
   cancelHook?: () => void;
 }
+
+const EMPTY = new Uint8Array(0);
 
 function ignoreError(): void {
   // 'close' follows; an aborted handshake needs no report.
@@ -159,6 +174,8 @@ export class WebSocketServer {
   private listener: net.Server | undefined;
   private closing: Promise<void> | undefined;
   private readonly readBudget: ReadBudget;
+  /** The RFC 8441 side of an attached `node:http2` server. */
+  private readonly h2: H2Attachment | undefined;
   private readonly onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => this.handleUpgrade(request, socket, head);
 
   /**
@@ -172,7 +189,11 @@ export class WebSocketServer {
     this.readBudget = new ReadBudget(this.options.maxBufferedMessageBytes);
     this.connections$ = this.connectionSubject.asObservable();
     this.errors$ = this.errorSubject.asObservable();
-    if (this.options.server !== undefined) this.options.server.on('upgrade', this.onUpgrade);
+    const attached = this.options.server;
+    if (attached !== undefined) {
+      attached.on('upgrade', this.onUpgrade);
+      if (isHttp2Server(attached)) this.h2 = new H2Attachment(attached, this);
+    }
     if (this.options.bus !== undefined) this.topics.connect(this.options.bus);
   }
 
@@ -268,6 +289,22 @@ export class WebSocketServer {
   }
 
   /**
+   * @internal An RFC 8441 extended CONNECT with `:protocol: websocket` on an attached HTTP/2
+   * server: the same checks, routes and accept hook as an HTTP/1.1 upgrade, answered with an
+   * HTTP/2 response on the stream (200 to accept).
+   */
+  handleExtendedConnect(stream: ServerHttp2Stream, headers: HttpHeaders): void {
+    // An RST_STREAM during the handshake is routine; 'close' follows and ends the handshake.
+    stream.on('error', ignoreError);
+    const session = stream.session?.socket;
+    const handshake = this.startHandshake(stream, (session as Partial<tls.TLSSocket> | undefined)?.encrypted === true, false, session ?? {});
+    if (this.closing !== undefined) return this.refuse(handshake, 503, 'server is shutting down');
+    const validation = validateExtendedConnect(headers);
+    if (!validation.ok) return this.refuse(handshake, validation.status, validation.message, validation.headers);
+    this.routeHandshake(handshake, 'CONNECT', headers[':path'] as string, headers, validation.info, EMPTY);
+  }
+
+  /**
    * Graceful shutdown: stop accepting (handshakes in flight get 503), send 1001 to every open
    * connection, wait up to the timeout for the closing handshakes, terminate the rest, wait for
    * what each route's `handle` returned to finish (at most the route's `closeTimeoutMs` after
@@ -293,9 +330,11 @@ export class WebSocketServer {
 
   // Handshake ----------------------------------------------------------------------------------
 
-  private startHandshake(socket: net.Socket, secure: boolean, standalone: boolean): Handshake {
+  private startHandshake(socket: ByteStream, secure: boolean, standalone: boolean, h2Peer?: Handshake['peer']): Handshake {
     const handshake: Handshake = {
       socket,
+      h2: h2Peer !== undefined,
+      peer: h2Peer ?? (socket as net.Socket),
       secure,
       standalone,
       onClose: () => this.endHandshake(handshake),
@@ -323,7 +362,8 @@ export class WebSocketServer {
 
   private refuse(handshake: Handshake, status: number, message: string, headers: Record<string, string> = {}): void {
     this.endHandshake(handshake);
-    replyAndClose(handshake.socket, buildRejectResponse(status, headers, message));
+    if (handshake.h2) refuseStream(handshake.socket as ServerHttp2Stream, status, headers, message);
+    else replyAndClose(handshake.socket, buildRejectResponse(status, headers, message));
   }
 
   /** Listen mode: read and parse the request head ourselves, bounded in size and time. */
@@ -370,14 +410,26 @@ export class WebSocketServer {
     }
     const validation = validateUpgradeRequest(method, target, headers, httpVersion);
     if (!validation.ok) return this.refuse(handshake, validation.status, validation.message, validation.headers);
-    const info = validation.info;
+    this.routeHandshake(handshake, 'GET', target, headers, validation.info, rest, headChunk);
+  }
+
+  /** Routing, origin and capacity checks, then the accept hook: the same for both HTTP versions. */
+  private routeHandshake(
+    handshake: Handshake,
+    method: 'GET' | 'CONNECT',
+    target: string,
+    headers: HttpHeaders,
+    info: UpgradeRequestInfo | ExtendedConnectInfo,
+    rest: Uint8Array,
+    headChunk?: Buffer,
+  ): void {
     const match = this.router.lookup(info.host, info.path);
     if (match === undefined) return this.refuse(handshake, 404, 'no websocket route here');
     const { route, params } = match;
     if (params === undefined) return this.refuse(handshake, 400, 'malformed percent-encoding in the path');
     if (!originAllowed(route.options.allowOrigins, info.origin)) return this.refuse(handshake, 403, 'origin not allowed');
     if (this.full(route)) return this.refuse(handshake, 503, 'too many connections');
-    const socket = handshake.socket;
+    const peer = handshake.peer;
     const hook = route.options.accept;
     if (hook === undefined) {
       // Nobody sees the request before the connection opens: keep its head's text rather than the
@@ -385,13 +437,13 @@ export class WebSocketServer {
       const head = headChunk?.toString('latin1', 0, headChunk.length - rest.length);
       const request =
         head === undefined
-          ? upgradeRequestOf(target, headers, info, socket.remoteAddress, socket.remotePort, handshake.secure, params)
+          ? upgradeRequestOf(target, headers, info, peer.remoteAddress, peer.remotePort, handshake.secure, params, method)
           : params === NO_PARAMS
-            ? new KeptRequest(head, socket.remoteAddress, socket.remotePort, handshake.secure)
-            : new KeptRequestWithParams(head, socket.remoteAddress, socket.remotePort, handshake.secure, params);
+            ? new KeptRequest(head, peer.remoteAddress, peer.remotePort, handshake.secure)
+            : new KeptRequestWithParams(head, peer.remoteAddress, peer.remotePort, handshake.secure, params);
       return this.complete(handshake, route, request, info, undefined, rest);
     }
-    const request = upgradeRequestOf(target, headers, info, socket.remoteAddress, socket.remotePort, handshake.secure, params);
+    const request = upgradeRequestOf(target, headers, info, peer.remoteAddress, peer.remotePort, handshake.secure, params, method);
     handshake.cancelHook = runAcceptHook(
       hook,
       request,
@@ -408,7 +460,7 @@ export class WebSocketServer {
     handshake: Handshake,
     route: Route<any>,
     request: UpgradeRequest | KeptUpgradeRequest,
-    info: UpgradeRequestInfo,
+    info: UpgradeRequestInfo | ExtendedConnectInfo,
     decision: AcceptDecision<unknown>,
     rest: Uint8Array,
   ): void {
@@ -427,18 +479,22 @@ export class WebSocketServer {
       return this.refuse(handshake, 500, 'internal server error');
     }
     if (this.full(route)) return this.refuse(handshake, 503, 'too many connections');
-    let response: string;
+    let response: string | H2Headers;
     let deflate: ReturnType<typeof negotiatePerMessageDeflate>;
     try {
       // RFC 7692 §5: the first acceptable permessage-deflate offer, if the route enables it.
       deflate = negotiatePerMessageDeflate(info.extensions, route.connectionOptions.perMessageDeflate);
-      response = buildAcceptResponse({ accept: computeAcceptKey(info.key), protocol, extensions: deflate?.header, headers: acceptance.headers });
+      response = handshake.h2
+        ? buildExtendedConnectResponse({ protocol, extensions: deflate?.header, headers: acceptance.headers })
+        : buildAcceptResponse({ accept: computeAcceptKey((info as UpgradeRequestInfo).key), protocol, extensions: deflate?.header, headers: acceptance.headers });
     } catch (error) {
       this.errorSubject.next(error instanceof RxwsError ? error : new AcceptHookError(error));
       return this.refuse(handshake, 500, 'internal server error');
     }
     this.endHandshake(handshake);
-    socket.write(response);
+    if (typeof response === 'string') socket.write(response);
+    // RFC 8441 §5: a 200 opens the WebSocket; a stream that can no longer answer is gone already.
+    else if (!respondOnStream(socket as ServerHttp2Stream, response)) return;
     const connection = new Connection<unknown>({
       socket,
       role: 'server',
@@ -453,13 +509,14 @@ export class WebSocketServer {
     });
     // The transport listens for 'error' now; the handshake's no-op listener can go.
     socket.off('error', ignoreError);
+    if (handshake.h2) this.h2?.track(socket as ServerHttp2Stream, connection);
     // The route tells the server when it closes (its `untrack`): one registration per connection.
     this.open.add(connection);
     route.add(connection);
     this.connectionSubject.next(connection);
   }
 
-  private refuseWith(handshake: Handshake, status: number, headers: Record<string, string | number | string[]>, body: string): void {
+  private refuseWithText(handshake: Handshake, status: number, headers: Record<string, string | number | string[]>, body: string): void {
     let response: string;
     try {
       response = buildRejectResponse(status, headers, body);
@@ -469,6 +526,18 @@ export class WebSocketServer {
     }
     this.endHandshake(handshake);
     replyAndClose(handshake.socket, response);
+  }
+
+  /** An accept hook's own refusal (its status, headers and body), checked before anything is sent. */
+  private refuseWith(handshake: Handshake, status: number, headers: Record<string, string | number | string[]>, body: string): void {
+    if (!handshake.h2) return this.refuseWithText(handshake, status, headers, body);
+    this.endHandshake(handshake);
+    try {
+      refuseStream(handshake.socket as ServerHttp2Stream, status, headers, body);
+    } catch (error) {
+      this.errorSubject.next(error instanceof RxwsError ? error : new AcceptHookError(error));
+      refuseStream(handshake.socket as ServerHttp2Stream, 500, {}, 'internal server error');
+    }
   }
 
   private full(route: Route<any>): boolean {
@@ -482,6 +551,7 @@ export class WebSocketServer {
     const listener = this.listener;
     const stopped = listener === undefined ? Promise.resolve() : new Promise<void>((resolve) => listener.close(() => resolve()));
     this.options.server?.off('upgrade', this.onUpgrade);
+    this.h2?.detach();
     for (const handshake of [...this.handshakes]) this.refuse(handshake, 503, 'server is shutting down');
     const code = options.code ?? 1001;
     const reason = options.reason ?? 'server shutting down';

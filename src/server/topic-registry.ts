@@ -85,13 +85,18 @@ export class TopicRegistry implements LocalTopics {
 
   publish(name: string, message: OutgoingMessage, options: PublishOptions | undefined): number {
     const except = options?.except;
+    const link = this.link;
+    // Encoded for the bus before anything is delivered here: a value or a topic name the bus
+    // cannot carry throws with no member reached, rather than after this server's members have it.
+    const busBytes = link?.encode(name, typeof message === 'string' ? message : toBytes(message), except === undefined ? 0 : this.exceptIdOf(except));
     let sent = 0;
     if (!this.topics.has(name)) {
       // Nobody to send to here, but a bad value is still a bug to report at once.
-      if (typeof message !== 'string') toBytes(message);
+      if (link === undefined && typeof message !== 'string') toBytes(message);
     } else sent = this.deliver(name, new BroadcastFrames(message), except);
-    const link = this.link;
-    if (link !== undefined) link.publish(name, typeof message === 'string' ? message : toBytes(message), except === undefined ? 0 : this.exceptIdOf(except));
+    // Handed to the bus after the local delivery, so what a callback on errors$ publishes (it may
+    // be told of a failed bus publish at once) reaches local members after this message.
+    if (busBytes !== undefined) link!.send(name, busBytes);
     return sent;
   }
 

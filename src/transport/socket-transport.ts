@@ -1,4 +1,4 @@
-import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { ProtocolError } from '../errors';
 import { directionsOf, type DeflateConfig, type DeflateParams } from '../extensions/permessage-deflate';
 import type { ProtocolLimits } from '../protocol/limits';
@@ -25,8 +25,11 @@ export interface TransportOptions extends ProtocolLimits {
   deflate?: { params: DeflateParams; config: DeflateConfig } | undefined;
   /** The server's bound on incoming bytes held across its connections (none on a client). */
   readBudget?: ReadBudget | undefined;
+  /** Messages of at least this many bytes reach the listener as they arrive (onMessageStart...). */
+  streamThresholdBytes?: number | undefined;
 }
 
+const EMPTY_WRITE = Buffer.alloc(0);
 /** Frames at least this large are written by reference instead of being copied into a batch. */
 const COPY_LIMIT = 16 * 1024;
 /** Input kept while decompressing before the socket is paused (like a stream's high-water mark). */
@@ -40,7 +43,13 @@ const HELD_INPUT_BYTES = 64 * 1024;
 const DISCARD_BYTES = 64 * 1024;
 
 const kTransport = Symbol('rxws.transport');
-type TaggedSocket = Socket & { [kTransport]?: SocketTransport };
+/**
+ * What the transport reads and writes: a `net.Socket` or TLS socket after an HTTP/1.1 upgrade, or
+ * an `Http2Stream` after an RFC 8441 extended CONNECT. Only Duplex members are used, plus
+ * `setNoDelay` where the stream is a socket.
+ */
+export type ByteStream = Duplex & { setNoDelay?: (noDelay?: boolean) => unknown };
+type TaggedSocket = ByteStream & { [kTransport]?: SocketTransport };
 
 // Socket listeners are shared functions that find their transport through the socket, instead of
 // five closures per connection: idle connections are the memory that adds up.
@@ -65,7 +74,8 @@ function flushTick(transport: SocketTransport): void {
 }
 
 /**
- * Binds one protocol state machine to one socket: feeds it bytes, batches what it writes into as
+ * Binds one protocol state machine to one socket (or HTTP/2 stream: RFC 8441 §5 runs the same
+ * framing over it, END_STREAM standing for TCP's FIN and RST_STREAM for its reset): feeds it bytes, batches what it writes into as
  * few socket writes as possible (the replies produced while handling one read go out in one
  * write), arms the timers it asks for, and pauses the socket when the reader above falls behind.
  */
@@ -105,10 +115,13 @@ export class SocketTransport implements Transport, ProtocolEvents, InflateSink, 
   private queueWaiters: Array<() => void> | undefined;
 
   constructor(
-    readonly socket: Socket,
+    readonly socket: ByteStream,
     private readonly options: TransportOptions,
     private readonly listener: TransportListener,
   ) {
+    if (options.streamThresholdBytes !== undefined && (listener.onMessageStart === undefined || listener.onMessageChunk === undefined || listener.onMessageEnd === undefined)) {
+      throw new Error('streamThresholdBytes needs a listener with onMessageStart, onMessageChunk and onMessageEnd');
+    }
     const deflate = options.deflate;
     this.deflate = deflate === undefined ? undefined : new DeflateCodec(directionsOf(deflate.params, options.role), deflate.config, this);
     this.protocol = new ProtocolConnection(
@@ -124,15 +137,18 @@ export class SocketTransport implements Transport, ProtocolEvents, InflateSink, 
         allocMessage: options.readBudget?.allocMessage ?? Buffer.allocUnsafe,
         textCodec: nodeTextCodec,
         ...(this.deflate !== undefined ? { compression: this.deflate } : {}),
+        ...(options.streamThresholdBytes !== undefined ? { streamThresholdBytes: options.streamThresholdBytes } : {}),
       },
       this,
     );
     const tagged = socket as TaggedSocket;
     tagged[kTransport] = this;
-    socket.setNoDelay(true);
+    // Sockets only: an HTTP/2 stream's frames leave as its session writes them.
+    if (socket.setNoDelay !== undefined) socket.setNoDelay(true);
     socket.on('data', onSocketData);
     // A socket that does not allow half-open (net and tls servers' and clients', by default) ends
-    // its side by itself after the peer's FIN; only the others need peerEnded. One 'end' listener
+    // its side by itself after the peer's FIN; only the others (http servers' sockets, HTTP/2
+    // streams, whose END_STREAM is a FIN) need peerEnded. One 'end' listener
     // fewer also spares Node an array of them on every idle socket.
     if (socket.allowHalfOpen) socket.on('end', onSocketEnd);
     socket.on('close', onSocketClose);
@@ -309,8 +325,14 @@ export class SocketTransport implements Transport, ProtocolEvents, InflateSink, 
       // Messages still being compressed: wait until they are written, then for the kernel.
       return new Promise<void>((resolve) => (this.queueWaiters ??= []).push(resolve)).then(() => this.whenFlushed());
     }
-    if (this.pendingBytes === 0 && this.socket.writableLength === 0) return Promise.resolve();
+    if (this.pendingBytes === 0 && (this.socket.writableLength === 0 || this.socket.writableEnded)) return Promise.resolve();
     return new Promise((resolve) => {
+      if (this.pendingBytes === 0) {
+        // Nothing of ours waits, but Node still holds bytes, and no flush of ours will come to
+        // call us back: an empty write's callback runs once all before it reached the kernel.
+        this.socket.write(EMPTY_WRITE, () => resolve());
+        return;
+      }
       (this.flushWaiters ??= []).push(resolve);
       this.scheduleFlush();
     });
@@ -345,6 +367,20 @@ export class SocketTransport implements Transport, ProtocolEvents, InflateSink, 
   onBinary(data: Uint8Array): void {
     if (this.heartbeat !== undefined) this.heartbeat.traffic();
     this.listener.onBinary(data);
+  }
+
+  onMessageStart(binary: boolean): void {
+    if (this.heartbeat !== undefined) this.heartbeat.traffic();
+    this.listener.onMessageStart!(binary);
+  }
+
+  onMessageChunk(data: Uint8Array): void {
+    if (this.heartbeat !== undefined) this.heartbeat.traffic();
+    this.listener.onMessageChunk!(data);
+  }
+
+  onMessageEnd(): void {
+    this.listener.onMessageEnd!();
   }
 
   onPing(payload: Uint8Array): void {

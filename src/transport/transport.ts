@@ -42,6 +42,12 @@ export interface TransportListener {
   onText(text: string): void;
   onBinary(data: Uint8Array): void;
   onPong(data: Uint8Array): void;
+  /** Where messages can be received as they arrive (the Node socket transport, with its
+   *  `streamThresholdBytes` option, which requires these three): a message at or over the
+   *  threshold begins; its bytes follow through onMessageChunk, then onMessageEnd. */
+  onMessageStart?(binary: boolean): void;
+  onMessageChunk?(data: Uint8Array): void;
+  onMessageEnd?(): void;
   onProtocolError(error: ProtocolError): void;
   /** Last call: the connection has closed, how and why. */
   onClosed(info: CloseInfo): void;
