@@ -125,6 +125,23 @@ describe('MessageAssembler', () => {
     expect(caps).toEqual([65536, 131072, 262144, 524288, 1 << 20]);
   });
 
+  it('an allocator may give less than asked, down to what is needed; capacity is what it gave', () => {
+    const asked: Array<[number, number]> = [];
+    const frugal = (size: number, needed: number): Uint8Array => {
+      asked.push([size, needed]);
+      return new Uint8Array(needed);
+    };
+    const a = new MessageAssembler(1 << 20, 10, frugal);
+    a.begin(false, 1000, true);
+    for (let i = 0; i < 10; i++) a.append(new Uint8Array(100).fill(i));
+    expect(asked[0]).toEqual([256, 100]);
+    expect(asked).toHaveLength(10);
+    expect(a.capacity).toBe(1000);
+    const out = a.take();
+    expect(out.every((b, i) => b === Math.floor(i / 100))).toBe(true);
+    expect(a.capacity).toBe(0);
+  });
+
   it('a known size within 4× of the first bytes is allocated whole (one buffer for a split 64 KiB message)', () => {
     const caps: number[] = [];
     const a = new MessageAssembler(1 << 30, 10, (n) => {

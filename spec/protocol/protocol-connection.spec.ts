@@ -890,6 +890,35 @@ describe('ProtocolConnection: options', () => {
   });
 });
 
+describe('ProtocolConnection: what input holds (for a server-wide budget) and when input ends', () => {
+  it('heldInputBytes counts the buffer of a message that spans reads and input kept while paused, and nothing once delivered', () => {
+    const { conn } = makeConnection('server');
+    const frame = toServer(Opcode.Binary, new Uint8Array(1000));
+    expect(conn.heldInputBytes).toBe(0);
+    conn.receive(frame.subarray(0, 500));
+    const held = conn.heldInputBytes;
+    expect(held).toBeGreaterThanOrEqual(500 - 8);
+    expect(held).toBeLessThanOrEqual(1000);
+    conn.receive(frame.subarray(500));
+    expect(conn.heldInputBytes).toBe(0);
+    conn.pause();
+    conn.receive(frame);
+    expect(conn.heldInputBytes).toBe(frame.length);
+    conn.resume();
+    expect(conn.heldInputBytes).toBe(0);
+  });
+
+  it('inputEnded is false while reading, even after our own close (we wait for the peer\'s), and true once we failed', () => {
+    const { conn } = makeConnection('server');
+    expect(conn.inputEnded).toBe(false);
+    conn.close(1000);
+    expect(conn.inputEnded).toBe(false);
+    const other = makeConnection('server').conn;
+    other.receive(toServer(Opcode.Text, Uint8Array.of(0xff)));
+    expect(other.inputEnded).toBe(true);
+  });
+});
+
 describe('ProtocolConnection: properties', () => {
   const ALLOWED = new Set([1002, 1007, 1008, 1009]);
 

@@ -1,63 +1,83 @@
-// MessageBacklog, the first layer of every connection: messages$ and the backlog of messages
-// that arrive before anyone subscribes, on both transports (the Node client on a socket, the
-// browser entry on a WHATWG WebSocket: the `ws` class here). The socket-side pause at
-// backlogBytes is covered in spec/rx/connection.spec.ts (R40).
-import { firstValueFrom, toArray } from 'rxjs';
-import { openConnection as openBrowser } from '../../src/browser/connect';
-import { openConnection as openNode } from '../../src/client/connect';
-import type { Message } from '../../src/rx/message';
-import type { ReactiveConnection } from '../../src/rx/reactive-connection';
-import { WS_CLASS } from '../helpers/browser-client';
-import { startBrowserTestServer, type BrowserTestServer } from '../helpers/browser-test-server';
-import { sleep } from '../helpers/harness';
+import { firstValueFrom, take, toArray } from 'rxjs';
+import { MessageBacklog } from '../../src/rx/message-backlog';
+import { Resources, until, wsClosed } from '../helpers/harness';
+import type { Message } from '../../src';
 
-const transports: Array<[string, (url: string) => Promise<ReactiveConnection>]> = [
-  ['node socket', (url) => openNode(url)],
-  ['browser WebSocket', (url) => openBrowser(url, { webSocketClass: WS_CLASS })],
-];
+const resources = new Resources();
+afterEach(() => resources.dispose());
 
-describe.each(transports)('MessageBacklog over the %s', (_name, open) => {
-  let server: BrowserTestServer;
-  beforeEach(async () => {
-    server = await startBrowserTestServer();
-  });
-  afterEach(async () => {
-    await server.close();
+const describeAll = (messages: Message[]): string[] => messages.map((m) => (m.type === 'text' ? m.data : m.type));
+
+describe('src/rx/message-backlog.ts MessageBacklog', () => {
+  it('is the first layer of every connection; messages$ is one Observable per connection', async () => {
+    const { url, nextConnection } = await resources.server();
+    await resources.client(url);
+    const connection = await nextConnection();
+    expect(connection).toBeInstanceOf(MessageBacklog);
+    expect(connection.messages$).toBe(connection.messages$);
   });
 
-  it('keeps what arrives before the first subscriber and replays it in order, then the close', async () => {
-    const conn = await open(server.url('late'));
-    conn.sink.next('!burst 50');
-    conn.sink.next('!close 4000 done');
-    await firstValueFrom(conn.closed$);
-    const all: Message[] = await firstValueFrom(conn.messages$.pipe(toArray()));
-    expect(all.slice(0, 50).map((m) => (m.type === 'text' ? m.data : m.type))).toEqual(Array.from({ length: 50 }, (_, i) => `m${i}`));
-    expect(all[50]).toEqual({ type: 'close', code: 4000, reason: 'done', wasClean: true });
-    expect(all).toHaveLength(51);
+  it('a subscriber that takes part of the backlog leaves the rest, in order, for the next one', async () => {
+    const { url, nextConnection } = await resources.server();
+    const ws = await resources.client(url);
+    const connection = await nextConnection();
+    for (const text of ['a', 'b', 'c', 'd']) ws.send(text);
+    ws.close();
+    await wsClosed(ws);
+    await firstValueFrom(connection.closed$);
+    expect(describeAll(await firstValueFrom(connection.messages$.pipe(take(2), toArray())))).toEqual(['a', 'b']);
+    expect(describeAll(await firstValueFrom(connection.messages$.pipe(toArray())))).toEqual(['c', 'd', 'close']);
+    // Once drained, a subscriber after the close gets only the close.
+    expect(describeAll(await firstValueFrom(connection.messages$.pipe(toArray())))).toEqual(['close']);
   });
 
-  it('a subscriber that comes after the backlog was taken gets only the close, then completes', async () => {
-    const conn = await open(server.url('after'));
-    conn.sink.next('hello');
-    expect(await conn.waitForMessage('text')).toEqual({ type: 'text', data: 'hello' });
-    await conn.close();
-    expect(await firstValueFrom(conn.messages$.pipe(toArray()))).toEqual([expect.objectContaining({ type: 'close', code: 1000 })]);
+  it('two live subscribers each get every message, and both complete after the close', async () => {
+    const { url, nextConnection } = await resources.server();
+    const ws = await resources.client(url);
+    const connection = await nextConnection();
+    const first = firstValueFrom(connection.messages$.pipe(toArray()));
+    const second = firstValueFrom(connection.messages$.pipe(toArray()));
+    ws.send('x');
+    ws.send(Buffer.from([1]));
+    ws.close();
+    expect(describeAll(await first)).toEqual(['x', 'binary', 'close']);
+    expect(describeAll(await second)).toEqual(['x', 'binary', 'close']);
   });
 
-  it('every live subscriber sees every message; one that unsubscribed sees no more', async () => {
-    const conn = await open(server.url('many'));
-    const first: string[] = [];
-    const second: string[] = [];
-    const firstSub = conn.messages$.subscribe((m) => m.type === 'text' && first.push(m.data));
-    conn.messages$.subscribe((m) => m.type === 'text' && second.push(m.data));
-    conn.sink.next('one');
-    await conn.waitForMessage((m) => m.type === 'text' && m.data === 'one');
-    firstSub.unsubscribe();
-    conn.sink.next('two');
-    await conn.waitForMessage((m) => m.type === 'text' && m.data === 'two');
-    await sleep(10);
-    expect(first).toEqual(['one']);
-    expect(second).toEqual(['one', 'two']);
-    await conn.close();
+  it('the backlog is bounded by backlogBytes: reading pauses, then a subscriber gets everything, none dropped', async () => {
+    const { url, nextConnection } = await resources.server({ backlogBytes: 1024 });
+    const ws = await resources.client(url);
+    const connection = await nextConnection();
+    const chunk = 'x'.repeat(512);
+    for (let i = 0; i < 200; i++) ws.send(`${i}:${chunk}`);
+    // A full backlog pauses the socket: the rest of the 100 KiB stays in the kernel's buffers.
+    const socket = (connection as unknown as { transport: { socket: { isPaused(): boolean } } }).transport.socket;
+    await until(() => socket.isPaused());
+    const received: number[] = [];
+    const done = new Promise<void>((resolve) =>
+      connection.messages$.subscribe((m) => {
+        if (m.type === 'text') received.push(Number(m.data.split(':')[0]));
+        if (received.length === 200) resolve();
+      }),
+    );
+    await done;
+    expect(socket.isPaused()).toBe(false);
+    expect(received).toEqual(Array.from({ length: 200 }, (_, i) => i));
+  });
+
+  it('an unsubscribed subscriber gets nothing more, and what follows waits for the next one', async () => {
+    const { url, nextConnection } = await resources.server();
+    const ws = await resources.client(url);
+    const connection = await nextConnection();
+    const got: string[] = [];
+    const subscription = connection.messages$.subscribe((m) => got.push(m.type === 'text' ? m.data : m.type));
+    ws.send('seen');
+    await until(() => got.length === 1);
+    subscription.unsubscribe();
+    ws.send('kept');
+    ws.close();
+    await firstValueFrom(connection.closed$);
+    expect(got).toEqual(['seen']);
+    expect(describeAll(await firstValueFrom(connection.messages$.pipe(toArray())))).toEqual(['kept', 'close']);
   });
 });

@@ -1,72 +1,104 @@
-// MessageSender, the sending layer of every connection, on both transports: sink and send,
-// sends after close, and the outbound cap's policies (RELIABILITY 39, 42).
 import { firstValueFrom } from 'rxjs';
-import { openConnection as openBrowser } from '../../src/browser/connect';
-import { openConnection as openNode } from '../../src/client/connect';
-import { UsageError, type RxwsError } from '../../src/errors';
-import type { ReactiveConnection } from '../../src/rx/reactive-connection';
-import { WS_CLASS } from '../helpers/browser-client';
-import { startBrowserTestServer, type BrowserTestServer } from '../helpers/browser-test-server';
+import { RxwsError, UsageError } from '../../src/errors';
+import { MessageSender } from '../../src/rx/message-sender';
+import { Resources, wsClosed, wsMessage } from '../helpers/harness';
+import type { RouteOptions } from '../../src';
 
-type Limits = { maxBufferedBytes?: number; backpressure?: 'close' | 'drop' };
-const transports: Array<[string, (url: string, limits?: Limits) => Promise<ReactiveConnection>]> = [
-  ['node socket', (url, limits = {}) => openNode(url, limits)],
-  ['browser WebSocket', (url, limits = {}) => openBrowser(url, { webSocketClass: WS_CLASS, ...limits })],
-];
+const resources = new Resources();
+afterEach(() => resources.dispose());
 
-const MiB = 1024 * 1024;
+async function pair(route: Partial<RouteOptions> = {}) {
+  const { url, nextConnection } = await resources.server(route);
+  const ws = await resources.client(url);
+  const connection = await nextConnection();
+  return { ws, connection };
+}
 
-describe.each(transports)('MessageSender over the %s', (_name, open) => {
-  let server: BrowserTestServer;
-  beforeEach(async () => {
-    server = await startBrowserTestServer();
-  });
-  afterEach(async () => {
-    await server.close();
+describe('src/rx/message-sender.ts MessageSender', () => {
+  it('is a layer of every connection', async () => {
+    const { connection } = await pair();
+    expect(connection).toBeInstanceOf(MessageSender);
   });
 
-  it('sink.next and send() deliver strings as text and bytes as binary, ArrayBuffers and views alike', async () => {
-    const conn = await open(server.url('kinds'));
-    conn.sink.next('text');
-    expect(await conn.waitForMessage('text')).toEqual({ type: 'text', data: 'text' });
-    const buffer = new ArrayBuffer(3);
-    new Uint8Array(buffer).set([9, 8, 7]);
-    await conn.send(buffer);
-    expect(Array.from((await conn.waitForMessage('binary')).data)).toEqual([9, 8, 7]);
-    await conn.send(new DataView(buffer, 1, 2));
-    expect(Array.from((await conn.waitForMessage('binary')).data)).toEqual([8, 7]);
-    await conn.close();
+  it('sink is one object per connection, made on first use', async () => {
+    const { connection } = await pair();
+    expect(connection.sink).toBe(connection.sink);
   });
 
-  it('R42: send() after close throws a UsageError; sink.next after close is reported on errors$, never thrown', async () => {
-    const conn = await open(server.url('after-close'));
-    const reports: RxwsError[] = [];
-    conn.errors$.subscribe((error) => reports.push(error));
-    await conn.close();
-    expect(() => conn.send('late')).toThrow(UsageError);
-    expect(() => conn.sink.next('late')).not.toThrow();
-    expect(reports.map((r) => r.code)).toEqual(['send_after_close']);
+  it('sink.next: a string goes out as text, bytes as binary', async () => {
+    const { ws, connection } = await pair();
+    const text = wsMessage(ws);
+    connection.sink.next('hi');
+    expect(await text).toEqual({ data: Buffer.from('hi'), isBinary: false });
+    const binary = wsMessage(ws);
+    connection.sink.next(new Uint8Array([5]));
+    expect(await binary).toEqual({ data: Buffer.from([5]), isBinary: true });
   });
 
-  it("R39: past maxBufferedBytes with 'drop', the message is dropped and reported; send() rejects", async () => {
-    const conn = await open(server.url('drop'), { maxBufferedBytes: 1024, backpressure: 'drop' });
-    const reports: string[] = [];
-    conn.errors$.subscribe((error) => reports.push(error.code));
-    conn.sink.next(new Uint8Array(8 * MiB));
-    conn.sink.next('dropped');
-    await expect(conn.send('dropped too')).rejects.toMatchObject({ code: 'backpressure_drop' });
-    expect(reports).toEqual(['backpressure_drop', 'backpressure_drop']);
-    await conn.close();
+  it('send after close throws a UsageError at once; sink.next after close reports send_after_close on errors$', async () => {
+    const { connection } = await pair();
+    const errors: RxwsError[] = [];
+    connection.errors$.subscribe((e) => errors.push(e));
+    await connection.close();
+    expect(() => connection.send('late')).toThrow(UsageError);
+    connection.sink.next('late');
+    expect(errors.map((e) => e.code)).toEqual(['send_after_close']);
   });
 
-  it("R39: past maxBufferedBytes with 'close', the connection closes and reports 1008", async () => {
-    const conn = await open(server.url('close'), { maxBufferedBytes: 1024, backpressure: 'close' });
-    const reports: string[] = [];
-    conn.errors$.subscribe((error) => reports.push(error.code));
-    conn.sink.next(new Uint8Array(8 * MiB));
-    conn.sink.next('one too many');
-    expect(reports).toEqual(['backpressure_close']);
-    const close = await firstValueFrom(conn.closed$);
-    expect(close.code).toBe(1008);
+  it('errors$ does not complete on close; drain$ does', async () => {
+    const { connection } = await pair();
+    let errorsDone = false;
+    let drainDone = false;
+    connection.errors$.subscribe({ complete: () => (errorsDone = true) });
+    connection.drain$.subscribe({ complete: () => (drainDone = true) });
+    await connection.close();
+    expect([errorsDone, drainDone]).toEqual([false, true]);
+  });
+
+  it("backpressure 'drop': past maxBufferedBytes send rejects with backpressure_drop, sink.next reports it, the connection stays open", async () => {
+    const { connection } = await pair({ maxBufferedBytes: 1024, backpressure: 'drop' });
+    const errors: RxwsError[] = [];
+    connection.errors$.subscribe((e) => errors.push(e));
+    const first = connection.send(new Uint8Array(4096));
+    expect(connection.bufferedAmount).toBeGreaterThan(1024);
+    await expect(connection.send('dropped')).rejects.toMatchObject({ code: 'backpressure_drop' });
+    connection.sink.next('dropped too');
+    // Each drop is reported, the rejected send's too.
+    expect(errors.map((e) => e.code)).toEqual(['backpressure_drop', 'backpressure_drop']);
+    expect(connection.state).toBe('open');
+    await first;
+  });
+
+  it("backpressure 'close': past maxBufferedBytes the connection fails with 1008 and backpressure_close is reported", async () => {
+    const { ws, connection } = await pair({ maxBufferedBytes: 1024, backpressure: 'close' });
+    const errors: RxwsError[] = [];
+    connection.errors$.subscribe((e) => errors.push(e));
+    const closed = wsClosed(ws);
+    void connection.send(new Uint8Array(4096));
+    connection.sink.next('over the cap');
+    expect(errors.map((e) => e.code)).toEqual(['backpressure_close']);
+    expect((await closed).code).toBe(1008);
+  });
+
+  it('send resolves once its bytes are handed to the network; bufferedAmount falls back and drain$ fires', async () => {
+    const { connection } = await pair();
+    const drained = firstValueFrom(connection.drain$);
+    const sent = connection.send(new Uint8Array(8 * 1024 * 1024));
+    expect(connection.bufferedAmount).toBeGreaterThan(0);
+    await sent;
+    await drained;
+    expect(connection.bufferedAmount).toBeLessThan(8 * 1024 * 1024);
+  });
+
+  it('messages are sent in call order whether by send or sink.next', async () => {
+    const { ws, connection } = await pair();
+    const received: string[] = [];
+    const all = new Promise<void>((resolve) => ws.on('message', (d: Buffer) => received.push(d.toString()) === 4 && resolve()));
+    connection.sink.next('1');
+    void connection.send('2');
+    connection.sink.next('3');
+    await connection.send('4');
+    await all;
+    expect(received).toEqual(['1', '2', '3', '4']);
   });
 });

@@ -1,57 +1,117 @@
-// ReactiveConnection, the closing layer and the surface the Node and browser connections share:
-// close() validation, closed$, waitForMessage and state, on both transports.
 import { firstValueFrom } from 'rxjs';
-import { openConnection as openBrowser } from '../../src/browser/connect';
-import { openConnection as openNode } from '../../src/client/connect';
-import { ConnectionClosedError, TimeoutError, UsageError } from '../../src/errors';
-import type { ReactiveConnection } from '../../src/rx/reactive-connection';
-import { WS_CLASS } from '../helpers/browser-client';
-import { startBrowserTestServer, type BrowserTestServer } from '../helpers/browser-test-server';
+import { RxwsError, UsageError } from '../../src/errors';
+import { ReactiveConnection } from '../../src/rx/reactive-connection';
+import { Connection, openConnection } from '../../src';
+import { Resources, wsClosed } from '../helpers/harness';
 
-const transports: Array<[string, (url: string) => Promise<ReactiveConnection>]> = [
-  ['node socket', (url) => openNode(url)],
-  ['browser WebSocket', (url) => openBrowser(url, { webSocketClass: WS_CLASS })],
-];
+const resources = new Resources();
+afterEach(() => resources.dispose());
 
-describe.each(transports)('ReactiveConnection over the %s', (_name, open) => {
-  let server: BrowserTestServer;
-  beforeEach(async () => {
-    server = await startBrowserTestServer();
-  });
-  afterEach(async () => {
-    await server.close();
-  });
+async function pair() {
+  const { url, nextConnection } = await resources.server();
+  const ws = await resources.client(url);
+  const connection = await nextConnection();
+  return { ws, connection };
+}
 
-  it('R16/R17: close() refuses codes that may not be sent and reasons over 123 bytes, synchronously', async () => {
-    const conn = await open(server.url('misuse'));
-    for (const code of [0, 999, 1005, 1006, 1015, 5000, 1000.5]) expect(() => conn.close(code)).toThrow(UsageError);
-    expect(() => conn.close(1000, 'é'.repeat(62))).toThrow(expect.objectContaining({ code: 'close_reason_too_long' }));
-    expect(conn.state).toBe('open');
-    await conn.close(4000, 'é'.repeat(61));
-    expect(await server.closed('misuse')).toEqual([{ code: 4000, reason: 'é'.repeat(61), wasClean: true }]);
+describe('src/rx/reactive-connection.ts ReactiveConnection', () => {
+  it('is the shared surface: the server Connection and the client connection are both ReactiveConnections', async () => {
+    const { url } = await resources.server();
+    const client = await openConnection(url);
+    try {
+      expect(client).toBeInstanceOf(ReactiveConnection);
+      expect(Connection.prototype).toBeInstanceOf(ReactiveConnection);
+    } finally {
+      client.terminate();
+    }
   });
 
-  it('state goes open → closing → closed; closed$ replays the close to late subscribers', async () => {
-    const conn = await open(server.url('state'));
-    expect(conn.state).toBe('open');
-    const closing = conn.close(4001);
-    expect(conn.state).toBe('closing');
-    const close = await closing;
-    expect(conn.state).toBe('closed');
-    expect(await firstValueFrom(conn.closed$)).toBe(close);
-    // close() again resolves with the same close, and sends nothing.
-    expect(await conn.close()).toBe(close);
+  it("state: 'open', 'closing' once our close frame is out, 'closed' once closed", async () => {
+    const { connection } = await pair();
+    expect(connection.state).toBe('open');
+    const done = connection.close();
+    expect(connection.state).toBe('closing');
+    await done;
+    expect(connection.state).toBe('closed');
   });
 
-  it('waitForMessage: a match, a TimeoutError, or a ConnectionClosedError with the close code', async () => {
-    const conn = await open(server.url('wait'));
-    conn.sink.next('x');
-    expect(await conn.waitForMessage((m) => m.type === 'text' && m.data === 'x')).toEqual({ type: 'text', data: 'x' });
-    await expect(conn.waitForMessage('binary', { timeoutMs: 30 })).rejects.toBeInstanceOf(TimeoutError);
-    const waiting = conn.waitForMessage('binary');
-    conn.sink.next('!close 4003 gone');
-    await expect(waiting).rejects.toMatchObject({ closeCode: 4003, reason: 'gone' });
-    await expect(conn.waitForMessage('text')).rejects.toBeInstanceOf(ConnectionClosedError);
-    expect(await conn.waitForMessage('close')).toMatchObject({ type: 'close', code: 4003 });
+  it.each<[string, unknown, number]>([
+    ['an error with a sendable closeCode', Object.assign(new RxwsError('quota', 'x'), { closeCode: 4008 }), 4008],
+    ['a plain Error', new Error('boom'), 1011],
+    ['an error with a reserved closeCode (1006)', { closeCode: 1006 }, 1011],
+  ])('sink.error with %s closes with %i', async (_name, error, code) => {
+    const { ws, connection } = await pair();
+    const closed = wsClosed(ws);
+    connection.sink.error(error);
+    expect((await closed).code).toBe(code);
+    expect((await firstValueFrom(connection.closed$)).code).toBe(code);
+  });
+
+  it('sink.complete closes with 1000; after the close neither complete nor error throws', async () => {
+    const { ws, connection } = await pair();
+    const closed = wsClosed(ws);
+    connection.sink.complete();
+    expect((await closed).code).toBe(1000);
+    await firstValueFrom(connection.closed$);
+    expect(() => connection.sink.complete()).not.toThrow();
+    expect(() => connection.sink.error(new Error('late'))).not.toThrow();
+  });
+
+  it('close() validates synchronously: a code that may not be sent or a reason over 123 bytes is a UsageError', async () => {
+    const { connection } = await pair();
+    expect(() => connection.close(1005)).toThrow(UsageError);
+    expect(() => connection.close(1000, 'x'.repeat(124))).toThrow(UsageError);
+    expect(connection.state).toBe('open');
+  });
+
+  it('closed$ emits the close once and completes, for subscribers before and after the close', async () => {
+    const { ws, connection } = await pair();
+    const early: unknown[] = [];
+    let earlyDone = false;
+    connection.closed$.subscribe({ next: (c) => early.push(c), complete: () => (earlyDone = true) });
+    ws.close(4000, 'bye');
+    const close = await firstValueFrom(connection.closed$);
+    expect(close).toEqual({ type: 'close', code: 4000, reason: 'bye', wasClean: true });
+    expect([early, earlyDone]).toEqual([[close], true]);
+    expect(await firstValueFrom(connection.closed$)).toBe(close);
+  });
+
+  it('an unsubscribed closed$ subscriber gets nothing', async () => {
+    const { ws, connection } = await pair();
+    const got: unknown[] = [];
+    connection.closed$.subscribe((c) => got.push(c)).unsubscribe();
+    ws.close();
+    await firstValueFrom(connection.closed$);
+    expect(got).toEqual([]);
+  });
+
+  it('track(): one tracker per connection; told of the close before messages$ sees it; at once when already closed', async () => {
+    const { ws, connection } = await pair();
+    const order: string[] = [];
+    // The route already tracks server connections.
+    expect(() => connection.track({ connectionClosed: () => undefined })).toThrow(UsageError);
+    connection.messages$.subscribe((m) => order.push(`message ${m.type}`));
+    ws.close();
+    await firstValueFrom(connection.closed$);
+    const { url } = await resources.server();
+    const client = await openConnection(url);
+    client.track({ connectionClosed: () => order.push('tracker closed'), closeDelivered: () => order.push('tracker delivered') });
+    client.messages$.subscribe((m) => order.push(`client ${m.type}`));
+    await client.close();
+    expect(order).toEqual(['message close', 'tracker closed', 'client close', 'tracker delivered']);
+  });
+
+  it('data and protocol are set from the handshake', async () => {
+    const { url, nextConnection } = await resources.server({ protocols: ['p2'], accept: () => ({ data: { user: 'ann' } }) });
+    const client = await openConnection(url, { protocols: ['p1', 'p2'] });
+    try {
+      const connection = await nextConnection();
+      expect(connection.protocol).toBe('p2');
+      expect(client.protocol).toBe('p2');
+      expect(connection.data).toEqual({ user: 'ann' });
+      expect(client.data).toBeUndefined();
+    } finally {
+      client.terminate();
+    }
   });
 });

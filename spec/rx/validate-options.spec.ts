@@ -99,6 +99,8 @@ describe('WebSocketServer and route options are checked at construction', () => 
     ['an unknown backpressure policy', { backpressure: 'wait' }],
     ['a heartbeat with a zero timeout', { heartbeat: { intervalMs: 1000, timeoutMs: 0 } }],
     ['host that is not a string', { host: 127 }],
+    ['a zero server-wide message budget', { maxBufferedMessageBytes: 0 }],
+    ['a fractional server-wide message budget', { maxBufferedMessageBytes: 1.5 }],
   ])('new WebSocketServer with %s throws UsageError', (_what, options) => {
     expect(() => new WebSocketServer(options as never)).toThrow(UsageError);
   });
@@ -106,6 +108,8 @@ describe('WebSocketServer and route options are checked at construction', () => 
   it('valid options are kept, with defaults for the rest', () => {
     const server = new WebSocketServer({ port: 0, host: '127.0.0.1', maxMessageBytes: 1234, heartbeat: { intervalMs: 10, timeoutMs: 20 } });
     expect(server.options).toMatchObject({ maxMessageBytes: 1234, heartbeat: { intervalMs: 10, timeoutMs: 20 }, backpressure: 'close', closeTimeoutMs: 5000 });
+    expect(server.options.maxBufferedMessageBytes).toBe(256 * 1024 * 1024);
+    expect(server.bufferedMessageBytes).toBe(0);
   });
 
   it.each([
@@ -116,6 +120,7 @@ describe('WebSocketServer and route options are checked at construction', () => 
     ['handle that is not a function', { path: '/', handle: 'echo' }],
     ['protocols that are not strings', { path: '/', protocols: [1] }],
     ['a negative maxConnections', { path: '/', maxConnections: -1 }],
+    ['the server-wide message budget (not a route setting)', { path: '/', maxBufferedMessageBytes: 1024 }],
   ])('server.route with %s throws UsageError', (_what, options) => {
     const server = new WebSocketServer({ port: 0 });
     expect(() => server.route(options as never)).toThrow(UsageError);

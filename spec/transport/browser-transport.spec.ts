@@ -3,7 +3,8 @@
 // polled drain, and that nothing is reported after the end.
 import { firstValueFrom } from 'rxjs';
 import { openConnection } from '../../src/browser/connect';
-import { isBrowserCloseCode } from '../../src/transport/browser-transport';
+import { BrowserTransport, isBrowserCloseCode } from '../../src/transport/browser-transport';
+import type { Transport, TransportListener } from '../../src/transport/transport';
 import { WS_CLASS } from '../helpers/browser-client';
 import { startBrowserTestServer, type BrowserTestServer } from '../helpers/browser-test-server';
 import { onRequest, startRawServer, switchingProtocols, type RawServer } from '../helpers/raw-server';
@@ -64,5 +65,30 @@ describe('BrowserTransport', () => {
     expect(conn.bufferedAmount).toBe(0);
     expect(drains).toBeGreaterThanOrEqual(1);
     await conn.close();
+  });
+
+  it('implements the Transport interface on a real WebSocket: every member, and the states open → closing → closed', async () => {
+    server = await startBrowserTestServer();
+    const members: ReadonlyArray<keyof Transport> = ['state', 'bufferedAmount', 'sendText', 'sendBinary', 'close', 'fail', 'pause', 'resume', 'flush', 'whenFlushed'];
+    const ws = new WS_CLASS(server.url('members'));
+    await new Promise((resolve) => (ws.onopen = resolve));
+    let closed!: () => void;
+    const done = new Promise<void>((resolve) => (closed = resolve));
+    const listener: TransportListener = {
+      onText: () => undefined,
+      onBinary: () => undefined,
+      onPong: () => undefined,
+      onProtocolError: () => undefined,
+      onClosed: () => closed(),
+      onDrain: () => undefined,
+    };
+    const transport: Transport = new BrowserTransport(ws, { closeTimeoutMs: 1000 }, listener);
+    for (const name of members) expect([name, name in transport]).toEqual([name, true]);
+    expect(ws.binaryType).toBe('arraybuffer');
+    expect(transport.state).toBe('open');
+    transport.close(1000, '');
+    expect(transport.state).toBe('closing');
+    await done;
+    expect(transport.state).toBe('closed');
   });
 });

@@ -2,8 +2,7 @@
 // server and client): round trips of text and binary from 0 B to 16 MiB, window bits 8-15, with
 // and without context takeover, fragmented compressed messages, order, and the zlib pool.
 import * as zlib from 'node:zlib';
-import { Opcode } from '../../src/protocol/opcode';
-import { DeflateCodec, compressShared, type InflateSink } from '../../src/transport/deflate-codec';
+import { DeflateCodec, type InflateSink } from '../../src/transport/deflate-codec';
 import { DEFAULT_DEFLATE_CONFIG } from '../../src/extensions/permessage-deflate';
 import type { ClientConnection } from '../../src';
 import { bytesWrittenBy, closedAfterEachTest, deflatePayload, echoServer, rxwsClient, wordsOf, type EchoServer } from './deflate-helpers';
@@ -193,25 +192,6 @@ describe('DeflateCodec directly', () => {
     expect(eight.sharedKey).toBeUndefined();
     const normal = new DeflateCodec(directions, { ...DEFAULT_DEFLATE_CONFIG, thresholdBytes: 10 }, sink());
     expect([normal.shouldCompress(0), normal.shouldCompress(9), normal.shouldCompress(10)]).toEqual([false, false, true]);
-  });
-
-  it('compressShared makes one RSV1 frame that any receiver can read, with or without its own history', async () => {
-    const codec = new DeflateCodec(directions, DEFAULT_DEFLATE_CONFIG, sink());
-    const shared = compressShared(Opcode.Text, Buffer.from('shared message, shared message'), codec);
-    const frame = await new Promise<Uint8Array | null>((resolve) => shared.attach(resolve));
-    expect(frame![0]).toBe(0xc1);
-    const again = await new Promise<Uint8Array | null>((resolve) => shared.attach(resolve));
-    expect(again).toBe(frame);
-    // A receiver whose window already holds other data reads it the same.
-    const inflate = zlib.createInflateRaw();
-    const out: Buffer[] = [];
-    inflate.on('data', (c: Buffer) => out.push(c));
-    inflate.write(Buffer.concat([deflatePayload(Buffer.from('earlier history')), Buffer.from([0, 0, 0xff, 0xff])]));
-    inflate.write(Buffer.concat([Buffer.from(frame!.subarray(2)), Buffer.from([0, 0, 0xff, 0xff])]));
-    await new Promise<void>((resolve) => inflate.flush(() => resolve()));
-    inflate.close();
-    expect(Buffer.concat(out).toString()).toBe('earlier historyshared message, shared message');
-    codec.close();
   });
 });
 

@@ -1,7 +1,7 @@
 // Shared plumbing for the permessage-deflate specs over real sockets (not a spec itself).
 import * as zlib from 'node:zlib';
 import { tap } from 'rxjs';
-import { WebSocketServer, openConnection, type ClientConnection, type Connection, type Route } from '../../src';
+import { WebSocketServer, openConnection, type ClientConnection, type Connection, type Route, type ServerOptions } from '../../src';
 import type { PerMessageDeflateOptions } from '../../src/extensions/permessage-deflate';
 import { drainDeflatePool } from '../../src/transport/deflate-codec';
 
@@ -38,8 +38,13 @@ export interface EchoServer {
 
 /** An rxws echo server on 127.0.0.1:0 with compression as given (echoes in frames of
  *  `fragmentBytes` when set). */
-export async function echoServer(perMessageDeflate: boolean | PerMessageDeflateOptions, fragmentBytes?: number, maxMessageBytes?: number): Promise<EchoServer> {
-  const server = new WebSocketServer({ port: 0, host: '127.0.0.1', perMessageDeflate, ...(maxMessageBytes !== undefined ? { maxMessageBytes } : {}) });
+export async function echoServer(
+  perMessageDeflate: boolean | PerMessageDeflateOptions,
+  fragmentBytes?: number,
+  maxMessageBytes?: number,
+  options: Partial<ServerOptions> = {},
+): Promise<EchoServer> {
+  const server = new WebSocketServer({ port: 0, host: '127.0.0.1', perMessageDeflate, ...(maxMessageBytes !== undefined ? { maxMessageBytes } : {}), ...options });
   const connections: Connection[] = [];
   const route = server.route({
     path: '/',

@@ -1,51 +1,86 @@
-// The Transport interface the connection layers are written against: both implementations
-// (the protocol core on a Node socket, the browser's WebSocket) provide every member, so the
-// same Connection surface runs on either. (The compiler checks the types through `implements`;
-// this checks what exists at run time, on real objects.)
-import { Socket } from 'node:net';
-import { BrowserTransport } from '../../src/transport/browser-transport';
-import { SocketTransport } from '../../src/transport/socket-transport';
+import { firstValueFrom } from 'rxjs';
+import type { Connection } from '../../src/rx/connection';
 import type { Transport, TransportListener } from '../../src/transport/transport';
-import { DEFAULT_CONNECTION_OPTIONS } from '../../src/rx/connection-options';
-import { WS_CLASS } from '../helpers/browser-client';
-import { startBrowserTestServer } from '../helpers/browser-test-server';
+import type { SocketTransport } from '../../src/transport/socket-transport';
+import { Resources, wsClosed } from '../helpers/harness';
 
-const MEMBERS: ReadonlyArray<keyof Transport> = ['state', 'bufferedAmount', 'sendText', 'sendBinary', 'close', 'fail', 'pause', 'resume', 'flush', 'whenFlushed'];
+/** Type-level checks, compiled by `tsc --noEmit -p .`: the Node implementation satisfies the
+ *  interface, and the RxJS connection is a listener of it. */
+type Satisfies<T, I> = T extends I ? true : never;
+const typeChecks: [Satisfies<SocketTransport, Transport>, Satisfies<Connection, TransportListener>] = [true, true];
 
-const listener: TransportListener = {
-  onText: () => undefined,
-  onBinary: () => undefined,
-  onPong: () => undefined,
-  onProtocolError: () => undefined,
-  onClosed: () => undefined,
-  onDrain: () => undefined,
-};
+const resources = new Resources();
+afterEach(() => resources.dispose());
 
-describe('Transport', () => {
-  it('SocketTransport has every member', () => {
-    const socket = new Socket();
-    const transport: Transport = new SocketTransport(socket, { ...DEFAULT_CONNECTION_OPTIONS, role: 'client', deflate: undefined }, listener);
-    for (const name of MEMBERS) expect([name, name in transport]).toEqual([name, true]);
-    expect(transport.state).toBe('open');
-    socket.destroy();
+/** The transport under a real server connection (the connection keeps it in `transport`). */
+function transportOf(connection: Connection): Transport {
+  return (connection as unknown as { transport: Transport }).transport;
+}
+
+describe('src/transport/transport.ts', () => {
+  it('the type-level checks hold', () => {
+    expect(typeChecks).toEqual([true, true]);
   });
 
-  it('BrowserTransport has every member', async () => {
-    const server = await startBrowserTestServer();
-    try {
-      const ws = new WS_CLASS(server.url('members'));
-      await new Promise((resolve) => (ws.onopen = resolve));
-      const closed = new Promise<void>((resolve) => (listener.onClosed = () => resolve()));
-      const transport: Transport = new BrowserTransport(ws, { closeTimeoutMs: 1000 }, listener);
-      for (const name of MEMBERS) expect([name, name in transport]).toEqual([name, true]);
-      expect(ws.binaryType).toBe('arraybuffer');
-      expect(transport.state).toBe('open');
-      transport.close(1000, '');
-      expect(transport.state).toBe('closing');
-      await closed;
-      expect(transport.state).toBe('closed');
-    } finally {
-      await server.close();
-    }
+  it("state: 'open', then 'closing' once our close frame is out, then 'closed' once the stream has closed", async () => {
+    const { url, nextConnection } = await resources.server();
+    const ws = await resources.client(url);
+    const connection = await nextConnection();
+    const transport = transportOf(connection);
+    expect(transport.state).toBe('open');
+    const peerClosed = wsClosed(ws);
+    const closed = connection.close(1000, 'bye');
+    expect(transport.state).toBe('closing');
+    await closed;
+    await peerClosed;
+    expect(transport.state).toBe('closed');
+  });
+
+  it("'closing' also once the peer's close frame is received, until the stream closes", async () => {
+    const { url, nextConnection } = await resources.server();
+    const ws = await resources.client(url);
+    const connection = await nextConnection();
+    const transport = transportOf(connection);
+    const seen: string[] = [];
+    connection.messages$.subscribe((m) => seen.push(`${m.type}:${transport.state}`));
+    ws.close(1001);
+    await firstValueFrom(connection.closed$);
+    expect(seen).toEqual(['close:closed']);
+    expect(transport.state).toBe('closed');
+  });
+
+  it('bufferedAmount counts what is not yet handed to the network; whenFlushed resolves once it is', async () => {
+    const { url, nextConnection } = await resources.server();
+    await resources.client(url);
+    const connection = await nextConnection();
+    const transport = transportOf(connection);
+    expect(transport.bufferedAmount).toBe(0);
+    transport.sendBinary(new Uint8Array(64 * 1024));
+    expect(transport.bufferedAmount).toBeGreaterThan(64 * 1024 - 1);
+    await transport.whenFlushed();
+    expect(transport.bufferedAmount).toBeLessThan(64 * 1024);
+  });
+
+  it('whenFlushed resolves (does not hang) once the connection has closed', async () => {
+    const { url, nextConnection } = await resources.server();
+    await resources.client(url);
+    const connection = await nextConnection();
+    const transport = transportOf(connection);
+    transport.sendBinary(new Uint8Array(16));
+    const flushed = transport.whenFlushed();
+    connection.terminate();
+    await firstValueFrom(connection.closed$);
+    expect(transport.state).toBe('closed');
+    await expect(flushed).resolves.toBeUndefined();
+    await expect(transport.whenFlushed()).resolves.toBeUndefined();
+  });
+
+  it('fail(code) sends that code to the peer and closes (RFC 6455 §7.1.7)', async () => {
+    const { url, nextConnection } = await resources.server();
+    const ws = await resources.client(url);
+    const connection = await nextConnection();
+    transportOf(connection).fail(1008, 'policy');
+    expect((await wsClosed(ws)).code).toBe(1008);
+    expect((await firstValueFrom(connection.closed$)).code).toBe(1008);
   });
 });

@@ -35,13 +35,19 @@ export class MessageAssembler {
     private readonly maxFragments: number,
     /** Makes the message buffer. Only bytes written by `append` are ever exposed (through a view
      *  of the received length), so it need not be zero-filled; the transport passes
-     *  `Buffer.allocUnsafe`, which also makes assembled messages Buffers like the others. */
-    private readonly alloc: (size: number) => Uint8Array = zeroed,
+     *  `Buffer.allocUnsafe`, which also makes assembled messages Buffers like the others. It may
+     *  return less than `size`, down to `needed`: the capacity is the buffer's length. */
+    private readonly alloc: (size: number, needed: number) => Uint8Array = zeroed,
   ) {}
 
   /** Bytes received so far for the current message. */
   get length(): number {
     return this.received;
+  }
+
+  /** Bytes of the buffer it holds (the current message's, or one kept for the next). */
+  get capacity(): number {
+    return this.buffer === null ? 0 : this.buffer.length;
   }
 
   /** The sum of the lengths the current message's frame headers have declared so far. */
@@ -159,7 +165,7 @@ export class MessageAssembler {
     // Never past the message's exact size once known, nor past the limit (declared ≤ limit).
     const ceiling = this.sizeKnown ? this.declared : this.maxMessageBytes;
     if (cap > ceiling) cap = ceiling > need ? ceiling : need;
-    const buf = this.alloc(cap);
+    const buf = this.alloc(cap, need);
     if (old !== null && this.received > 0) buf.set(old.subarray(0, this.received));
     this.buffer = buf;
     return buf;

@@ -11,6 +11,7 @@ import type {
   FrameArena,
   MaskSource,
   MessageCompression,
+  PreEncodedSource,
   ProtocolEvents,
   ProtocolOptions,
   ProtocolState,
@@ -99,7 +100,7 @@ export class ProtocolConnection implements FrameHandler {
   private readonly isServer: boolean;
   private readonly events: ProtocolEvents;
   private readonly alloc: (size: number) => Uint8Array;
-  private readonly allocMessage: (size: number) => Uint8Array;
+  private readonly allocMessage: (size: number, needed?: number) => Uint8Array;
   private readonly arena: FrameArena | undefined;
   /** Where the frame begun by `beginFrame` starts in the buffer it returned. */
   private frameAt = 0;
@@ -150,6 +151,8 @@ export class ProtocolConnection implements FrameHandler {
   /** Opcode of the compressed message being decompressed (0: none). Parsing waits meanwhile,
    *  so messages are delivered in order although decompression is asynchronous. */
   private inflatingOpcode = 0;
+  /** The compressed size of that message (its bytes are held until it is decompressed). */
+  private inflatingInputBytes = 0;
 
   // ---- close handshake ----
   private closeSent = false;
@@ -223,6 +226,25 @@ export class ProtocolConnection implements FrameHandler {
 
   get state(): ProtocolState {
     return this.currentState;
+  }
+
+  /**
+   * Bytes held for input not delivered yet: the buffer of the message being received or
+   * decompressed (and its compressed form), and input kept while paused or decompressing. A
+   * server adds these up across its connections to bound them (`ReadBudget`).
+   */
+  get heldInputBytes(): number {
+    let held = this.inflatingInputBytes;
+    if (this.assembling || this.inflatingOpcode !== 0) held += this.assemblerOrNone?.capacity ?? 0;
+    const pending = this.pending;
+    for (let i = 0; i < pending.length; i++) held += pending[i]!.length;
+    return held;
+  }
+
+  /** True once input is over for good: we failed the connection, the peer's close arrived, or
+   *  the transport closed. Whatever arrives later is discarded unread. */
+  get inputEnded(): boolean {
+    return this.inputDone;
   }
 
   get paused(): boolean {
@@ -344,6 +366,7 @@ export class ProtocolConnection implements FrameHandler {
     this.controlPayload = EMPTY;
     this.messageCompressed = false;
     this.inflatingOpcode = 0;
+    this.inflatingInputBytes = 0;
     this.streamingIn = false;
   }
 
@@ -567,6 +590,7 @@ export class ProtocolConnection implements FrameHandler {
     // The output is collected like a fragmented message: same limit, same UTF-8 check.
     this.assembler.begin(opcode === Opcode.Text, 0, false);
     this.inflatingOpcode = opcode;
+    this.inflatingInputBytes = payload.length;
     this.compression!.decompress(payload);
     return this.verdict();
   }
@@ -610,6 +634,7 @@ export class ProtocolConnection implements FrameHandler {
     const opcode = this.inflatingOpcode;
     if (opcode === 0 || this.inputDone) return;
     this.inflatingOpcode = 0;
+    this.inflatingInputBytes = 0;
     if (this.processing) {
       // Decompressed synchronously, from inside startInflate: the running parse carries on.
       this.deliverInflated(opcode);
@@ -631,6 +656,7 @@ export class ProtocolConnection implements FrameHandler {
   inflateError(): void {
     if (this.inflatingOpcode === 0 || this.inputDone) return;
     this.inflatingOpcode = 0;
+    this.inflatingInputBytes = 0;
     this.peerFault(CloseCode.InvalidPayload, 'invalid_compressed_data', 'compressed data is invalid');
   }
 
@@ -838,18 +864,24 @@ export class ProtocolConnection implements FrameHandler {
 
   /**
    * Reserves this connection's place in the output order for a pre-encoded frame that is still
-   * being produced (a broadcast being compressed once for many connections). Call the returned
+   * being produced (a broadcast being compressed once for many connections). Until it comes, the
+   * place counts `estimateBytes` in `queuedOutputBytes`, so backpressure sees it; `source` is
+   * told if the place is dropped first (the connection closed or failed). Call the returned
    * function once with the frame (null drops the place). Server side only.
    */
-  reservePreEncoded(compressed: boolean): (frame: Uint8Array | null) => void {
+  reservePreEncoded(compressed: boolean, estimateBytes = 0, source?: PreEncodedSource): (frame: Uint8Array | null) => void {
     if (!this.isServer) {
       throw new UsageError('pre_encoded_on_client', 'pre-encoded frames are unmasked: server side only');
     }
     this.checkCanSendMessage();
     if (compressed) this.freshDeflate = true;
-    const slot = this.reserveSlot(0);
+    const slot = this.reserveSlot(estimateBytes);
+    slot.source = source;
     return (frame) => {
       if (slot.dropped || slot.ready) return;
+      const size = frame === null ? 0 : frame.length;
+      this.outQueuedBytes += size - slot.size;
+      slot.size = size;
       if (frame !== null) slot.bytes = frame;
       slot.ready = true;
       this.pump();
@@ -1025,13 +1057,14 @@ export class ProtocolConnection implements FrameHandler {
         if (this.currentState !== 'closed') this.fail(CloseCode.InternalError, 'internal error');
         return;
       }
-      slot.size = 0;
+      // Counted at its compressed size until it is written (it may wait behind another slot).
+      this.outQueuedBytes += compressed.length - slot.size;
+      slot.size = compressed.length;
       slot.run = () =>
         fragmentBytes === 0
           ? this.writeDataFrame(opcode, compressed, true, true)
           : this.writeFragments(opcode, compressed, fragmentBytes, true);
       slot.ready = true;
-      this.outQueuedBytes -= data.length;
       this.pump();
     });
   }
@@ -1048,7 +1081,7 @@ export class ProtocolConnection implements FrameHandler {
   }
 
   private reserveSlot(size: number): OutSlot {
-    const slot: OutSlot = { ready: false, dropped: false, isClose: false, bytes: undefined, run: undefined, size };
+    const slot: OutSlot = { ready: false, dropped: false, isClose: false, bytes: undefined, run: undefined, size, source: undefined };
     if (this.outQueue === NO_SLOTS) this.outQueue = [slot];
     else this.outQueue.push(slot);
     this.outQueuedBytes += size;
@@ -1081,6 +1114,7 @@ export class ProtocolConnection implements FrameHandler {
     for (const slot of this.outQueue) {
       slot.dropped = true;
       if (slot.isClose) close = slot.bytes;
+      else if (slot.source !== undefined && !slot.ready) slot.source.placeDropped();
     }
     // Emptied in place (not replaced): a pump() running below holds this array.
     if (this.outQueue !== NO_SLOTS) this.outQueue.length = 0;
@@ -1160,6 +1194,8 @@ interface OutSlot {
   run: (() => void) | undefined;
   /** Bytes it stands for, counted in queuedOutputBytes. */
   size: number;
+  /** A shared frame still being made, told if this place is dropped before it is filled. */
+  source: PreEncodedSource | undefined;
 }
 
 /** Compression reads its input later: small payloads are copied (a caller may reuse them at

@@ -44,8 +44,10 @@ export interface ProtocolOptions extends ProtocolLimits {
   arena?: FrameArena;
   /** Allocates the buffer a message (or a control frame's payload) spanning frames or chunks is
    *  assembled in, which is handed to the application. Need not be zero-filled (only received bytes are ever exposed). Default:
-   *  `new Uint8Array(size)`; the transport passes `Buffer.allocUnsafe`. */
-  allocMessage?: (size: number) => Uint8Array;
+   *  `new Uint8Array(size)`; the transport passes `Buffer.allocUnsafe`. When growing a message
+   *  buffer, `needed` is the least that will do: any length from `needed` to `size` may be
+   *  returned (a server short of memory grows buffers less eagerly). */
+  allocMessage?: (size: number, needed?: number) => Uint8Array;
   textCodec?: TextCodec;
   /** Client side only; default: crypto-random keys from a pooled buffer. */
   maskSource?: MaskSource;
@@ -84,6 +86,15 @@ export interface MessageCompression {
    * core parses nothing more until then.
    */
   decompress(data: Uint8Array): void;
+}
+
+/**
+ * What makes a frame shared by many connections (a broadcast being compressed once): told when a
+ * connection gives up its place for the frame before it was ready (it closed or failed), so that
+ * work nobody waits for any more can be dropped.
+ */
+export interface PreEncodedSource {
+  placeDropped(): void;
 }
 
 export type ProtocolState = 'open' | 'closing' | 'closed';

@@ -4,7 +4,9 @@ import { Opcode } from '../protocol/opcode';
 import { SocketTransport, type ByteStream, type TransportOptions } from '../transport/socket-transport';
 import type { TransportListener } from '../transport/transport';
 import type { DeflateConfig, DeflateParams } from '../extensions/permessage-deflate';
-import type { DeflateCodec, SharedFrame } from '../transport/deflate-codec';
+import type { DeflateCodec } from '../transport/deflate-codec';
+import type { ReadBudget } from '../transport/read-budget';
+import type { SharedFrame } from '../transport/shared-frame';
 import { sameBytes } from '../transport/same-bytes';
 import { closedError } from './closed-error';
 import type { ConnectionOptions } from './connection-options';
@@ -50,6 +52,8 @@ export interface ConnectionInit<TData> {
   head: Uint8Array;
   /** permessage-deflate as negotiated in the handshake (RFC 7692), if it was. */
   deflate?: { params: DeflateParams; config: DeflateConfig } | undefined;
+  /** The server's bound on incoming bytes held across its connections. */
+  readBudget?: ReadBudget | undefined;
 }
 
 interface PendingPing {
@@ -111,7 +115,7 @@ export class Connection<TData = unknown> extends ReactiveConnection<TData> imple
     this.upgradeRequest = init.request;
     this.response = init.response;
     this.deflateParams = init.deflate?.params;
-    this.transport = new SocketTransport(init.socket, transportOptions(init.options, init.role, init.deflate), this);
+    this.transport = new SocketTransport(init.socket, transportOptions(init.options, init.role, init.deflate, init.readBudget), this);
     if (init.head.length > 0) {
       // Frames that came in the handshake's own packet are handled one turn later, as if read
       // then: the application gets the connection first (route `handle`, `connections$`, the
@@ -349,7 +353,8 @@ export class Connection<TData = unknown> extends ReactiveConnection<TData> imple
     }
     if (!this.checkBackpressure()) return false;
     if (frame instanceof Uint8Array) this.transport.protocol.sendPreEncoded(frame);
-    else frame.attach(this.transport.protocol.reservePreEncoded(frame.compressed)); // permessage-deflate broadcast
+    // permessage-deflate broadcast: its input counts against our buffer until it is compressed.
+    else frame.attach(this.transport.protocol.reservePreEncoded(frame.compressed, frame.estimateBytes, frame));
     return true;
   }
 
@@ -392,6 +397,11 @@ export class Connection<TData = unknown> extends ReactiveConnection<TData> imple
   }
 
   // Internals ----------------------------------------------------------------------------------
+
+  /** @internal What the backlog held is free: the server's read budget may let others read. */
+  protected override backlogTaken(): void {
+    this.transport.accountHeld();
+  }
 
   /** @internal Pings and a stream in progress fail as soon as the connection has closed. */
   protected override abortPending(close: CloseMessage): void {
@@ -438,17 +448,23 @@ const sharedTransportOptions = new WeakMap<ConnectionOptions, TransportOptions>(
  * (Readonly throughout), so sharing is safe. A client makes an options object per connection, so
  * there is nothing to share there.
  */
-function transportOptions(options: ConnectionOptions, role: 'server' | 'client', deflate: ConnectionInit<unknown>['deflate']): TransportOptions {
-  if (deflate !== undefined || role === 'client') return makeTransportOptions(options, role, deflate);
+function transportOptions(options: ConnectionOptions, role: 'server' | 'client', deflate: ConnectionInit<unknown>['deflate'], readBudget: ReadBudget | undefined): TransportOptions {
+  if (deflate !== undefined || role === 'client') return makeTransportOptions(options, role, deflate, readBudget);
+  // A route's options object belongs to one server, so its connections share one budget too.
   let shared = sharedTransportOptions.get(options);
   if (shared === undefined) {
-    shared = Object.freeze(makeTransportOptions(options, role, undefined));
+    shared = Object.freeze(makeTransportOptions(options, role, undefined, readBudget));
     sharedTransportOptions.set(options, shared);
   }
   return shared;
 }
 
-function makeTransportOptions(options: ConnectionOptions, role: 'server' | 'client', deflate: ConnectionInit<unknown>['deflate']): TransportOptions {
+function makeTransportOptions(
+  options: ConnectionOptions,
+  role: 'server' | 'client',
+  deflate: ConnectionInit<unknown>['deflate'],
+  readBudget: ReadBudget | undefined,
+): TransportOptions {
   return {
     role,
     maxMessageBytes: options.maxMessageBytes,
@@ -458,6 +474,7 @@ function makeTransportOptions(options: ConnectionOptions, role: 'server' | 'clie
     maxBufferedBytes: options.maxBufferedBytes,
     heartbeat: options.heartbeat,
     deflate,
+    readBudget,
     streamThresholdBytes: options.streamThresholdBytes,
   };
 }

@@ -75,6 +75,18 @@ export abstract class MessageBacklog {
     }
   }
 
+  /** @internal Bytes of received messages waiting for a subscriber (a server's read budget
+   *  counts them). */
+  get heldBacklogBytes(): number {
+    return this.backlogBytes;
+  }
+
+  /** @internal The backlog shrank outside a read (a subscriber took it): the Node connection
+   *  tells its server's read budget. */
+  protected backlogTaken(): void {
+    // Nothing to tell by default.
+  }
+
   /** @internal Called by the transport. */
   onText(text: string): void {
     this.deliver({ type: 'text', data: text }, text.length);
@@ -109,6 +121,7 @@ export abstract class MessageBacklog {
         // The subscriber left early (waitForMessage): the rest waits for the next one.
         this.backlog = backlog.slice(i).concat(this.backlog ?? []);
         this.backlogBytes = this.backlog.reduce((n, m) => n + sizeOf(m), 0);
+        this.backlogTaken();
         return;
       }
       if (backlog[backlog.length - 1]!.type === 'close') {
@@ -117,6 +130,7 @@ export abstract class MessageBacklog {
       }
       backlog = this.backlog;
     }
+    this.backlogTaken();
     if (this.closeMessage !== undefined) {
       if (!subscriber.closed) {
         subscriber.next(this.closeMessage);
@@ -210,6 +224,7 @@ export abstract class MessageBacklog {
       this.backlog = backlog.slice(i).concat(this.backlog ?? []);
       this.backlogBytes = this.backlog.reduce((n, m) => n + sizeOf(m), 0);
     }
+    this.backlogTaken();
   }
 
   /** @internal Ends `messages$` with `close`: the subscribers get it and complete; with none,

@@ -4,7 +4,7 @@ import { LARGE_PAYLOAD_BYTES } from '../protocol/protocol-connection';
 import type { Connection } from '../rx/connection';
 import type { OutgoingMessage } from '../rx/message';
 import { toBytes } from '../rx/to-bytes';
-import { compressShared, type SharedFrame } from '../transport/deflate-codec';
+import { MAX_SHARED_DEFLATE_QUEUE_BYTES, compressShared, sharedDeflateBytesQueued, type SharedFrame } from '../transport/shared-frame';
 
 const EMPTY = new Uint8Array(0);
 
@@ -14,7 +14,10 @@ const EMPTY = new Uint8Array(0);
  * setting (window bits, level, memLevel) among the connections with permessage-deflate. A
  * compressed frame is made from an empty window, so it is valid for every such connection,
  * with or without context takeover; the connection's own compressor then starts its next message
- * afresh (see docs/compression.md for the trade-off).
+ * afresh (see docs/compression.md for the trade-off). Each receiver counts a compressed frame's
+ * input against its `maxBufferedBytes` until it is made. Past MAX_SHARED_DEFLATE_QUEUE_BYTES
+ * waiting for zlib, the connection whose message led to the broadcast stops reading for a while;
+ * past twice that, the broadcast goes out uncompressed.
  */
 export class BroadcastFrames {
   private opcode: number;
@@ -23,6 +26,8 @@ export class BroadcastFrames {
   private owned = true;
   private plain: Uint8Array | undefined;
   private shared: Map<string, SharedFrame> | undefined;
+  /** Decided at the first connection that would compress: zlib is too far behind to queue more. */
+  private uncompressed: boolean | undefined;
 
   /**
    * The frames of a message that arrives already encoded (UTF-8 for text, as a bus carries it):
@@ -53,7 +58,7 @@ export class BroadcastFrames {
   /** The frame for this connection (the same object for every connection that can share it). */
   for(connection: Connection<any>): Uint8Array | SharedFrame {
     const codec = connection.deflateCodec;
-    if (codec !== undefined && codec.shouldCompress(this.bytes.length)) {
+    if (codec !== undefined && codec.shouldCompress(this.bytes.length) && !(this.uncompressed ??= zlibBehind(this.bytes.length))) {
       if (!this.owned) {
         this.bytes = Uint8Array.prototype.slice.call(this.bytes);
         this.owned = true;
@@ -66,4 +71,10 @@ export class BroadcastFrames {
     }
     return (this.plain ??= encodeFrame(this.opcode, this.bytes, { alloc: Buffer.allocUnsafe }));
   }
+}
+
+/** More input waits for zlib than the shared queue takes (an empty queue takes any message). */
+function zlibBehind(bytes: number): boolean {
+  const queued = sharedDeflateBytesQueued();
+  return queued !== 0 && queued + bytes > 2 * MAX_SHARED_DEFLATE_QUEUE_BYTES;
 }

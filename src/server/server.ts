@@ -14,6 +14,7 @@ import { DEFAULT_CONNECTION_OPTIONS, type ConnectionOptions } from '../rx/connec
 import { NO_PARAMS, type KeptUpgradeRequest, type UpgradeRequest } from '../rx/upgrade-request';
 import { CONNECTION_OPTION_RULES, validateOptions, type OptionRules } from '../rx/validate-options';
 import { computeAcceptKey } from '../transport/accept-key';
+import { ReadBudget } from '../transport/read-budget';
 import { replyAndClose } from '../transport/reply';
 import type { ByteStream } from '../transport/socket-transport';
 import { isRejection, runAcceptHook, type AcceptDecision } from './accept';
@@ -52,6 +53,13 @@ export interface ServerOptions extends ConnectionOptions {
   /** Open connections allowed on the whole server; the next handshake gets 503. Default: no cap. */
   maxConnections: number | undefined;
   /**
+   * Bytes of incoming messages held across all connections: partly received messages, messages
+   * being decompressed, and backlogs waiting for a subscriber. Past it, connections whose message
+   * needs more stop reading until memory frees (one at a time may finish a message past it, so
+   * nothing deadlocks). Default 256 MiB. See docs/security.md.
+   */
+  maxBufferedMessageBytes: number;
+  /**
    * What connects this server's topics to the same topics on other servers: `clusterBus()` for
    * the workers of one `node:cluster`, `redisBus(url)` from `@rxws/rxws/redis` for several
    * machines, `new MemoryBusHub().bus()` in one process. One bus per server; the server closes it
@@ -71,6 +79,7 @@ export const DEFAULT_SERVER_OPTIONS: Readonly<ServerOptions> = Object.freeze({
   maxHeaderBytes: 16_384,
   maxHeaderCount: 100,
   maxConnections: undefined,
+  maxBufferedMessageBytes: 256 * 1024 * 1024,
   bus: undefined,
 });
 
@@ -86,6 +95,7 @@ const SERVER_OPTION_RULES: OptionRules<ServerOptions> = {
   maxHeaderBytes: { kind: 'int', min: 256, max: 1024 * 1024 },
   maxHeaderCount: { kind: 'int', min: 1, max: 10_000 },
   maxConnections: { kind: 'int', min: 0, max: Number.MAX_SAFE_INTEGER },
+  maxBufferedMessageBytes: { kind: 'int', min: 1, max: Number.MAX_SAFE_INTEGER },
   bus: { kind: 'check', test: (v) => (['publish', 'publishCounted', 'subscribe', 'unsubscribe', 'close'].every((m) => typeof (v as Record<string, unknown> | null)?.[m] === 'function') && typeof (v as Bus).errors$?.subscribe === 'function' ? undefined : 'must be a Bus') },
 };
 
@@ -163,6 +173,7 @@ export class WebSocketServer {
   private readonly topics = new TopicRegistry(this.open, this.errorSubject);
   private listener: net.Server | undefined;
   private closing: Promise<void> | undefined;
+  private readonly readBudget: ReadBudget;
   /** The RFC 8441 side of an attached `node:http2` server. */
   private readonly h2: H2Attachment | undefined;
   private readonly onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => this.handleUpgrade(request, socket, head);
@@ -175,6 +186,7 @@ export class WebSocketServer {
    */
   constructor(options?: Partial<ServerOptions>) {
     this.options = validateOptions('server', options, DEFAULT_SERVER_OPTIONS, SERVER_OPTION_RULES);
+    this.readBudget = new ReadBudget(this.options.maxBufferedMessageBytes);
     this.connections$ = this.connectionSubject.asObservable();
     this.errors$ = this.errorSubject.asObservable();
     const attached = this.options.server;
@@ -253,6 +265,12 @@ export class WebSocketServer {
   /** Open connections across every route (a live view, kept by the server: do not mutate). */
   get connections(): ReadonlySet<Connection<any>> {
     return this.open;
+  }
+
+  /** Bytes of incoming messages held now across every connection, as bounded by
+   *  `maxBufferedMessageBytes` (for monitoring). */
+  get bufferedMessageBytes(): number {
+    return this.readBudget.heldBytes;
   }
 
   /**
@@ -487,6 +505,7 @@ export class WebSocketServer {
       data: acceptance.data,
       head: rest,
       deflate,
+      readBudget: this.readBudget,
     });
     // The transport listens for 'error' now; the handshake's no-op listener can go.
     socket.off('error', ignoreError);

@@ -1,8 +1,7 @@
 import * as zlib from 'node:zlib';
 import type { DeflateConfig, DeflateDirections } from '../extensions/permessage-deflate';
-import { encodeFrame } from '../protocol/frame-serializer';
 import type { MessageCompression } from '../protocol/protocol-types';
-import { zlibLimiter } from './zlib-limiter';
+import { ZlibLane, zlibLimiter } from './zlib-limiter';
 
 /** RFC 7692 §7.2.1/§7.2.2: the tail of a sync flush, removed by the sender, restored by us. */
 const TRAILER = Buffer.from([0x00, 0x00, 0xff, 0xff]);
@@ -31,6 +30,7 @@ type ZStream = zlib.DeflateRaw | zlib.InflateRaw;
 interface Job {
   stream: ZStream;
   chunks: Buffer[];
+  /** Output so far (the limiter charges it: a bomb's cost is its output). */
   bytes: number;
   finished: boolean;
   /** Decompress: where output goes. Compress: undefined (output is collected). */
@@ -40,7 +40,8 @@ interface Job {
 }
 
 const kJob = Symbol('rxws.deflate.job');
-type JobStream = ZStream & { [kJob]?: Job | undefined; [kPoolKey]?: string };
+/** @internal */
+export type JobStream = ZStream & { [kJob]?: Job | undefined; [kPoolKey]?: string };
 const kPoolKey = Symbol('rxws.deflate.pool');
 
 // One set of listeners per stream, finding the current job through the stream, rather than
@@ -48,9 +49,9 @@ const kPoolKey = Symbol('rxws.deflate.pool');
 function onStreamData(this: JobStream, chunk: Buffer): void {
   const job = this[kJob];
   if (job === undefined || job.finished) return;
+  job.bytes += chunk.length;
   if (job.sink === undefined) {
     job.chunks.push(chunk);
-    job.bytes += chunk.length;
   } else if (!job.sink.onInflated(chunk)) {
     // The core refused the bytes (the message crossed maxMessageBytes, or the connection is
     // gone): stop inflating at once. The stream is mid-message, so it is closed, not reused.
@@ -100,7 +101,8 @@ export function deflateStreamCount(): number {
  */
 const pool = new Map<string, JobStream[]>();
 
-function acquirePooled(kind: 'deflate' | 'inflate', windowBits: number, config: DeflateConfig): JobStream {
+/** @internal A reset stream for a direction without context takeover (shared frames too). */
+export function acquirePooled(kind: 'deflate' | 'inflate', windowBits: number, config: DeflateConfig): JobStream {
   const key = kind === 'deflate' ? `d${windowBits}/${config.level}/${config.memLevel}` : `i${windowBits}`;
   const idle = pool.get(key);
   const stream = idle?.pop() ?? createStream(kind, windowBits, config);
@@ -108,7 +110,8 @@ function acquirePooled(kind: 'deflate' | 'inflate', windowBits: number, config: 
   return stream;
 }
 
-function releasePooled(stream: JobStream): void {
+/** @internal */
+export function releasePooled(stream: JobStream): void {
   const key = stream[kPoolKey]!;
   let idle = pool.get(key);
   if (idle === undefined) pool.set(key, (idle = []));
@@ -127,11 +130,11 @@ export function drainDeflatePool(): void {
 }
 
 /**
- * Runs one compression on `stream`: RFC 7692 §7.2.1 — DEFLATE, sync flush, and the trailing
+ * @internal Runs one compression on `stream`: RFC 7692 §7.2.1 — DEFLATE, sync flush, and the trailing
  * 0x00 0x00 0xff 0xff removed. Calls `done` with the payload (null on failure) and releases the
- * limiter slot.
+ * limiter slot, with the bytes moved.
  */
-function runDeflate(stream: JobStream, data: Uint8Array, release: () => void, done: (out: Uint8Array | null) => void): void {
+export function runDeflate(stream: JobStream, data: Uint8Array, release: (actualCostBytes?: number) => void, done: (out: Uint8Array | null) => void): void {
   const job: Job = {
     stream,
     chunks: [],
@@ -139,7 +142,7 @@ function runDeflate(stream: JobStream, data: Uint8Array, release: () => void, do
     finished: false,
     sink: undefined,
     done: (out) => {
-      release();
+      release(data.length + job.bytes);
       done(out);
     },
   };
@@ -159,7 +162,8 @@ function runDeflate(stream: JobStream, data: Uint8Array, release: () => void, do
 /**
  * permessage-deflate for one connection, with Node's zlib: implements the protocol core's
  * `MessageCompression`. zlib work is asynchronous, one job at a time per direction, and capped
- * process-wide by `zlibLimiter`. A direction with context takeover keeps its own zlib stream
+ * process-wide by `zlibLimiter`, in the connection's own lane (so its work is shared fairly with
+ * other connections'). A direction with context takeover keeps its own zlib stream
  * (created on first use, closed with the connection); one without borrows a pooled stream per
  * message.
  */
@@ -170,6 +174,8 @@ export class DeflateCodec implements MessageCompression {
   private compressing = false;
   private closed = false;
   private readonly inflateBits: number;
+  /** @internal This connection's share of the process-wide zlib limiter. */
+  readonly lane = new ZlibLane();
   /** Connections whose shared (broadcast) frames are interchangeable have equal keys. */
   readonly sharedKey: string | undefined;
 
@@ -195,7 +201,8 @@ export class DeflateCodec implements MessageCompression {
 
   decompress(data: Uint8Array): void {
     if (this.closed) return;
-    zlibLimiter.run((release) => {
+    // Estimated by its input; charged by its output too once known (a bomb pays for its size).
+    zlibLimiter.run(this.lane, data.length, (release) => {
       if (this.closed) return release();
       const own = !this.directions.receiveNoContextTakeover;
       if (this.inflater?.destroyed === true) this.inflater = undefined;
@@ -203,11 +210,12 @@ export class DeflateCodec implements MessageCompression {
       const job: Job = { stream, chunks: [], bytes: 0, finished: false, sink: this.sink, done: undefined };
       stream[kJob] = job;
       // An aborted or failed stream is closed; its slot is free once it has stopped.
-      stream.once('close', release);
+      const released = () => release(data.length + job.bytes);
+      stream.once('close', released);
       const before = stream.bytesWritten;
       const finish = () => {
-        stream.off('close', release);
-        release();
+        stream.off('close', released);
+        released();
         if (job.finished) return;
         job.finished = true;
         stream[kJob] = undefined;
@@ -244,6 +252,8 @@ export class DeflateCodec implements MessageCompression {
     if (this.closed) return;
     this.closed = true;
     this.compressQueue.length = 0;
+    // Queued jobs would only release their slot; dropping them also lets go of their input.
+    zlibLimiter.drop(this.lane);
     const deflater = this.deflater;
     const inflater = this.inflater;
     this.deflater = undefined;
@@ -265,7 +275,7 @@ export class DeflateCodec implements MessageCompression {
       return;
     }
     this.compressing = true;
-    zlibLimiter.run((release) => {
+    zlibLimiter.run(this.lane, next.data.length, (release) => {
       if (this.closed) return release();
       const own = !this.directions.sendNoContextTakeover;
       let stream: JobStream;
@@ -293,56 +303,10 @@ export class DeflateCodec implements MessageCompression {
   }
 }
 
-function closeStream(stream: JobStream): void {
+/** @internal Closes a stream, abandoning the job on it. */
+export function closeStream(stream: JobStream): void {
   const job = stream[kJob];
   if (job !== undefined) job.finished = true;
   stream[kJob] = undefined;
   stream.close();
-}
-
-/**
- * A frame produced once for many connections (a broadcast) that may still be compressing:
- * connections reserve their place in their output order and get the bytes when ready.
- */
-export class SharedFrame {
-  private bytes: Uint8Array | null | undefined;
-  private waiters: Array<(frame: Uint8Array | null) => void> | undefined = [];
-
-  constructor(readonly compressed: boolean) {}
-
-  /** Calls `fill` with the frame (null if it could not be made), at once if it is ready. */
-  attach(fill: (frame: Uint8Array | null) => void): void {
-    if (this.waiters === undefined) fill(this.bytes ?? null);
-    else this.waiters.push(fill);
-  }
-
-  resolve(frame: Uint8Array | null): void {
-    if (this.waiters === undefined) return;
-    this.bytes = frame;
-    const waiters = this.waiters;
-    this.waiters = undefined;
-    for (const fill of waiters) fill(frame);
-  }
-}
-
-/**
- * Compresses one broadcast message once for every connection whose `sharedKey` is `key` (same
- * window, level and memLevel), from an empty window so that any receiver can read it (RFC 7692
- * §7.2.3.? context takeover is a permission, not a duty), and frames it with RSV1 set.
- */
-export function compressShared(opcode: number, data: Uint8Array, codec: DeflateCodec): SharedFrame {
-  const shared = new SharedFrame(true);
-  const { config, directions } = codec;
-  zlibLimiter.run((release) => {
-    const stream = acquirePooled('deflate', directions.sendWindowBits, config);
-    runDeflate(stream, data, release, (out) => {
-      if (out === null) {
-        closeStream(stream);
-        return shared.resolve(null);
-      }
-      releasePooled(stream);
-      shared.resolve(encodeFrame(opcode, out, { rsv1: true, alloc: Buffer.allocUnsafe }));
-    });
-  });
-  return shared;
 }

@@ -7,7 +7,9 @@ import type { CloseInfo, FrameArena, ProtocolEvents, ProtocolState, Role } from 
 import { DeflateCodec, type InflateSink } from './deflate-codec';
 import { Heartbeat, type HeartbeatOptions } from './heartbeat';
 import { nodeTextCodec } from './node-text-codec';
+import type { BudgetHolder, ReadBudget } from './read-budget';
 import type { Transport, TransportListener } from './transport';
+import { enterInput, forgetInput, isPausedForZlib, leaveInput, type InputSource } from './zlib-backpressure';
 
 export type { TransportListener } from './transport';
 
@@ -21,6 +23,8 @@ export interface TransportOptions extends ProtocolLimits {
   heartbeat: HeartbeatOptions | undefined;
   /** permessage-deflate as negotiated in the handshake (RFC 7692), with our zlib settings. */
   deflate?: { params: DeflateParams; config: DeflateConfig } | undefined;
+  /** The server's bound on incoming bytes held across its connections (none on a client). */
+  readBudget?: ReadBudget | undefined;
   /** Messages of at least this many bytes reach the listener as they arrive (onMessageStart...). */
   streamThresholdBytes?: number | undefined;
 }
@@ -30,6 +34,13 @@ const EMPTY_WRITE = Buffer.alloc(0);
 const COPY_LIMIT = 16 * 1024;
 /** Input kept while decompressing before the socket is paused (like a stream's high-water mark). */
 const HELD_INPUT_BYTES = 64 * 1024;
+/**
+ * Input read and thrown away once input is over (we failed the connection, or the peer closed)
+ * before the socket stops reading: enough for what was in flight, not a gigabyte a second from
+ * a peer that keeps sending while it waits for nothing. The close timer then ends the TCP
+ * connection (RFC 6455 §7.1.1).
+ */
+const DISCARD_BYTES = 64 * 1024;
 
 const kTransport = Symbol('rxws.transport');
 /**
@@ -68,7 +79,7 @@ function flushTick(transport: SocketTransport): void {
  * few socket writes as possible (the replies produced while handling one read go out in one
  * write), arms the timers it asks for, and pauses the socket when the reader above falls behind.
  */
-export class SocketTransport implements Transport, ProtocolEvents, InflateSink {
+export class SocketTransport implements Transport, ProtocolEvents, InflateSink, BudgetHolder, InputSource {
   readonly protocol: ProtocolConnection;
   /** zlib for permessage-deflate, when negotiated. */
   readonly deflate: DeflateCodec | undefined;
@@ -96,6 +107,10 @@ export class SocketTransport implements Transport, ProtocolEvents, InflateSink {
   private inflatePaused = false;
   /** Bytes handed to the core while it was decompressing, since it last was not. */
   private heldBytes = 0;
+  /** Bytes read after input ended; past DISCARD_BYTES the socket stays paused for good. */
+  private discardedBytes = 0;
+  /** @internal What the server's read budget counts for this connection. */
+  budgetHeld = 0;
   /** whenFlushed() callers waiting for messages still being compressed. */
   private queueWaiters: Array<() => void> | undefined;
 
@@ -119,7 +134,7 @@ export class SocketTransport implements Transport, ProtocolEvents, InflateSink {
         alloc: allocFrame,
         arena: slabArena,
         // Messages assembled from several frames or reads are Buffers, like single-read ones.
-        allocMessage: Buffer.allocUnsafe,
+        allocMessage: options.readBudget?.allocMessage ?? Buffer.allocUnsafe,
         textCodec: nodeTextCodec,
         ...(this.deflate !== undefined ? { compression: this.deflate } : {}),
         ...(options.streamThresholdBytes !== undefined ? { streamThresholdBytes: options.streamThresholdBytes } : {}),
@@ -175,6 +190,8 @@ export class SocketTransport implements Transport, ProtocolEvents, InflateSink {
   /** Starts the closing handshake; the caller flushes when it wants the frame out now. */
   close(code: number, reason: string): void {
     this.protocol.close(code, reason);
+    // Paused only by the read budget or the broadcast queue: read on to find the peer's close.
+    if (this.socketMayRead()) this.socket.resume();
   }
 
   /** Fails the connection; the caller flushes when it wants the frame out now. */
@@ -184,6 +201,7 @@ export class SocketTransport implements Transport, ProtocolEvents, InflateSink {
 
   /** Feeds bytes from the socket (or bytes that arrived with the handshake) to the protocol. */
   receive(chunk: Uint8Array): void {
+    if (this.protocol.inputEnded) return this.discard(chunk.length);
     this.inRead = true;
     // While a message is being decompressed the core only keeps what arrives: past
     // HELD_INPUT_BYTES, stop reading, so a peer cannot queue unbounded input behind a slow
@@ -195,6 +213,8 @@ export class SocketTransport implements Transport, ProtocolEvents, InflateSink {
         this.socket.pause();
       }
     }
+    // Broadcasts made while handling this input may slow it down (zlib-backpressure.ts).
+    const outer = enterInput(this);
     try {
       this.protocol.receive(chunk);
     } catch (error) {
@@ -203,8 +223,16 @@ export class SocketTransport implements Transport, ProtocolEvents, InflateSink {
       this.failInternal(error);
     } finally {
       this.inRead = false;
+      leaveInput(outer);
     }
+    if (this.options.readBudget !== undefined) this.accountHeld();
     this.flush();
+  }
+
+  /** Input is over: reads are thrown away, and past DISCARD_BYTES no longer made. */
+  private discard(bytes: number): void {
+    this.discardedBytes += bytes;
+    if (this.discardedBytes > DISCARD_BYTES) this.socket.pause();
   }
 
   /** Stops reading: the socket (TCP backpressure) and the protocol (mid-chunk). */
@@ -212,18 +240,78 @@ export class SocketTransport implements Transport, ProtocolEvents, InflateSink {
     this.readPaused = true;
     this.protocol.pause();
     this.socket.pause();
+    // A connection the budget lets finish its message must tell it that it stopped.
+    if (this.options.readBudget !== undefined) this.accountHeld();
   }
 
   resume(): void {
     this.readPaused = false;
-    if (!this.inflatePaused) this.socket.resume();
+    if (this.socketMayRead()) this.socket.resume();
     this.inRead = true;
+    const outer = enterInput(this);
     try {
       this.protocol.resume();
     } finally {
       this.inRead = false;
+      leaveInput(outer);
     }
+    if (this.options.readBudget !== undefined) this.accountHeld();
     this.flush();
+  }
+
+  // BudgetHolder (the server's bound on incoming bytes) ----------------------------------------
+
+  /** @internal Not paused by the reader above, nor closed, nor done reading for good. */
+  get canRead(): boolean {
+    return !this.readPaused && !this.done && this.discardedBytes <= DISCARD_BYTES;
+  }
+
+  /** @internal In the middle of a message (or holding input not parsed yet). */
+  get receiving(): boolean {
+    return this.protocol.heldInputBytes !== 0;
+  }
+
+  /** @internal */
+  pauseForBudget(): void {
+    this.socket.pause();
+  }
+
+  /** @internal */
+  resumeForBudget(): void {
+    if (this.socketMayRead()) this.socket.resume();
+  }
+
+  /** @internal Broadcasts this connection's messages make wait too long for zlib. */
+  pauseForZlib(): void {
+    this.socket.pause();
+  }
+
+  /** @internal */
+  resumeForZlib(): void {
+    if (this.socketMayRead()) this.socket.resume();
+  }
+
+  /**
+   * @internal Tells the read budget what this connection holds now: its partly received or
+   * decompressing message, input kept while paused, and its backlog. Called after reads and
+   * deliveries (and by the connection when a subscriber takes its backlog).
+   */
+  accountHeld(): void {
+    const budget = this.options.readBudget;
+    if (budget === undefined || this.done) return;
+    const held = this.protocol.heldInputBytes + (this.listener.heldBacklogBytes ?? 0);
+    // Most reads leave a connection holding what it held (nothing, for whole messages), and
+    // then there is nothing to tell unless the budget is keeping someone waiting.
+    if (held !== this.budgetHeld || !budget.settled) budget.update(this, held);
+  }
+
+  /** No reason left to keep the socket paused. Once our close frame is out, data frames are
+   *  dropped unread, so neither the read budget nor the broadcast queue keeps us from finding
+   *  the peer's close frame. */
+  private socketMayRead(): boolean {
+    if (!this.canRead || this.inflatePaused) return false;
+    if (this.protocol.state !== 'open') return true;
+    return (this.options.readBudget === undefined || !this.options.readBudget.holds(this)) && !isPausedForZlib(this);
   }
 
   terminate(): void {
@@ -341,25 +429,31 @@ export class SocketTransport implements Transport, ProtocolEvents, InflateSink {
   // InflateSink (zlib output for the core) -----------------------------------------------------
 
   onInflated(chunk: Uint8Array): boolean {
-    return this.protocol.inflateData(chunk);
+    const more = this.protocol.inflateData(chunk);
+    // Decompressed bytes count as they come: a bomb's output is memory like any other.
+    if (this.options.readBudget !== undefined) this.accountHeld();
+    return more;
   }
 
   onInflateEnd(): void {
     this.inRead = true;
+    const outer = enterInput(this);
     try {
       this.protocol.inflateEnd();
     } catch (error) {
       this.failInternal(error);
     } finally {
       this.inRead = false;
+      leaveInput(outer);
     }
     if (!this.protocol.inflating) {
       this.heldBytes = 0;
       if (this.inflatePaused) {
         this.inflatePaused = false;
-        if (!this.readPaused && !this.done) this.socket.resume();
+        if (this.socketMayRead()) this.socket.resume();
       }
     }
+    if (this.options.readBudget !== undefined) this.accountHeld();
     this.flush();
   }
 
@@ -380,6 +474,8 @@ export class SocketTransport implements Transport, ProtocolEvents, InflateSink {
     this.releaseWaiters();
     (this.socket as TaggedSocket)[kTransport] = undefined;
     this.deflate?.close();
+    this.options.readBudget?.leave(this);
+    forgetInput(this);
     this.protocol.transportClosed();
     this.releaseQueueWaiters();
   }

@@ -53,4 +53,6 @@ export interface TransportListener {
   onClosed(info: CloseInfo): void;
   /** The outgoing buffer has drained. */
   onDrain(): void;
+  /** Bytes of received messages waiting for a subscriber (a server's read budget counts them). */
+  readonly heldBacklogBytes?: number;
 }
