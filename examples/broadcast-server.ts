@@ -3,6 +3,8 @@
  * with rxws attached to it for WebSockets on `/ws`. Everyone starts in the room `lobby`; what
  * someone says goes to everyone in their room. Each room is a topic (`server.topic(...)`): a
  * message is encoded once for all of the room's members.
+ * The page's script runs on rxws's browser entry, bundled at start and served at /modules/ (see
+ * examples/browser-modules.ts).
  *
  *   npx tsx examples/broadcast-server.ts            # then open the printed URL in two tabs
  *   PORT=3000 HOST=0.0.0.0 npx tsx examples/broadcast-server.ts
@@ -25,6 +27,7 @@ import type { Readable, Writable } from 'node:stream';
 import { EMPTY, Subject, catchError, concat, defer, mergeMap, of, type Observable, type Subscription } from 'rxjs';
 // The package's sources; in your own project the same names come from '@rxws/rxws'.
 import { WebSocketServer, ofText, type Connection, type Route, type Topic } from '../src';
+import { bundleBrowserModules, type BrowserModules } from './browser-modules';
 import { writeChatEvent, type ChatEvent } from './chat-messages';
 
 /** What the server sends to pages (and CLI clients): see chat-messages.ts. */
@@ -82,8 +85,9 @@ export async function startBroadcastServer(options: BroadcastServerOptions = {})
   const host = options.host ?? '127.0.0.1';
   const log = (line: string) => options.output?.write(`${line}\n`);
   const page = loadPage();
+  const modules = await bundleBrowserModules();
 
-  const http = createServer((request, response) => servePage(page, request, response));
+  const http = createServer((request, response) => servePage(page, modules, request, response));
   const server = new WebSocketServer({ server: http });
   let guests = 0;
   const route = server.route<ChatUser>({
@@ -260,17 +264,18 @@ interface Page {
   csp: string;
 }
 
-/** The page and a Content-Security-Policy that allows exactly its inline script and style. */
+/** The page and a Content-Security-Policy that allows exactly its inline scripts (the import map
+ *  and the module) and style, and the modules this server serves. */
 function loadPage(): Page {
   const html = readFileSync(join(__dirname, 'chat-client.html'));
   const text = html.toString('utf8');
   const hashes = (tag: string) =>
-    [...text.matchAll(new RegExp(`<${tag}>([\\s\\S]*?)</${tag}>`, 'g'))]
+    [...text.matchAll(new RegExp(`<${tag}(?: [^>]*)?>([\\s\\S]*?)</${tag}>`, 'g'))]
       .map((m) => `'sha256-${createHash('sha256').update(m[1]!, 'utf8').digest('base64')}'`)
       .join(' ');
   const csp = [
     "default-src 'none'",
-    `script-src ${hashes('script')}`,
+    `script-src 'self' ${hashes('script')}`,
     `style-src ${hashes('style')}`,
     "connect-src 'self'",
     'img-src data:',
@@ -281,8 +286,19 @@ function loadPage(): Page {
   return { html, csp };
 }
 
-function servePage(page: Page, request: IncomingMessage, response: ServerResponse): void {
-  const path = (request.url ?? '/').split('?')[0];
+function servePage(page: Page, modules: BrowserModules, request: IncomingMessage, response: ServerResponse): void {
+  const path = (request.url ?? '/').split('?')[0] ?? '/';
+  const module = modules.get(path);
+  if (module !== undefined && (request.method === 'GET' || request.method === 'HEAD')) {
+    response.writeHead(200, {
+      'content-type': 'text/javascript; charset=utf-8',
+      'content-length': Buffer.byteLength(module),
+      'cache-control': 'no-store',
+      'x-content-type-options': 'nosniff',
+    });
+    response.end(request.method === 'HEAD' ? undefined : module);
+    return;
+  }
   if (path !== '/') {
     response.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('not found\n');
     return;

@@ -67,8 +67,10 @@ export { DEFAULT_CLIENT_OPTIONS } from './client/client-options';
 export type { ClientOptions, ClientHeaders } from './client/client-options';
 export { reconnect, isRetryable, isRetryableStatus, backoffDelay, FATAL_CLOSE_CODES, DEFAULT_RECONNECT_OPTIONS } from './client/reconnect';
 export type { ReconnectOptions, ReconnectOutcome, RetryInfo } from './client/reconnect';
-export { ReconnectingClient, MessageDroppedError } from './client/reconnecting-client';
-export type { ReconnectingClientState, ReconnectingClientOptions, ReconnectingClientSettings } from './client/reconnecting-client';
+export { ReconnectingClient } from './client/node-reconnecting-client';
+export type { ReconnectingClientOptions } from './client/node-reconnecting-client';
+export { ReconnectingClientBase, MessageDroppedError } from './client/reconnecting-client';
+export type { ReconnectingClientState, ReconnectingClientSettings } from './client/reconnecting-client';
 
 export { typed, DEFAULT_TYPED_OPTIONS } from './typed/typed';
 export type { TypedOptions, Received, Sendable } from './typed/typed';

@@ -1,6 +1,7 @@
 import { Observable, ReplaySubject, Subject, config as rxjsConfig, defer, filter, firstValueFrom } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
-import { MessageDroppedError, ReconnectingClient, type ReconnectingClientState } from '../../src/client/reconnecting-client';
+import { MessageDroppedError, type ReconnectingClientState } from '../../src/client/reconnecting-client';
+import { ReconnectingClient } from '../../src/client/node-reconnecting-client';
 import { HandshakeError, NetworkError, RxwsError, UsageError } from '../../src/errors';
 import type { Connection } from '../../src/rx/connection';
 import type { CloseMessage, Message, OutgoingMessage } from '../../src/rx/message';

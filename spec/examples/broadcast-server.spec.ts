@@ -88,6 +88,19 @@ describe('examples/broadcast-server', () => {
     await missing.text();
   });
 
+  it('serves the page\'s ES modules: the rxws browser entry and rxjs, allowed by the CSP', async () => {
+    const page = await fetch(chat.url);
+    const html = await page.text();
+    expect(html).toContain("from '/modules/rxws-browser.js'");
+    expect(html).toContain('"rxjs": "/modules/rxjs.js"');
+    expect(page.headers.get('content-security-policy')).toMatch(/script-src 'self' 'sha256-[^']+' 'sha256-[^']+'/);
+    for (const path of ['/modules/rxws-browser.js', '/modules/rxjs.js']) {
+      const module = await fetch(new URL(path, chat.url));
+      expect([path, module.status, module.headers.get('content-type')]).toEqual([path, 200, 'text/javascript; charset=utf-8']);
+      expect((await module.text()).length).toBeGreaterThan(1000);
+    }
+  });
+
   it('welcomes a newcomer with its name and who is online, and tells everyone it joined', async () => {
     const a = await join();
     expect(a.events[0]).toEqual({ type: 'welcome', name: 'guest-1', room: 'lobby', online: ['guest-1'] });

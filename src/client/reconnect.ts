@@ -1,8 +1,8 @@
 import { Observable, Subscription, asyncScheduler, timer, type MonoTypeOperatorFunction, type SchedulerLike } from 'rxjs';
 import { ConnectionClosedError, HandshakeError, NetworkError, TimeoutError } from '../errors';
 import { CloseCode } from '../protocol/close-code';
-import type { Connection } from '../rx/connection';
 import type { CloseMessage } from '../rx/message';
+import type { ReactiveConnection } from '../rx/reactive-connection';
 import { validateOptions, type OptionRules } from '../rx/validate-options';
 
 /** How one connection attempt ended, as `shouldRetry` sees it. */
@@ -10,7 +10,7 @@ export type ReconnectOutcome =
   | {
       kind: 'closed';
       /** The connection that closed. */
-      connection: Connection<any>;
+      connection: ReactiveConnection<any>;
       /** The code this side sent when it started the close, else the code reported on close
        *  (the server's, 1006 for a dropped connection, or the one we failed with on a peer fault). */
       code: number;
@@ -180,7 +180,7 @@ export function backoffDelay(
  * Options are checked when `reconnect()` is called: an unknown key or a value out of range
  * throws a UsageError.
  */
-export function reconnect<T extends Connection<any>>(options?: Partial<ReconnectOptions>): MonoTypeOperatorFunction<T> {
+export function reconnect<T extends ReactiveConnection<any>>(options?: Partial<ReconnectOptions>): MonoTypeOperatorFunction<T> {
   const opts = validateOptions<ReconnectOptions>('reconnect', options, DEFAULT_RECONNECT_OPTIONS, RECONNECT_OPTION_RULES);
   const scheduler = opts.scheduler ?? asyncScheduler;
   const random = opts.random ?? Math.random;
@@ -257,7 +257,7 @@ export function reconnect<T extends Connection<any>>(options?: Partial<Reconnect
     });
 }
 
-function closedOutcome(connection: Connection<any>, close: CloseMessage, openMs: number): ReconnectOutcome {
+function closedOutcome(connection: ReactiveConnection<any>, close: CloseMessage, openMs: number): ReconnectOutcome {
   const localCode = (connection as { localCloseCode?: number }).localCloseCode;
   return {
     kind: 'closed',

@@ -1,12 +1,11 @@
 import { BehaviorSubject, EMPTY, Observable, Subject, concat, defer, filter, isObservable, switchMap, throwError, type Observer, type Subscription } from 'rxjs';
 import { RxwsError, UsageError } from '../errors';
-import { CloseCode, isValidWireCloseCode } from '../protocol/close-code';
-import type { Connection } from '../rx/connection';
+import { CloseCode } from '../protocol/close-code';
+import { utf8ByteLength } from '../protocol/text-codec';
 import type { DataMessage, Message, OutgoingMessage } from '../rx/message';
+import type { ReactiveConnection } from '../rx/reactive-connection';
+import { sinkErrorCode } from '../rx/sink-error-code';
 import { validateOptions, type OptionRules } from '../rx/validate-options';
-import type { ClientOptions } from './client-options';
-import { connect } from './connect';
-import type { ConnectTarget } from './connect-target';
 import { reconnect, type ReconnectOptions } from './reconnect';
 
 /**
@@ -33,9 +32,6 @@ export interface ReconnectingClientSettings {
   /** Most bytes (UTF-8 for text) the queue holds; same policy. Default 1 MiB. */
   queueLimitBytes: number;
 }
-
-/** The options of a ReconnectingClient: the `connect()` options (with a target) and its own settings. */
-export type ReconnectingClientOptions = Partial<ClientOptions> & Partial<ReconnectingClientSettings>;
 
 const DEFAULT_SETTINGS: Readonly<ReconnectingClientSettings> = Object.freeze({
   reconnect: undefined,
@@ -78,7 +74,9 @@ interface Queued {
 
 /**
  * A connection that keeps itself connected: `connect()` piped through `reconnect`, with what an
- * application needs around it.
+ * application needs around it. This is the shared implementation; each entry (Node, browser)
+ * exports its own `ReconnectingClient` on top, whose constructor takes a target to connect to
+ * with that entry's `connect()`.
  *
  * - `state$` (replays the current state; emits only changes), `connection$` (each connection as
  *   it opens; replays the open one; completes when the client ends, however it ends),
@@ -99,7 +97,7 @@ interface Queued {
  * Each connection has its own heartbeat (the `heartbeat` option); it stops with its connection,
  * so none survives a reconnect.
  */
-export class ReconnectingClient {
+export class ReconnectingClientBase<C extends ReactiveConnection<any>, TTarget, TClientOptions extends object> {
   /** The client's state: 'connecting', 'open', 'reconnecting', then 'closed' (see
    *  ReconnectingClientState). Replays the current state to each new subscriber, emits only
    *  changes, and completes after 'closed'. Never errors. */
@@ -108,7 +106,7 @@ export class ReconnectingClient {
    *  the open one. Completes when the client ends, whether by `close()` or because reconnecting
    *  stopped (then see `failure`); never errors, so a subscriber without an error callback is
    *  safe. */
-  readonly connection$: Observable<Connection<any>>;
+  readonly connection$: Observable<C>;
   /** The text and binary messages of every connection, as one stream (pongs and each
    *  connection's close event are left out). Completes after `close()`; errors with the typed
    *  cause when reconnecting stops on its own (a refusal such as 401, a fatal close code,
@@ -123,11 +121,11 @@ export class ReconnectingClient {
 
   private readonly settings: ReconnectingClientSettings;
   private readonly stateSubject = new BehaviorSubject<ReconnectingClientState>('connecting');
-  private readonly currentSubject = new BehaviorSubject<Connection<any> | undefined>(undefined);
+  private readonly currentSubject = new BehaviorSubject<C | undefined>(undefined);
   private readonly errorSubject = new Subject<RxwsError>();
   private readonly queue: Queued[] = [];
   private queueBytes = 0;
-  private current: Connection<any> | undefined;
+  private current: C | undefined;
   private subscription: Subscription | undefined;
   private ended = false;
   /** Reconnecting stopped on its own, with `failureCause`. */
@@ -140,11 +138,16 @@ export class ReconnectingClient {
   /**
    * Starts connecting at once, and keeps reconnecting until `close()` or an outcome that is not
    * retried. Bad options throw a UsageError at once.
-   * @param target where to connect (with `connect()` and the client options in `options`), or
+   * @param target where to connect (with `connectTo` and the client options in `options`), or
    *   any Observable of connections that completes when its connection closes (then `options`
    *   may hold only the settings of this class).
+   * @param connectTo the entry's `connect()`.
    */
-  constructor(target: ConnectTarget | Observable<Connection<any>>, options: ReconnectingClientOptions = {}) {
+  constructor(
+    target: TTarget | Observable<C>,
+    options: Partial<TClientOptions> & Partial<ReconnectingClientSettings>,
+    connectTo: (target: TTarget, options: Partial<TClientOptions>) => Observable<C>,
+  ) {
     if (options === null || typeof options !== 'object') throw new UsageError('bad_option', 'reconnecting client options must be an object');
     const { reconnect: reconnectOptions, whileDisconnected, queueLimit, queueLimitBytes, ...clientOptions } = options;
     this.settings = validateOptions<ReconnectingClientSettings>(
@@ -153,16 +156,16 @@ export class ReconnectingClient {
       DEFAULT_SETTINGS,
       SETTING_RULES,
     );
-    let source: Observable<Connection<any>>;
+    let source: Observable<C>;
     if (isObservable(target)) {
       const extra = Object.keys(clientOptions)[0];
       if (extra !== undefined) throw new UsageError('unknown_option', `option '${extra}' needs a target to connect to, not an Observable`);
-      source = target as Observable<Connection<any>>;
+      source = target as Observable<C>;
     } else {
-      source = connect(target, clientOptions);
+      source = connectTo(target as TTarget, clientOptions as Partial<TClientOptions>);
     }
     const userOnRetry = this.settings.reconnect?.onRetry;
-    const operator = reconnect<Connection<any>>({
+    const operator = reconnect<C>({
       ...this.settings.reconnect,
       onRetry: (info) => {
         if (!this.ended && this.closing === undefined) this.setState('reconnecting');
@@ -171,7 +174,7 @@ export class ReconnectingClient {
     });
 
     this.state$ = this.stateSubject.asObservable();
-    this.connection$ = this.currentSubject.pipe(filter((c): c is Connection<any> => c !== undefined));
+    this.connection$ = this.currentSubject.pipe(filter((c): c is C => c !== undefined));
     this.messages$ = concat(
       this.currentSubject.pipe(
         switchMap((c) => (c === undefined ? EMPTY : c.messages$)),
@@ -186,7 +189,7 @@ export class ReconnectingClient {
         this.send(message);
       },
       error: (error: unknown) => {
-        void this.close(closeCodeOf(error), '');
+        void this.close(sinkErrorCode(error), '');
       },
       complete: () => {
         void this.close();
@@ -215,7 +218,7 @@ export class ReconnectingClient {
   }
 
   /** The open connection, or undefined while connecting, reconnecting and after close. */
-  get connection(): Connection<any> | undefined {
+  get connection(): C | undefined {
     return this.current;
   }
 
@@ -275,7 +278,7 @@ export class ReconnectingClient {
     return this.closing;
   }
 
-  private opened(connection: Connection<any>): void {
+  private opened(connection: C): void {
     if (this.ended) return;
     this.current = connection;
     const errors = connection.errors$.subscribe((error) => this.errorSubject.next(error));
@@ -339,17 +342,11 @@ function isData(message: Message): message is DataMessage {
 }
 
 function byteLengthOf(message: OutgoingMessage): number {
-  return typeof message === 'string' ? Buffer.byteLength(message, 'utf8') : message.byteLength;
+  return typeof message === 'string' ? utf8ByteLength(message) : message.byteLength;
 }
 
 function copyBytes(message: ArrayBufferView | ArrayBuffer): Uint8Array {
   return message instanceof ArrayBuffer
     ? new Uint8Array(message.slice(0))
     : new Uint8Array(message.buffer.slice(message.byteOffset, message.byteOffset + message.byteLength));
-}
-
-/** As Connection's sink.error: the error's `closeCode` when it may be sent, else 1011. */
-function closeCodeOf(error: unknown): number {
-  const code = (error as { closeCode?: unknown } | null)?.closeCode;
-  return typeof code === 'number' && isValidWireCloseCode(code) ? code : CloseCode.InternalError;
 }

@@ -360,8 +360,8 @@ export class Connection<TData = unknown> extends ReactiveConnection<TData> imple
 
   // TransportListener --------------------------------------------------------------------------
 
-  /** @internal Called by the transport. */
-  onPong(data: Uint8Array): void {
+  /** @internal Called by the transport: settles the ping this pong answers, then delivers it. */
+  override onPong(data: Uint8Array): void {
     const pings = this.pings;
     if (pings !== undefined) {
       const index = pings.findIndex((p) => sameBytes(p.payload, data));
@@ -371,7 +371,7 @@ export class Connection<TData = unknown> extends ReactiveConnection<TData> imple
         pending!.resolve({ data, rttMs: performance.now() - pending!.startedAt });
       }
     }
-    this.deliver({ type: 'pong', data }, data.length);
+    super.onPong(data);
   }
 
   /** @internal Called by the transport. */
@@ -390,7 +390,7 @@ export class Connection<TData = unknown> extends ReactiveConnection<TData> imple
   }
 
   /** @internal Called by the transport. */
-  onProtocolError(error: ProtocolError): void {
+  override onProtocolError(error: ProtocolError): void {
     // A message being received as a stream ends with the reason (1007 at the offending chunk...).
     this.streamReceiver?.fail(error);
     this.report(error);

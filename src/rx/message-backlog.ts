@@ -52,6 +52,7 @@ export abstract class MessageBacklog {
   /** @internal Set once, when the connection has closed. */
   protected closeMessage: CloseMessage | undefined;
 
+  /** @internal Made by the connection class on top (the Node `Connection`, the browser's `ClientConnection`). */
   constructor(limits: ConnectionLimits) {
     this.limits = limits;
     this.messages$ = new MessageStream(this);
@@ -94,6 +95,11 @@ export abstract class MessageBacklog {
   /** @internal Called by the transport. */
   onBinary(data: Uint8Array): void {
     this.deliver({ type: 'binary', data }, data.length);
+  }
+
+  /** @internal Called by the transport. */
+  onPong(data: Uint8Array): void {
+    this.deliver({ type: 'pong', data }, data.length);
   }
 
   /**

@@ -1,5 +1,5 @@
 import { Observable, Subject, type Observer } from 'rxjs';
-import { RxwsError, UsageError } from '../errors';
+import { RxwsError, UsageError, type ProtocolError } from '../errors';
 import { CloseCode } from '../protocol/close-code';
 import { closedError } from './closed-error';
 import type { OutgoingMessage } from './message';
@@ -79,6 +79,11 @@ export abstract class MessageSender extends MessageBacklog {
 
   /** @internal The sink's `complete`: a normal close (1000). */
   abstract sinkComplete(): void;
+
+  /** @internal Called by the transport. */
+  onProtocolError(error: ProtocolError): void {
+    this.report(error);
+  }
 
   /** @internal Called by the transport. */
   onDrain(): void {

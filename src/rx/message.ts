@@ -6,14 +6,16 @@ export interface TextMessage {
   /** The whole message, decoded (fragments already joined). */
   readonly data: string;
 }
-/** A binary message; `data` is a view the receiver may keep (a Node `Buffer` at run time). */
+/** A binary message; `data` is a view the receiver may keep (a `Buffer` on Node, a plain
+ *  `Uint8Array` from the browser entry). */
 export interface BinaryMessage {
   /** Tells a binary message from the others. */
   readonly type: 'binary';
   /** The whole message (fragments already joined, decompressed if it was compressed). */
   readonly data: Uint8Array;
 }
-/** A pong (an answer to our ping, or unsolicited): RFC 6455 §5.5.3. `data` is a `Buffer` too. */
+/** A pong (an answer to our ping, or unsolicited): RFC 6455 §5.5.3. `data` is a `Buffer` too (never
+ *  emitted by the browser entry: a browser answers pings itself and cannot send one). */
 export interface PongMessage {
   /** Tells a pong from the others. */
   readonly type: 'pong';

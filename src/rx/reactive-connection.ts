@@ -46,6 +46,7 @@ export abstract class ReactiveConnection<TData = unknown> extends MessageSender 
   /** The route that keeps this connection in its live set (server side), told before the waiters. */
   private tracker: ConnectionTracker<this> | undefined;
 
+  /** @internal Made by the connection class on top (the Node `Connection`, the browser's `ClientConnection`). */
   constructor(limits: ConnectionLimits, protocol: string | undefined, data: TData) {
     super(limits);
     this.protocol = protocol;

@@ -54,14 +54,18 @@ function check(rule: OptionRule, value: unknown): string | undefined {
   }
 }
 
+/** Number.MAX_SAFE_INTEGER as a literal: bundlers cannot prove a global's property read free of
+ *  side effects, and would keep these rules (and permessage-deflate) in the browser bundle. */
+const MAX_SAFE_INTEGER = 9_007_199_254_740_991;
+
 /** Rules for the per-connection options, shared by the server, its routes and the client. */
 export const CONNECTION_OPTION_RULES = {
-  maxMessageBytes: { kind: 'int', min: 1, max: Number.MAX_SAFE_INTEGER },
-  maxFragments: { kind: 'int', min: 1, max: Number.MAX_SAFE_INTEGER },
+  maxMessageBytes: { kind: 'int', min: 1, max: MAX_SAFE_INTEGER },
+  maxFragments: { kind: 'int', min: 1, max: MAX_SAFE_INTEGER },
   closeTimeoutMs: { kind: 'int', min: 1, max: 2_147_483_647 },
-  maxBufferedBytes: { kind: 'int', min: 1, max: Number.MAX_SAFE_INTEGER },
+  maxBufferedBytes: { kind: 'int', min: 1, max: MAX_SAFE_INTEGER },
   backpressure: { kind: 'enum', values: ['close', 'drop'] },
-  backlogBytes: { kind: 'int', min: 1, max: Number.MAX_SAFE_INTEGER },
+  backlogBytes: { kind: 'int', min: 1, max: MAX_SAFE_INTEGER },
   autoPong: { kind: 'bool' },
   heartbeat: {
     kind: 'check',
@@ -76,5 +80,5 @@ export const CONNECTION_OPTION_RULES = {
     },
   },
   perMessageDeflate: { kind: 'check', test: checkDeflateOption },
-  streamThresholdBytes: { kind: 'int', min: 0, max: Number.MAX_SAFE_INTEGER },
+  streamThresholdBytes: { kind: 'int', min: 0, max: MAX_SAFE_INTEGER },
 } as const satisfies Record<string, OptionRule>;

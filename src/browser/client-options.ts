@@ -1,0 +1,52 @@
+import { DEFAULT_CONNECTION_OPTIONS } from '../rx/connection-options';
+import type { OptionRules } from '../rx/validate-options';
+import type { WebSocketClass } from '../transport/browser-transport';
+
+/**
+ * Settings for the browser entry's `connect()`. Units are in the names; every one is checked
+ * when `connect()` is called. What a browser cannot do has no option here: custom handshake
+ * headers (use cookies or a token in the URL), the Origin header (the browser sets it),
+ * TLS settings, header limits, incoming message limits, heartbeats (pings), permessage-deflate
+ * settings (the browser negotiates compression itself) and pausing the socket.
+ */
+export interface ClientOptions {
+  /** Subprotocols to offer, in order of preference (RFC 6455 §4.1 item 10); distinct tokens. */
+  protocols: readonly string[] | undefined;
+  /** Time from `new WebSocket()` to the open event; past it the attempt is abandoned and fails
+   *  with TimeoutError. Default 10,000. */
+  handshakeTimeoutMs: number;
+  /** After this side sends its close frame, how long to wait for the server's before reporting
+   *  the connection closed with 1006. Default 5,000. */
+  closeTimeoutMs: number;
+  /** Outgoing bytes (`WebSocket.bufferedAmount`) past which `backpressure` applies. Default 16 MiB. */
+  maxBufferedBytes: number;
+  /** What happens past `maxBufferedBytes`: 'close' the connection (reported as 1008), or 'drop'
+   *  the message (reported on `errors$`). Default 'close'. */
+  backpressure: 'close' | 'drop';
+  /** The WebSocket class to use. Default: the global `WebSocket` (browsers, Node 22 and later);
+   *  pass one where there is none (the `ws` package's class on Node 20). */
+  webSocketClass: WebSocketClass | undefined;
+}
+
+/** The defaults of every browser client option. */
+export const DEFAULT_CLIENT_OPTIONS: Readonly<ClientOptions> = Object.freeze({
+  protocols: undefined,
+  handshakeTimeoutMs: 10_000,
+  closeTimeoutMs: DEFAULT_CONNECTION_OPTIONS.closeTimeoutMs,
+  maxBufferedBytes: DEFAULT_CONNECTION_OPTIONS.maxBufferedBytes,
+  backpressure: DEFAULT_CONNECTION_OPTIONS.backpressure,
+  webSocketClass: undefined,
+});
+
+/** @internal How each browser client option is checked by `validateOptions`. */
+export const CLIENT_OPTION_RULES: OptionRules<ClientOptions> = {
+  protocols: {
+    kind: 'check',
+    test: (v) => (Array.isArray(v) && v.every((p) => typeof p === 'string') ? undefined : 'must be an array of strings'),
+  },
+  handshakeTimeoutMs: { kind: 'int', min: 1, max: 2_147_483_647 },
+  closeTimeoutMs: { kind: 'int', min: 1, max: 2_147_483_647 },
+  maxBufferedBytes: { kind: 'int', min: 1, max: Number.MAX_SAFE_INTEGER },
+  backpressure: { kind: 'enum', values: ['close', 'drop'] },
+  webSocketClass: { kind: 'check', test: (v) => (typeof v === 'function' ? undefined : 'must be a WebSocket class') },
+};

@@ -1,0 +1,154 @@
+import { Observable } from 'rxjs';
+import { NetworkError, TimeoutError, UsageError, type RxwsError } from '../errors';
+import { isToken } from '../handshake/header-tokens';
+import { validateOptions } from '../rx/validate-options';
+import type { WebSocketClass, WebSocketLike } from '../transport/browser-transport';
+import { ClientConnection } from './client-connection';
+import { CLIENT_OPTION_RULES, DEFAULT_CLIENT_OPTIONS, type ClientOptions } from './client-options';
+
+/** Where to connect in a browser: a ws:/wss: URL; http:/https: and relative URLs are resolved
+ *  against the page's address, as `new WebSocket()` does. */
+export type ConnectTarget = string | URL;
+
+/**
+ * Opens WebSocket connections with the browser's `WebSocket`, as a cold Observable: each
+ * subscription opens one connection, emits one `ClientConnection` once it is open, and completes
+ * when that connection has closed, so `repeat`, `retry` and `reconnect` compose.
+ *
+ * - Unsubscribing before the connection opened abandons the attempt; unsubscribing after it
+ *   opened closes it with 1000.
+ * - Failures are typed: TimeoutError when it did not open within `handshakeTimeoutMs`, and
+ *   NetworkError for everything else. A browser does not tell a refused handshake (401, 404...)
+ *   from an unreachable server, so there is no HandshakeError here and both are retried by
+ *   `reconnect()`.
+ * - The URL and the options are checked when `connect()` is called: a bad URL, an unknown option
+ *   or a missing WebSocket class throws a UsageError at once.
+ */
+export function connect<TData = unknown>(target: ConnectTarget, options?: Partial<ClientOptions>): Observable<ClientConnection<TData>> {
+  const plan = planConnection(target, options);
+  return new Observable<ClientConnection<TData>>((subscriber) => {
+    let connection: ClientConnection<TData> | undefined;
+    const abort = open<TData>(
+      plan,
+      (opened) => {
+        connection = opened;
+        opened.closed$.subscribe(() => subscriber.complete());
+        subscriber.next(opened);
+      },
+      (error) => subscriber.error(error),
+    );
+    return () => {
+      if (connection === undefined) abort();
+      else if (connection.state === 'open') void connection.close(1000);
+    };
+  });
+}
+
+/**
+ * One connection as a Promise: resolves with the open connection, which the caller then owns
+ * (close it with `close()`), or rejects with the same typed errors as `connect()`. A bad URL or
+ * option is a usage error and throws at once.
+ */
+export function openConnection<TData = unknown>(target: ConnectTarget, options?: Partial<ClientOptions>): Promise<ClientConnection<TData>> {
+  const plan = planConnection(target, options);
+  return new Promise((resolve, reject) => {
+    open<TData>(plan, resolve, reject);
+  });
+}
+
+interface ConnectionPlan {
+  url: string;
+  options: ClientOptions;
+  webSocketClass: WebSocketClass;
+}
+
+function planConnection(target: ConnectTarget, given: Partial<ClientOptions> | undefined): ConnectionPlan {
+  const options = validateOptions<ClientOptions>('client', given, DEFAULT_CLIENT_OPTIONS, CLIENT_OPTION_RULES);
+  const webSocketClass = options.webSocketClass ?? (globalThis as { WebSocket?: WebSocketClass }).WebSocket;
+  if (webSocketClass === undefined) {
+    throw new UsageError('no_websocket', 'there is no global WebSocket here: pass one as the webSocketClass option');
+  }
+  const protocols = options.protocols ?? [];
+  // RFC 6455 §4.1 item 10: distinct tokens (the WebSocket constructor would throw a SyntaxError).
+  if (protocols.some((p, i) => !isToken(p) || protocols.indexOf(p) !== i)) {
+    throw new UsageError('bad_option', "client option 'protocols' must list distinct tokens");
+  }
+  return { url: resolveUrl(target), options, webSocketClass };
+}
+
+/** The WHATWG WebSocket constructor's URL rules, checked up front so they throw a UsageError. */
+function resolveUrl(target: ConnectTarget): string {
+  let url: URL;
+  try {
+    const base = (globalThis as { location?: { href?: string } }).location?.href;
+    url = target instanceof URL ? target : new URL(String(target), base);
+  } catch {
+    throw new UsageError('bad_url', 'not a valid url');
+  }
+  if (url.protocol === 'http:') url.protocol = 'ws:';
+  else if (url.protocol === 'https:') url.protocol = 'wss:';
+  if (url.protocol !== 'ws:' && url.protocol !== 'wss:') throw new UsageError('bad_url', 'the url scheme must be ws:, wss:, http: or https:');
+  // RFC 6455 §3: fragment identifiers are meaningless in WebSocket URIs and must not be used.
+  if (url.hash !== '' || url.href.includes('#')) throw new UsageError('bad_url', 'a websocket url must not have a fragment');
+  return url.href;
+}
+
+/** Opens one WebSocket. Calls exactly one of `opened` and `failed`, unless aborted first with
+ *  the function it returns. */
+function open<TData>(plan: ConnectionPlan, opened: (connection: ClientConnection<TData>) => void, failed: (error: RxwsError) => void): () => void {
+  const { url, options } = plan;
+  let socket: WebSocketLike;
+  try {
+    socket = new plan.webSocketClass(url, options.protocols === undefined ? [] : [...options.protocols]);
+  } catch (error) {
+    // Only what was checked up front makes it throw (a SyntaxError), or a page's content
+    // security policy (a SecurityError): report it rather than throw into the subscriber.
+    failed(new UsageError('bad_option', `the browser refused to open a websocket: ${(error as Error).message}`));
+    return ignore;
+  }
+  let finished = false;
+  const timer = setTimeout(() => {
+    fail(new TimeoutError(`the websocket to ${url} did not open within ${options.handshakeTimeoutMs} ms`, options.handshakeTimeoutMs));
+  }, options.handshakeTimeoutMs);
+
+  function settle(): void {
+    finished = true;
+    clearTimeout(timer);
+    socket.onopen = null;
+    socket.onclose = null;
+  }
+
+  function fail(error: RxwsError): void {
+    if (finished) return;
+    settle();
+    abandon(socket);
+    failed(error);
+  }
+
+  socket.binaryType = 'arraybuffer';
+  socket.onerror = ignore; // the close event that follows says how it ended
+  socket.onclose = (event: { code: number }) => fail(new NetworkError(`the websocket to ${url} could not be opened (close code ${event.code})`));
+  socket.onopen = () => {
+    if (finished) return;
+    settle();
+    opened(new ClientConnection<TData>(socket, url, options, undefined as TData));
+  };
+
+  return () => {
+    if (finished) return;
+    settle();
+    abandon(socket);
+  };
+}
+
+/** Ends an attempt that has not opened: the browser fails the connection (no close frame). */
+function abandon(socket: WebSocketLike): void {
+  socket.onmessage = null;
+  try {
+    socket.close();
+  } catch {
+    // Closing a socket that is already closed cannot fail in a browser; some libraries throw.
+  }
+}
+
+function ignore(): void {}
