@@ -1,10 +1,11 @@
-import { Observable } from 'rxjs';
+import type { Observable } from 'rxjs';
 import { NetworkError, TimeoutError, UsageError, type RxwsError } from '../errors';
 import { isToken } from '../handshake/header-tokens';
 import { validateOptions } from '../rx/validate-options';
 import type { WebSocketClass, WebSocketLike } from '../transport/browser-transport';
 import { ClientConnection } from './client-connection';
 import { CLIENT_OPTION_RULES, DEFAULT_CLIENT_OPTIONS, type ClientOptions } from './client-options';
+import { openingAsObservable, openingAsPromise } from '../client/opening';
 
 /** Where to connect in a browser: a ws:/wss: URL; http:/https: and relative URLs are resolved
  *  against the page's address, as `new WebSocket()` does. */
@@ -26,22 +27,7 @@ export type ConnectTarget = string | URL;
  */
 export function connect<TData = unknown>(target: ConnectTarget, options?: Partial<ClientOptions>): Observable<ClientConnection<TData>> {
   const plan = planConnection(target, options);
-  return new Observable<ClientConnection<TData>>((subscriber) => {
-    let connection: ClientConnection<TData> | undefined;
-    const abort = open<TData>(
-      plan,
-      (opened) => {
-        connection = opened;
-        opened.closed$.subscribe(() => subscriber.complete());
-        subscriber.next(opened);
-      },
-      (error) => subscriber.error(error),
-    );
-    return () => {
-      if (connection === undefined) abort();
-      else if (connection.state === 'open') void connection.close(1000);
-    };
-  });
+  return openingAsObservable<ClientConnection<TData>>((opened, failed) => open<TData>(plan, opened, failed));
 }
 
 /**
@@ -51,9 +37,7 @@ export function connect<TData = unknown>(target: ConnectTarget, options?: Partia
  */
 export function openConnection<TData = unknown>(target: ConnectTarget, options?: Partial<ClientOptions>): Promise<ClientConnection<TData>> {
   const plan = planConnection(target, options);
-  return new Promise((resolve, reject) => {
-    open<TData>(plan, resolve, reject);
-  });
+  return openingAsPromise<ClientConnection<TData>>((opened, failed) => open<TData>(plan, opened, failed));
 }
 
 interface ConnectionPlan {

@@ -1,6 +1,6 @@
 import * as net from 'node:net';
 import * as tls from 'node:tls';
-import { Observable } from 'rxjs';
+import type { Observable } from 'rxjs';
 import { HandshakeError, Http2UnsupportedError, NetworkError, RxwsError, TimeoutError, UsageError, type HttpHeaders } from '../errors';
 import { buildUpgradeRequest, validateUpgradeResponse as validateUpgrade } from '../handshake/client-handshake';
 import { formatExtensions } from '../handshake/extensions';
@@ -15,6 +15,7 @@ import { CLIENT_OPTION_RULES, DEFAULT_CLIENT_OPTIONS, MAX_ERROR_BODY_BYTES, conn
 import { resolveTarget, type ConnectTarget, type ResolvedTarget } from './connect-target';
 import { readErrorBody, type ErrorBody } from './error-body';
 import { extendedConnectHeaders, startH2Handshake } from './h2-handshake';
+import { openingAsObservable, openingAsPromise } from './opening';
 
 /**
  * Opens WebSocket connections as a cold Observable: each subscription dials once (TCP, or TLS
@@ -35,22 +36,7 @@ import { extendedConnectHeaders, startH2Handshake } from './h2-handshake';
  */
 export function connect<TData = unknown>(target: ConnectTarget, options?: Partial<ClientOptions>): Observable<ClientConnection<TData>> {
   const plan = planConnection(target, options);
-  return new Observable<ClientConnection<TData>>((subscriber) => {
-    let connection: ClientConnection<TData> | undefined;
-    const abort = startHandshake<TData>(
-      plan,
-      (opened) => {
-        connection = opened;
-        opened.closed$.subscribe(() => subscriber.complete());
-        subscriber.next(opened);
-      },
-      (error) => subscriber.error(error),
-    );
-    return () => {
-      if (connection === undefined) abort();
-      else if (connection.state === 'open') void connection.close(1000);
-    };
-  });
+  return openingAsObservable<ClientConnection<TData>>((opened, failed) => startHandshake<TData>(plan, opened, failed));
 }
 
 /**
@@ -61,9 +47,7 @@ export function connect<TData = unknown>(target: ConnectTarget, options?: Partia
  */
 export function openConnection<TData = unknown>(target: ConnectTarget, options?: Partial<ClientOptions>): Promise<ClientConnection<TData>> {
   const plan = planConnection(target, options);
-  return new Promise((resolve, reject) => {
-    startHandshake<TData>(plan, resolve, reject);
-  });
+  return openingAsPromise<ClientConnection<TData>>((opened, failed) => startHandshake<TData>(plan, opened, failed));
 }
 
 /** Everything checked up front, so that subscribing can only fail for network reasons. */
