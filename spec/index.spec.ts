@@ -7,7 +7,10 @@ const root = join(__dirname, '..');
 /** The `#### Name` headings of one `### Kind` section of the main entry in docs/reference.md. */
 function documented(kinds: readonly string[]): string[] {
   const text = readFileSync(join(root, 'docs/reference.md'), 'utf8');
-  const main = text.slice(text.indexOf('\n## @rxws/rxws\n'), text.indexOf('\n## @rxws/rxws/redis'));
+  // From the main entry's heading to the next entry's (whichever subpath comes next).
+  const start = text.indexOf('\n## @rxws/rxws\n');
+  const next = text.indexOf('\n## ', start + 1);
+  const main = text.slice(start, next === -1 ? undefined : next);
   const names: string[] = [];
   let kind = '';
   for (const line of main.split('\n')) {
