@@ -9,58 +9,18 @@
  *
  * The code measured is the compiled build in dist/ (as users run it), not the sources through tsx.
  */
-import { Duplex } from 'node:stream';
-import type { Socket } from 'node:net';
-import type * as ConnectionModule from '../src/rx/connection';
-import type * as OptionsModule from '../src/rx/connection-options';
+import { NullSocket, inMemoryConnection, numberArg } from './lib/in-memory-connection';
 import { BENCH_MASK_KEY, OPCODE_BINARY, OPCODE_TEXT, buildFrame, repeatFrame } from './lib/frames';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { Connection } = require('../dist/cjs/rx/connection') as typeof ConnectionModule;
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { DEFAULT_CONNECTION_OPTIONS } = require('../dist/cjs/rx/connection-options') as typeof OptionsModule;
-
-
-/** Discards what is written, counting it: the socket's place without a kernel. */
-class NullSocket extends Duplex {
-  written = 0;
-  override _read(): void {}
-  override _write(chunk: Buffer, _encoding: BufferEncoding, done: () => void): void {
-    this.written += chunk.length;
-    done();
-  }
-  override _writev(chunks: Array<{ chunk: Buffer }>, done: () => void): void {
-    for (const c of chunks) this.written += c.chunk.length;
-    done();
-  }
-  setNoDelay(): this {
-    return this;
-  }
-}
-
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
-}
-
-const size = arg('size', 32);
-const perRead = arg('per-read', 32);
+const size = numberArg('size', 32);
+const perRead = numberArg('per-read', 32);
 const text = process.argv.includes('--text');
 const frame = buildFrame(text ? OPCODE_TEXT : OPCODE_BINARY, Buffer.alloc(size, 0x61), BENCH_MASK_KEY);
 const stream = repeatFrame(frame, perRead);
-const readBytes = arg('read', stream.length);
+const readBytes = numberArg('read', stream.length);
 
 const socket = new NullSocket();
-const connection = new Connection({
-  socket: socket as unknown as Socket,
-  role: 'server',
-  options: DEFAULT_CONNECTION_OPTIONS,
-  request: { method: 'GET', url: '/', path: '/', query: '', params: {}, host: undefined, headers: {}, origin: undefined, protocols: [], remoteAddress: undefined, remotePort: undefined, secure: false },
-  response: undefined,
-  protocol: undefined,
-  data: undefined,
-  head: new Uint8Array(0),
-});
+const connection = inMemoryConnection(socket);
 let echoed = 0;
 connection.messages$.subscribe((m) => {
   if (m.type === 'text' || m.type === 'binary') {

@@ -13,58 +13,21 @@
  *
  * The code measured is the compiled build in dist/ (as users run it), not the sources through tsx.
  */
-import { Duplex } from 'node:stream';
-import type { Socket } from 'node:net';
 import { Subject } from 'rxjs';
 import type * as ConnectionModule from '../src/rx/connection';
-import type * as OptionsModule from '../src/rx/connection-options';
+import { inMemoryConnection, numberArg } from './lib/in-memory-connection';
 import type * as RegistryModule from '../src/server/topic-registry';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { Connection } = require('../dist/cjs/rx/connection') as typeof ConnectionModule;
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { DEFAULT_CONNECTION_OPTIONS } = require('../dist/cjs/rx/connection-options') as typeof OptionsModule;
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const { TopicRegistry } = require('../dist/cjs/server/topic-registry') as typeof RegistryModule;
 
-/** Discards what is written, counting it: the socket's place without a kernel. */
-class NullSocket extends Duplex {
-  written = 0;
-  override _read(): void {}
-  override _write(chunk: Buffer, _encoding: BufferEncoding, done: () => void): void {
-    this.written += chunk.length;
-    done();
-  }
-  override _writev(chunks: Array<{ chunk: Buffer }>, done: () => void): void {
-    for (const c of chunks) this.written += c.chunk.length;
-    done();
-  }
-  setNoDelay(): this {
-    return this;
-  }
-}
-
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
-}
-
-const members = arg('members', 10);
-const idleCount = arg('idle', 10_000);
-const size = arg('size', 64);
-const perBatch = arg('per-batch', 32);
+const members = numberArg('members', 10);
+const idleCount = numberArg('idle', 10_000);
+const size = numberArg('size', 64);
+const perBatch = numberArg('per-batch', 32);
 
 function connection(): ConnectionModule.Connection {
-  return new Connection({
-    socket: new NullSocket() as unknown as Socket,
-    role: 'server',
-    options: DEFAULT_CONNECTION_OPTIONS,
-    request: { method: 'GET', url: '/', path: '/', query: '', params: {}, host: undefined, headers: {}, origin: undefined, protocols: [], remoteAddress: undefined, remotePort: undefined, secure: false },
-    response: undefined,
-    protocol: undefined,
-    data: undefined,
-    head: new Uint8Array(0),
-  });
+  return inMemoryConnection();
 }
 
 const open = new Set<ConnectionModule.Connection>();

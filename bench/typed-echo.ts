@@ -14,11 +14,8 @@
  *   npm run build && npx tsx bench/typed-echo.ts --quick    (1 round, 0.5 s per sample)
  *   npm run build && npx tsx bench/typed-echo.ts --in-process-only
  */
-import { Duplex } from 'node:stream';
-import type { Socket } from 'node:net';
 import type * as Rxws from '../src';
-import type * as ConnectionModule from '../src/rx/connection';
-import type * as OptionsModule from '../src/rx/connection-options';
+import { NullSocket, inMemoryConnection } from './lib/in-memory-connection';
 import type { z } from 'zod';
 import { ChatMessage } from './servers/rxws-typed-echo-schema';
 import { BENCH_MASK_KEY, OPCODE_TEXT, buildFrame, repeatFrame } from './lib/frames';
@@ -80,24 +77,6 @@ async function measure(env: ServerEnv, connections: number): Promise<Sample> {
 // The compiled build, as users run it (see bench/servers/rxws-build.ts).
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const rxws = require('../dist/cjs') as typeof Rxws;
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { Connection } = require('../dist/cjs/rx/connection') as typeof ConnectionModule;
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { DEFAULT_CONNECTION_OPTIONS } = require('../dist/cjs/rx/connection-options') as typeof OptionsModule;
-
-/** Discards what is written: the socket's place without a kernel. */
-class NullSocket extends Duplex {
-  override _read(): void {}
-  override _write(_chunk: Buffer, _encoding: BufferEncoding, done: () => void): void {
-    done();
-  }
-  override _writev(_chunks: Array<{ chunk: Buffer }>, done: () => void): void {
-    done();
-  }
-  setNoDelay(): this {
-    return this;
-  }
-}
 
 type Handler = 'raw text' | Mode | 'typed, pass-through schema';
 
@@ -109,16 +88,7 @@ const passThrough: Rxws.StandardSchemaV1<z.infer<typeof ChatMessage>> = {
  *  and returns the CPU nanoseconds per echoed message. */
 function inProcessEcho(handler: Handler): { run(): number; close(): void } {
   const socket = new NullSocket();
-  const connection = new Connection({
-    socket: socket as unknown as Socket,
-    role: 'server',
-    options: DEFAULT_CONNECTION_OPTIONS,
-    request: { method: 'GET', url: '/', path: '/', query: '', params: {}, host: undefined, headers: {}, origin: undefined, protocols: [], remoteAddress: undefined, remotePort: undefined, secure: false },
-    response: undefined,
-    protocol: undefined,
-    data: undefined,
-    head: new Uint8Array(0),
-  });
+  const connection = inMemoryConnection(socket);
   let echoed = 0;
   if (handler === 'typed' || handler === 'typed, pass-through schema') {
     // The pass-through schema accepts anything: what is left is rxws's own plumbing.

@@ -1,0 +1,49 @@
+// A server-side Connection on an in-memory socket, for the in-process benches (echo, topics,
+// typed echo): what rxws's own JavaScript costs, without the kernel. The code measured is the
+// compiled build in dist/ (as users run it), so `npm run build` first.
+import { Duplex } from 'node:stream';
+import type { Socket } from 'node:net';
+import type * as ConnectionModule from '../../src/rx/connection';
+import type * as OptionsModule from '../../src/rx/connection-options';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { Connection } = require('../../dist/cjs/rx/connection') as typeof ConnectionModule;
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { DEFAULT_CONNECTION_OPTIONS } = require('../../dist/cjs/rx/connection-options') as typeof OptionsModule;
+
+/** Discards what is written, counting it: the socket's place without a kernel. */
+export class NullSocket extends Duplex {
+  written = 0;
+  override _read(): void {}
+  override _write(chunk: Buffer, _encoding: BufferEncoding, done: () => void): void {
+    this.written += chunk.length;
+    done();
+  }
+  override _writev(chunks: Array<{ chunk: Buffer }>, done: () => void): void {
+    for (const c of chunks) this.written += c.chunk.length;
+    done();
+  }
+  setNoDelay(): this {
+    return this;
+  }
+}
+
+/** A server-side Connection with the default options on `socket`, as if a GET / was accepted. */
+export function inMemoryConnection(socket: NullSocket = new NullSocket()): ConnectionModule.Connection {
+  return new Connection({
+    socket: socket as unknown as Socket,
+    role: 'server',
+    options: DEFAULT_CONNECTION_OPTIONS,
+    request: { method: 'GET', url: '/', path: '/', query: '', params: {}, host: undefined, headers: {}, origin: undefined, protocols: [], remoteAddress: undefined, remotePort: undefined, secure: false },
+    response: undefined,
+    protocol: undefined,
+    data: undefined,
+    head: new Uint8Array(0),
+  });
+}
+
+/** `--name N` from the command line, or the fallback. */
+export function numberArg(name: string, fallback: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
+}
