@@ -62,8 +62,15 @@ function failure(status: 400 | 431, message: string): Failure {
   return { kind: 'error', status, message };
 }
 
+/**
+ * Decodes `bytes[start, end)` as latin1, one char per byte (as Node decodes header text). The
+ * parser's own is plain JavaScript; a runtime with a native one (Node's Buffer) can pass it in,
+ * as the server does: the head's names and values are decoded one by one, a dozen per handshake.
+ */
+export type Latin1Decoder = (bytes: Uint8Array, start: number, end: number) => string;
+
 /** Bytes as latin1 (one char per byte), as Node decodes header text; never throws. */
-function latin1(buf: Uint8Array, start: number, end: number): string {
+export function latin1(buf: Uint8Array, start: number, end: number): string {
   let out = '';
   for (let p = start; p < end; p += 4096) {
     const q = Math.min(end, p + 4096);
@@ -184,20 +191,21 @@ export class HttpHeadParser<T> {
   private constructor(
     private readonly kind: 'request' | 'response',
     limits: Partial<HttpHeadLimits> | undefined,
+    private readonly decode: Latin1Decoder,
   ) {
     const l = validateLimits(limits);
     this.maxBytes = l.maxHeaderBytes;
     this.maxCount = l.maxHeaderCount;
   }
 
-  /** A parser for a request head (server side). */
-  static request(limits?: Partial<HttpHeadLimits>): HttpHeadParser<HttpRequestHead> {
-    return new HttpHeadParser<HttpRequestHead>('request', limits);
+  /** A parser for a request head (server side). `decode` must decode exactly as `latin1`. */
+  static request(limits?: Partial<HttpHeadLimits>, decode: Latin1Decoder = latin1): HttpHeadParser<HttpRequestHead> {
+    return new HttpHeadParser<HttpRequestHead>('request', limits, decode);
   }
 
-  /** A parser for a response head (client side). */
-  static response(limits?: Partial<HttpHeadLimits>): HttpHeadParser<HttpResponseHead> {
-    return new HttpHeadParser<HttpResponseHead>('response', limits);
+  /** A parser for a response head (client side). `decode` must decode exactly as `latin1`. */
+  static response(limits?: Partial<HttpHeadLimits>, decode: Latin1Decoder = latin1): HttpHeadParser<HttpResponseHead> {
+    return new HttpHeadParser<HttpResponseHead>('response', limits, decode);
   }
 
   /**
@@ -349,8 +357,8 @@ export class HttpHeadParser<T> {
     if (k === j + 1 || k >= e || buf[k] !== SP) return 'malformed request line';
     const version = readVersion(buf, k + 1, e);
     if (version === null || k + 9 !== e) return 'malformed request line';
-    this.method = latin1(buf, s, j);
-    this.target = latin1(buf, j + 1, k);
+    this.method = this.decode(buf, s, j);
+    this.target = this.decode(buf, j + 1, k);
     this.httpVersion = version;
     return undefined;
   }
@@ -375,7 +383,7 @@ export class HttpHeadParser<T> {
       for (let k = s + 13; k < e; k++) {
         if (!isFieldByte(buf[k]!)) return 'malformed status line';
       }
-      reason = latin1(buf, s + 13, e);
+      reason = this.decode(buf, s + 13, e);
     }
     this.httpVersion = version;
     this.status = status;
@@ -409,9 +417,9 @@ export class HttpHeadParser<T> {
       if (!isFieldByte(b)) return this.fail(400, 'invalid character in header value');
       if (b !== SP && b !== HTAB) ve = k + 1;
     }
-    const rawName = latin1(buf, s, j);
+    const rawName = this.decode(buf, s, j);
     const name = rawName.toLowerCase();
-    const value = latin1(buf, vs, ve);
+    const value = this.decode(buf, vs, ve);
     this.headerCount++;
     this.rawHeaders.push(rawName, value);
     const existing = this.headers[name];
