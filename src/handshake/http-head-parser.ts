@@ -85,6 +85,19 @@ function isFieldByte(c: number): boolean {
   return c === HTAB || (c >= SP && c !== 0x7f);
 }
 
+/**
+ * Where the head ends in `buf`, searching from `from` (the start of a line): just past its first
+ * CRLF CRLF (RFC 9112 §2.1: the empty line), or `limit` when it is not there before it.
+ */
+function headEnd(buf: Uint8Array, from: number, limit: number): number {
+  let lf = buf.indexOf(LF, from + 1);
+  while (lf >= 0 && lf + 2 < limit) {
+    if (buf[lf - 1] === CR && buf[lf + 1] === CR && buf[lf + 2] === LF) return lf + 3;
+    lf = buf.indexOf(LF, lf + 1);
+  }
+  return limit;
+}
+
 function isDigit(c: number): boolean {
   return c >= 0x30 && c <= 0x39;
 }
@@ -187,6 +200,16 @@ export class HttpHeadParser<T> {
   private statusText = '';
   /** Set once the parser has a final answer. */
   private final: Failure | 'done' | undefined;
+  /**
+   * The chunk being pushed, and its text from `textStart` to the end of the head (or of what the
+   * chunk holds of it), decoded once at first need: the names and values of the lines that lie
+   * in the chunk are slices of it, instead of a decoding each. Lines carried over from earlier
+   * chunks are decoded on their own. Both are let go when `push` returns.
+   */
+  private chunk: Uint8Array = EMPTY;
+  private chunkEnd = 0;
+  private chunkText: string | undefined;
+  private textStart = 0;
 
   private constructor(
     private readonly kind: 'request' | 'response',
@@ -222,6 +245,17 @@ export class HttpHeadParser<T> {
     const budget = this.maxBytes - this.consumed;
     // Bytes at or after `end` would make the head longer than maxHeaderBytes.
     const end = n < budget ? n : budget;
+    this.chunk = chunk;
+    this.chunkEnd = end;
+    try {
+      return this.scan(chunk, n, end);
+    } finally {
+      this.chunk = EMPTY;
+      this.chunkText = undefined;
+    }
+  }
+
+  private scan(chunk: Uint8Array, n: number, end: number): HeadParseResult<T> {
     let i = 0;
     let segStart = 0;
 
@@ -346,6 +380,21 @@ export class HttpHeadParser<T> {
     return error === undefined ? undefined : error;
   }
 
+  /** `buf[s, e)` as latin1: a slice of the chunk's text when the line lies in the chunk. */
+  private text(buf: Uint8Array, s: number, e: number): string {
+    if (buf !== this.chunk) return this.decode(buf, s, e);
+    let text = this.chunkText;
+    if (text === undefined) {
+      this.textStart = s;
+      text = this.chunkText = this.decode(buf, s, headEnd(buf, s, this.chunkEnd));
+    }
+    const from = s - this.textStart;
+    const to = e - this.textStart;
+    // Never past the text (a line runs to its CRLF, which comes before the head's end); the
+    // check keeps it so whatever the input.
+    return from >= 0 && to <= text.length ? text.slice(from, to) : this.decode(buf, s, e);
+  }
+
   /** RFC 9112 §3: request-line = method SP request-target SP HTTP-version. */
   private parseRequestLine(buf: Uint8Array, s: number, e: number): string | undefined {
     let j = s;
@@ -357,8 +406,8 @@ export class HttpHeadParser<T> {
     if (k === j + 1 || k >= e || buf[k] !== SP) return 'malformed request line';
     const version = readVersion(buf, k + 1, e);
     if (version === null || k + 9 !== e) return 'malformed request line';
-    this.method = this.decode(buf, s, j);
-    this.target = this.decode(buf, j + 1, k);
+    this.method = this.text(buf, s, j);
+    this.target = this.text(buf, j + 1, k);
     this.httpVersion = version;
     return undefined;
   }
@@ -383,7 +432,7 @@ export class HttpHeadParser<T> {
       for (let k = s + 13; k < e; k++) {
         if (!isFieldByte(buf[k]!)) return 'malformed status line';
       }
-      reason = this.decode(buf, s + 13, e);
+      reason = this.text(buf, s + 13, e);
     }
     this.httpVersion = version;
     this.status = status;
@@ -417,9 +466,9 @@ export class HttpHeadParser<T> {
       if (!isFieldByte(b)) return this.fail(400, 'invalid character in header value');
       if (b !== SP && b !== HTAB) ve = k + 1;
     }
-    const rawName = this.decode(buf, s, j);
+    const rawName = this.text(buf, s, j);
     const name = rawName.toLowerCase();
-    const value = this.decode(buf, vs, ve);
+    const value = this.text(buf, vs, ve);
     this.headerCount++;
     this.rawHeaders.push(rawName, value);
     const existing = this.headers[name];
