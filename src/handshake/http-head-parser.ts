@@ -120,7 +120,9 @@ function readVersion(buf: Uint8Array, start: number, end: number): string | null
   ) {
     return null;
   }
-  return `${buf[start + 5]! - 0x30}.${buf[start + 7]! - 0x30}`;
+  const major = buf[start + 5]! - 0x30;
+  const minor = buf[start + 7]! - 0x30;
+  return major === 1 && minor === 1 ? '1.1' : `${major}.${minor}`;
 }
 
 function validateLimits(limits: Partial<HttpHeadLimits> | undefined): HttpHeadLimits {
@@ -374,7 +376,9 @@ export class HttpHeadParser<T> {
     if (s === e) {
       this.final = 'done';
       this.line = EMPTY;
-      return { kind: 'done', head: this.buildHead(), rest: chunk.subarray(restStart) };
+      // Most heads come alone: no view object for the nothing that follows them.
+      const rest = restStart === chunk.length ? EMPTY : chunk.subarray(restStart);
+      return { kind: 'done', head: this.buildHead(), rest };
     }
     const error = this.parseFieldLine(buf, s, e);
     return error === undefined ? undefined : error;

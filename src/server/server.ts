@@ -545,7 +545,8 @@ export class WebSocketServer {
     // The route tells the server when it closes (its `untrack`): one registration per connection.
     this.open.add(connection);
     route.add(connection);
-    this.connectionSubject.next(connection);
+    // Most servers listen on their routes' connections$ only: no emission to nobody per handshake.
+    if (this.connectionSubject.observed) this.connectionSubject.next(connection);
   }
 
   private refuseWithText(handshake: Handshake, status: number, headers: Record<string, string | number | string[]>, body: string): void {
