@@ -140,8 +140,10 @@ interface Handshake extends Expiring {
   standalone: boolean;
   /** Listen mode: the request head read so far (made at the first chunk). */
   parser: HttpHeadParser<HttpRequestHead> | undefined;
-  /** Listen mode: the head has come in one chunk so far (see acceptSocket). */
+  /** Listen mode: the head has come in one chunk so far (see readHead). */
   oneChunk: boolean;
+  /** Ends the handshake when the socket closes under it. */
+  onClose: () => void;
   /** Cancels an accept hook still running (an Observable) when the handshake ends. */
   cancelHook?: () => void;
 }
@@ -172,13 +174,9 @@ export class WebSocketServer {
   private readonly connectionSubject = new Subject<Connection<unknown>>();
   private readonly errorSubject = new Subject<RxwsError>();
   private readonly open = new Set<Connection<any>>();
-  /** Handshakes under way, by socket, in the order they started: one timer for all their
+  /** Handshakes under way, in the order they started: one timer for all their
    *  `handshakeTimeoutMs` deadlines. */
-  private readonly handshakes: ExpiryQueue<ByteStream, Handshake>;
-  /** The handshake's socket listeners: one function each for every socket (`this` is the
-   *  socket), rather than closures per connection. */
-  private readonly onHandshakeData: (this: net.Socket, chunk: Buffer) => void;
-  private readonly onHandshakeClose: (this: ByteStream) => void;
+  private readonly handshakes: ExpiryQueue<Handshake>;
   private readonly topics = new TopicRegistry(this.open, this.errorSubject);
   private listener: net.Server | undefined;
   private closing: Promise<void> | undefined;
@@ -200,16 +198,6 @@ export class WebSocketServer {
     this.readBudget = new ReadBudget(this.options.maxBufferedMessageBytes);
     this.handshakes = new ExpiryQueue(this.options.handshakeTimeoutMs, (handshake) => this.abortHandshake(handshake));
     this.headLimits = Object.freeze({ maxHeaderBytes: this.options.maxHeaderBytes, maxHeaderCount: this.options.maxHeaderCount });
-    // eslint-disable-next-line @typescript-eslint/no-this-alias
-    const server = this;
-    this.onHandshakeData = function (chunk) {
-      const handshake = server.handshakes.get(this);
-      if (handshake !== undefined) server.readHead(handshake, this, chunk);
-    };
-    this.onHandshakeClose = function () {
-      const handshake = server.handshakes.get(this);
-      if (handshake !== undefined) server.endHandshake(handshake);
-    };
     this.connections$ = this.connectionSubject.asObservable();
     this.errors$ = this.errorSubject.asObservable();
     const attached = this.options.server;
@@ -363,16 +351,19 @@ export class WebSocketServer {
       parser: undefined,
       oneChunk: true,
       cancelHook: undefined,
+      onClose: () => this.endHandshake(handshake),
       expiresAt: 0,
+      expiryPrev: undefined,
+      expiryNext: undefined,
     };
-    this.handshakes.add(socket, handshake);
-    socket.on('close', this.onHandshakeClose);
+    this.handshakes.add(handshake);
+    socket.on('close', handshake.onClose);
     return handshake;
   }
 
   private endHandshake(handshake: Handshake): void {
-    this.handshakes.delete(handshake.socket);
-    handshake.socket.off('close', this.onHandshakeClose);
+    this.handshakes.delete(handshake);
+    handshake.socket.off('close', handshake.onClose);
     handshake.cancelHook?.();
     handshake.cancelHook = undefined;
   }
@@ -400,12 +391,13 @@ export class WebSocketServer {
       socket.destroy();
       return;
     }
-    this.startHandshake(socket, secure, true);
-    socket.on('data', this.onHandshakeData);
+    const handshake = this.startHandshake(socket, secure, true);
+    const onData = (chunk: Buffer) => this.readHead(handshake, socket, chunk, onData);
+    socket.on('data', onData);
   }
 
   /** Listen mode: the next chunk of a request head. */
-  private readHead(handshake: Handshake, socket: net.Socket, chunk: Buffer): void {
+  private readHead(handshake: Handshake, socket: net.Socket, chunk: Buffer, onData: (chunk: Buffer) => void): void {
     const parser = (handshake.parser ??= HttpHeadParser.request(this.headLimits, nodeLatin1));
     const result = parser.push(chunk);
     if (result.kind === 'incomplete') {
@@ -415,7 +407,7 @@ export class WebSocketServer {
       return;
     }
     handshake.parser = undefined;
-    socket.off('data', this.onHandshakeData);
+    socket.off('data', onData);
     // The socket is left flowing: without an accept hook the connection takes over its 'data'
     // before this returns, and whatever waits (a hook, a refusal) pauses it first.
     if (result.kind === 'error') return this.refuse(handshake, result.status, result.message);
@@ -497,7 +489,7 @@ export class WebSocketServer {
     rest: Uint8Array,
   ): void {
     const socket = handshake.socket;
-    if (socket.destroyed || this.handshakes.get(socket) !== handshake) return this.endHandshake(handshake);
+    if (socket.destroyed || !this.handshakes.has(handshake)) return this.endHandshake(handshake);
     if (this.closing !== undefined) return this.refuse(handshake, 503, 'server is shutting down');
     if (isRejection(decision)) return this.refuseWith(handshake, decision.status, decision.headers, decision.body);
     if (decision === false) return this.refuse(handshake, 403, 'forbidden');
@@ -585,7 +577,7 @@ export class WebSocketServer {
     const stopped = listener === undefined ? Promise.resolve() : new Promise<void>((resolve) => listener.close(() => resolve()));
     this.options.server?.off('upgrade', this.onUpgrade);
     this.h2?.detach();
-    for (const handshake of [...this.handshakes.values()]) this.refuse(handshake, 503, 'server is shutting down');
+    for (const handshake of this.handshakes.values()) this.refuse(handshake, 503, 'server is shutting down');
     this.handshakes.stop();
     const code = options.code ?? 1001;
     const reason = options.reason ?? 'server shutting down';

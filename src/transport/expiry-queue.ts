@@ -1,63 +1,90 @@
-/** What an ExpiryQueue holds: anything with a place for the time it expires. */
+/** What an ExpiryQueue holds: objects with room for their place in it (set by the queue). */
 export interface Expiring {
-  /** Milliseconds on the queue's clock (`performance.now()`); set by `add`. */
+  /** When it expires, in milliseconds on the queue's clock (`performance.now()`); 0 while it is
+   *  in no queue. */
   expiresAt: number;
+  /** Its neighbours in the queue. */
+  expiryPrev: Expiring | undefined;
+  expiryNext: Expiring | undefined;
 }
 
 /**
  * @internal Entries that all live for the same duration (handshakes, under `handshakeTimeoutMs`),
- * under one timer. An entry added later expires later, so the Map's insertion order is already
- * the order of expiry and the timer only ever waits for the first entry: adding and removing cost
- * a Map operation each, where a timer armed and cleared per entry cost a Timeout object, a
- * closure and two timer-list operations per connection.
+ * under one timer. An entry added later expires later, so a list in the order of addition is
+ * already in the order of expiry, and the timer only ever waits for the first entry. The list
+ * runs through the entries themselves: adding and removing allocate nothing, where a timer armed
+ * and cleared per entry cost a Timeout object, a closure and two timer-list operations, and a
+ * Map of the entries a rehash every few additions.
  *
  * The timer fires at or before the first entry's expiry (entries removed early only make the
  * first one expire later), then re-arms for whatever is first by then. While the queue is empty
  * it is unref'd, so it never keeps a process alive on its own.
  */
-export class ExpiryQueue<K, V extends Expiring> {
-  private readonly entries = new Map<K, V>();
+export class ExpiryQueue<V extends Expiring> {
+  private first: V | undefined;
+  private last: V | undefined;
+  private count = 0;
   private timer: ReturnType<typeof setTimeout> | undefined;
 
   /**
-   * @param durationMs - how long every entry lives
+   * @param durationMs - how long every entry lives, at least 1
    * @param onExpired - called with each entry that reached its expiry, already removed
-   * @param now - the clock, in milliseconds (tests may pass their own)
+   * @param now - the clock, in milliseconds from 0 or more (tests may pass their own)
    */
   constructor(
     private readonly durationMs: number,
-    private readonly onExpired: (value: V, key: K) => void,
+    private readonly onExpired: (value: V) => void,
     private readonly now: () => number = () => performance.now(),
   ) {}
 
   get size(): number {
-    return this.entries.size;
+    return this.count;
   }
 
-  /** Starts `value`'s time: it expires `durationMs` from now unless deleted first. */
-  add(key: K, value: V): void {
+  /** True while `value` is queued: added, and neither deleted nor expired since. */
+  has(value: V): boolean {
+    return value.expiresAt !== 0;
+  }
+
+  /** Starts `value`'s time: it expires `durationMs` from now unless deleted first. A value
+   *  already queued is left as it is. */
+  add(value: V): void {
+    if (value.expiresAt !== 0) return;
+    // Positive (a clock from 0, a duration of at least 1 ms), so never read as "not queued".
     value.expiresAt = this.now() + this.durationMs;
-    if (this.entries.size === 0) {
+    value.expiryPrev = this.last;
+    value.expiryNext = undefined;
+    if (this.last === undefined) this.first = value;
+    else this.last.expiryNext = value;
+    this.last = value;
+    if (this.count++ === 0) {
       // An armed timer fires at or before any expiry that is still to come: keep it.
       if (this.timer === undefined) this.arm(this.durationMs);
       else this.timer.ref();
     }
-    this.entries.set(key, value);
   }
 
-  get(key: K): V | undefined {
-    return this.entries.get(key);
-  }
-
-  /** Ends `key`'s time without expiring it. Returns false if it was not in the queue. */
-  delete(key: K): boolean {
-    if (!this.entries.delete(key)) return false;
-    if (this.entries.size === 0) this.timer?.unref();
+  /** Ends `value`'s time without expiring it. Returns false if it was not queued. */
+  delete(value: V): boolean {
+    if (value.expiresAt === 0) return false;
+    value.expiresAt = 0;
+    const prev = value.expiryPrev as V | undefined;
+    const next = value.expiryNext as V | undefined;
+    if (prev === undefined) this.first = next;
+    else prev.expiryNext = next;
+    if (next === undefined) this.last = prev;
+    else next.expiryPrev = prev;
+    value.expiryPrev = undefined;
+    value.expiryNext = undefined;
+    if (--this.count === 0) this.timer?.unref();
     return true;
   }
 
-  values(): IterableIterator<V> {
-    return this.entries.values();
+  /** The queued values, first to expire first (a copy: deleting meanwhile is fine). */
+  values(): V[] {
+    const out: V[] = [];
+    for (let v = this.first; v !== undefined; v = v.expiryNext as V | undefined) out.push(v);
+    return out;
   }
 
   /** Stops the timer; entries still queued stay, and a later `add` starts it again. */
@@ -75,15 +102,15 @@ export class ExpiryQueue<K, V extends Expiring> {
   private readonly sweep = (): void => {
     this.timer = undefined;
     const now = this.now();
-    for (const [key, value] of this.entries) {
+    for (let value = this.first; value !== undefined; value = this.first) {
       if (value.expiresAt > now) {
         // An `add` from onExpired may have armed a timer for its own, later expiry.
         this.stop();
         this.arm(value.expiresAt - now);
         return;
       }
-      this.entries.delete(key);
-      this.onExpired(value, key);
+      this.delete(value);
+      this.onExpired(value);
     }
   };
 }
