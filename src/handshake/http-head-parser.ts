@@ -125,9 +125,24 @@ function readVersion(buf: Uint8Array, start: number, end: number): string | null
   return major === 1 && minor === 1 ? '1.1' : `${major}.${minor}`;
 }
 
-function validateLimits(limits: Partial<HttpHeadLimits> | undefined): HttpHeadLimits {
+/** The frozen limits validated last, and what they gave: a server passes one such object to
+ *  the parser of every handshake, checked once instead of each time. */
+let lastFrozenLimits: object | undefined;
+let lastMergedLimits: Readonly<HttpHeadLimits> = DEFAULT_HTTP_HEAD_LIMITS;
+
+function validateLimits(limits: Partial<HttpHeadLimits> | undefined): Readonly<HttpHeadLimits> {
+  if (limits === undefined) return DEFAULT_HTTP_HEAD_LIMITS;
+  if (limits === lastFrozenLimits) return lastMergedLimits;
+  const merged = checkLimits(limits);
+  if (Object.isFrozen(limits)) {
+    lastFrozenLimits = limits;
+    lastMergedLimits = merged;
+  }
+  return merged;
+}
+
+function checkLimits(limits: Partial<HttpHeadLimits>): Readonly<HttpHeadLimits> {
   const merged: HttpHeadLimits = { ...DEFAULT_HTTP_HEAD_LIMITS };
-  if (limits === undefined) return merged;
   if (limits === null || typeof limits !== 'object') {
     throw new UsageError('invalid_option', 'http head limits must be an object');
   }
