@@ -1,4 +1,4 @@
-import { DEFAULT_CONNECTION_OPTIONS } from '../rx/connection-options';
+import { DEFAULT_BACKPRESSURE, DEFAULT_CLOSE_TIMEOUT_MS, DEFAULT_MAX_BUFFERED_BYTES } from '../rx/connection-options';
 import type { OptionRules } from '../rx/validate-options';
 import type { WebSocketClass } from '../transport/browser-transport';
 
@@ -29,12 +29,12 @@ export interface ClientOptions {
 }
 
 /** The defaults of every browser client option. */
-export const DEFAULT_CLIENT_OPTIONS: Readonly<ClientOptions> = Object.freeze({
+export const DEFAULT_CLIENT_OPTIONS: Readonly<ClientOptions> = /* @__PURE__ */ Object.freeze({
   protocols: undefined,
   handshakeTimeoutMs: 10_000,
-  closeTimeoutMs: DEFAULT_CONNECTION_OPTIONS.closeTimeoutMs,
-  maxBufferedBytes: DEFAULT_CONNECTION_OPTIONS.maxBufferedBytes,
-  backpressure: DEFAULT_CONNECTION_OPTIONS.backpressure,
+  closeTimeoutMs: DEFAULT_CLOSE_TIMEOUT_MS,
+  maxBufferedBytes: DEFAULT_MAX_BUFFERED_BYTES,
+  backpressure: DEFAULT_BACKPRESSURE,
   webSocketClass: undefined,
 });
 
