@@ -108,12 +108,14 @@ describe('rxws/browser bundled for the browser (esbuild, platform browser, rxjs 
 });
 
 describe('the package exports map', () => {
-  it('serves ./browser with its own types for import and require', () => {
+  it('serves ./browser with its own types for import and require, and first, for bundlers that target browsers, its ES module bundle', () => {
     const pkg = require(join(ROOT, 'package.json')) as { exports: Record<string, unknown> };
     expect(pkg.exports['./browser']).toEqual({
+      browser: { types: './dist/esm/browser.d.mts', default: './dist/browser/browser.mjs' },
       import: { types: './dist/esm/browser.d.mts', default: './dist/esm/browser.mjs' },
       require: { types: './dist/types/browser.d.ts', default: './dist/cjs/browser.js' },
     });
+    expect(Object.keys(pkg.exports['./browser'] as object)[0]).toBe('browser');
   });
 });
 

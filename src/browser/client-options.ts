@@ -1,5 +1,5 @@
 import { DEFAULT_BACKPRESSURE, DEFAULT_CLOSE_TIMEOUT_MS, DEFAULT_MAX_BUFFERED_BYTES } from '../rx/connection-options';
-import type { OptionRules } from '../rx/validate-options';
+import { MAX_SAFE_INTEGER, type OptionRules } from '../rx/validate-options';
 import type { WebSocketClass } from '../transport/browser-transport';
 
 /**
@@ -46,7 +46,7 @@ export const CLIENT_OPTION_RULES: OptionRules<ClientOptions> = {
   },
   handshakeTimeoutMs: { kind: 'int', min: 1, max: 2_147_483_647 },
   closeTimeoutMs: { kind: 'int', min: 1, max: 2_147_483_647 },
-  maxBufferedBytes: { kind: 'int', min: 1, max: Number.MAX_SAFE_INTEGER },
+  maxBufferedBytes: { kind: 'int', min: 1, max: MAX_SAFE_INTEGER },
   backpressure: { kind: 'enum', values: ['close', 'drop'] },
   webSocketClass: { kind: 'check', test: (v) => (typeof v === 'function' ? undefined : 'must be a WebSocket class') },
 };

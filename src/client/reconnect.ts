@@ -3,7 +3,7 @@ import { ConnectionClosedError, HandshakeError, NetworkError, TimeoutError } fro
 import { CLOSE_NORMAL } from '../protocol/close-code';
 import type { CloseMessage } from '../rx/message';
 import type { ReactiveConnection } from '../rx/reactive-connection';
-import { validateOptions, type OptionRules } from '../rx/validate-options';
+import { MAX_SAFE_INTEGER, validateOptions, type OptionRules } from '../rx/validate-options';
 
 /** How one connection attempt ended, as `shouldRetry` sees it. */
 export type ReconnectOutcome =
@@ -92,7 +92,7 @@ const RECONNECT_OPTION_RULES: OptionRules<ReconnectOptions> = {
   factor: { kind: 'check', test: (v) => (typeof v === 'number' && Number.isFinite(v) && v >= 1 ? undefined : 'must be a number of at least 1') },
   maxDelayMs: { kind: 'int', min: 0, max: 2_147_483_647 },
   jitter: { kind: 'enum', values: ['full', 'equal', 'none'] },
-  resetAfterMs: { kind: 'int', min: 0, max: Number.MAX_SAFE_INTEGER },
+  resetAfterMs: { kind: 'int', min: 0, max: MAX_SAFE_INTEGER },
   maxAttempts: {
     kind: 'check',
     test: (v) => (v === Infinity || (typeof v === 'number' && Number.isInteger(v) && v >= 0) ? undefined : 'must be a non-negative integer or Infinity'),

@@ -5,7 +5,7 @@ import { utf8ByteLength } from '../protocol/text-codec';
 import type { DataMessage, Message, OutgoingMessage } from '../rx/message';
 import type { ReactiveConnection } from '../rx/reactive-connection';
 import { sinkErrorCode } from '../rx/sink-error-code';
-import { validateOptions, type OptionRules } from '../rx/validate-options';
+import { MAX_SAFE_INTEGER, validateOptions, type OptionRules } from '../rx/validate-options';
 import { reconnect, type ReconnectOptions } from './reconnect';
 
 /**
@@ -43,8 +43,8 @@ const DEFAULT_SETTINGS: Readonly<ReconnectingClientSettings> = /* @__PURE__ */ O
 const SETTING_RULES: OptionRules<ReconnectingClientSettings> = {
   reconnect: { kind: 'check', test: (v) => (typeof v === 'object' && v !== null ? undefined : 'must be an object of reconnect options') },
   whileDisconnected: { kind: 'enum', values: ['queue', 'fail'] },
-  queueLimit: { kind: 'int', min: 0, max: Number.MAX_SAFE_INTEGER },
-  queueLimitBytes: { kind: 'int', min: 0, max: Number.MAX_SAFE_INTEGER },
+  queueLimit: { kind: 'int', min: 0, max: MAX_SAFE_INTEGER },
+  queueLimitBytes: { kind: 'int', min: 0, max: MAX_SAFE_INTEGER },
 };
 
 /** Why a message given to `send()` was not sent (reported on `errors$`): `code` is
