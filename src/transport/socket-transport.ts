@@ -2,7 +2,7 @@ import type { Duplex } from 'node:stream';
 import type { ProtocolError } from '../errors';
 import { directionsOf, type DeflateConfig, type DeflateParams } from '../extensions/permessage-deflate';
 import type { ProtocolLimits } from '../protocol/limits';
-import { ProtocolConnection } from '../protocol/protocol-connection';
+import { ProtocolConnection, ProtocolSettings } from '../protocol/protocol-connection';
 import type { CloseInfo, FrameArena, ProtocolEvents, ProtocolState, Role } from '../protocol/protocol-types';
 import { DeflateCodec, type InflateSink } from './deflate-codec';
 import { Heartbeat, type HeartbeatOptions } from './heartbeat';
@@ -73,6 +73,33 @@ function flushTick(transport: SocketTransport): void {
   transport.flush();
 }
 
+/** The core's settings for transport options a server shares between the connections of a route
+ *  (see `transportOptions` in connection.ts): made once, not once per connection. */
+const sharedSettings = new WeakMap<TransportOptions, ProtocolSettings>();
+
+function protocolSettings(options: TransportOptions): ProtocolSettings {
+  // A client's options, and a server's with permessage-deflate, belong to one connection.
+  const shared = options.role === 'server' && options.deflate === undefined;
+  let settings = shared ? sharedSettings.get(options) : undefined;
+  if (settings === undefined) {
+    settings = new ProtocolSettings({
+      role: options.role,
+      maxMessageBytes: options.maxMessageBytes,
+      maxFragments: options.maxFragments,
+      // Pongs are ours to send, so a ping flood cannot queue output without bound (onPing).
+      autoPong: false,
+      alloc: allocFrame,
+      arena: slabArena,
+      // Messages assembled from several frames or reads are Buffers, like single-read ones.
+      allocMessage: options.readBudget?.allocMessage ?? Buffer.allocUnsafe,
+      textCodec: nodeTextCodec,
+      ...(options.streamThresholdBytes !== undefined ? { streamThresholdBytes: options.streamThresholdBytes } : {}),
+    });
+    if (shared) sharedSettings.set(options, settings);
+  }
+  return settings;
+}
+
 /**
  * Binds one protocol state machine to one socket (or HTTP/2 stream: RFC 8441 §5 runs the same
  * framing over it, END_STREAM standing for TCP's FIN and RST_STREAM for its reset): feeds it bytes, batches what it writes into as
@@ -124,23 +151,7 @@ export class SocketTransport implements Transport, ProtocolEvents, InflateSink, 
     }
     const deflate = options.deflate;
     this.deflate = deflate === undefined ? undefined : new DeflateCodec(directionsOf(deflate.params, options.role), deflate.config, this);
-    this.protocol = new ProtocolConnection(
-      {
-        role: options.role,
-        maxMessageBytes: options.maxMessageBytes,
-        maxFragments: options.maxFragments,
-        // Pongs are ours to send, so a ping flood cannot queue output without bound (onPing).
-        autoPong: false,
-        alloc: allocFrame,
-        arena: slabArena,
-        // Messages assembled from several frames or reads are Buffers, like single-read ones.
-        allocMessage: options.readBudget?.allocMessage ?? Buffer.allocUnsafe,
-        textCodec: nodeTextCodec,
-        ...(this.deflate !== undefined ? { compression: this.deflate } : {}),
-        ...(options.streamThresholdBytes !== undefined ? { streamThresholdBytes: options.streamThresholdBytes } : {}),
-      },
-      this,
-    );
+    this.protocol = new ProtocolConnection(protocolSettings(options), this, this.deflate);
     const tagged = socket as TaggedSocket;
     tagged[kTransport] = this;
     // Sockets only: an HTTP/2 stream's frames leave as its session writes them.
