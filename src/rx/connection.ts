@@ -1,6 +1,7 @@
 import type { Observable, Subscription } from 'rxjs';
 import { TimeoutError, UsageError, type ProtocolError, type RxwsError } from '../errors';
 import { Opcode } from '../protocol/opcode';
+import { packFlags } from '../protocol/packed-flags';
 import { SocketTransport, type ByteStream, type TransportOptions } from '../transport/socket-transport';
 import type { TransportListener } from '../transport/transport';
 import type { DeflateConfig, DeflateParams } from '../extensions/permessage-deflate';
@@ -12,6 +13,7 @@ import { closedError } from './closed-error';
 import type { ConnectionOptions } from './connection-options';
 import type { CloseMessage, OutgoingMessage } from './message';
 import { HOLD, READ_ON } from './message-backlog';
+import { SENDER_FLAGS_END } from './message-sender';
 import { PacedStreamSender, type SendStreamOptions, type StreamSource } from './paced-stream-sender';
 import { ReactiveConnection, type WaitOptions } from './reactive-connection';
 import type { StreamedMessage } from './streamed-message';
@@ -92,13 +94,13 @@ export class Connection<TData = unknown> extends ReactiveConnection<TData> imple
   private upgradeRequest: UpgradeRequest | KeptUpgradeRequest;
   private readonly deflateParams: DeflateParams | undefined;
   /** Reading is paused while the user asked, or while the handshake's trailing bytes wait. */
-  private pausedByUser = false;
-  private heldForHead = false;
+  declare private pausedByUser: boolean;
+  declare private heldForHead: boolean;
   private pings: PendingPing[] | undefined;
   /** Ends the stream in progress (the connection closed under it). */
   private stopStream: (() => void) | undefined;
   /** Messages received as streams hold reading back (see StreamedMessageReceiver). */
-  private pausedForStreams = false;
+  declare private pausedForStreams: boolean;
   /** Messages received as streams; made on first need, with the streamThresholdBytes option. */
   private streamReceiver: StreamedMessageReceiver | undefined;
   /**
@@ -435,6 +437,8 @@ export class Connection<TData = unknown> extends ReactiveConnection<TData> imple
     if (index >= 0) this.pings!.splice(index, 1);
   }
 }
+
+packFlags(Connection.prototype, ['pausedByUser', 'heldForHead', 'pausedForStreams'], SENDER_FLAGS_END);
 
 const EMPTY = new Uint8Array(0);
 

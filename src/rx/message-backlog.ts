@@ -1,4 +1,5 @@
 import { Observable, type Subscriber } from 'rxjs';
+import { packFlags } from '../protocol/packed-flags';
 import type { Transport } from '../transport/transport';
 import type { CloseMessage, Message } from './message';
 
@@ -38,13 +39,17 @@ export abstract class MessageBacklog {
   protected transport!: Transport;
   /** @internal */
   protected readonly limits: ConnectionLimits;
-  /** messages$ subscribers in subscription order; undefined when there are none. Unsubscribed
-   *  ones are dropped lazily (see subscribeMessages). */
-  private subscribers: Subscriber<Message>[] | undefined;
+  /** messages$ subscribers in subscription order: the one subscriber most connections have
+   *  (without an array around it), an array of two or more, or undefined when there are none.
+   *  Unsubscribed ones are dropped lazily (see subscribeMessages). */
+  private subscribers: Subscriber<Message> | Subscriber<Message>[] | undefined;
   private backlog: Message[] | undefined;
   private backlogBytes = 0;
+  /** @internal Every boolean of this class and the layers on top (`declare`d), one bit each
+   *  (see packFlags). */
+  protected flags = 0;
   /** Reading is paused because the backlog is full (the Node connection adds its own reasons). */
-  private pausedForBacklog = false;
+  declare private pausedForBacklog: boolean;
   /** @internal How reading goes once our close frame is out: READ_ON, HOLD and KEEP bits. */
   protected closeReading = 0;
   /** @internal Messages that arrived after our close frame while nobody took them (reported at close). */
@@ -142,9 +147,9 @@ export abstract class MessageBacklog {
     // Register first, then resume: resuming parses the bytes held back, and their messages must
     // reach this subscriber rather than start a new backlog.
     const subscribers = this.liveSubscribers();
-    // An exact one-slot array: a first push would reserve 17.
-    if (subscribers === undefined) this.subscribers = [subscriber];
-    else subscribers.push(subscriber);
+    if (subscribers === undefined) this.subscribers = subscriber;
+    else if (subscribers === this.subscribers) subscribers.push(subscriber);
+    else this.subscribers = [...subscribers, subscriber];
     if (this.pausedForBacklog) {
       this.pausedForBacklog = false;
       this.resumeIfFree();
@@ -153,13 +158,13 @@ export abstract class MessageBacklog {
 
   /** @internal Hands a message to the subscribers, or keeps it in the backlog. */
   protected deliver(message: Message, size: number): void {
-    let subscribers = this.subscribers;
-    if (subscribers !== undefined && subscribers.length === 1 && !subscribers[0]!.closed && (this.closeReading & HOLD) === 0) {
-      subscribers[0]!.next(message);
+    const one = this.subscribers;
+    if (one !== undefined && !Array.isArray(one) && !one.closed && (this.closeReading & HOLD) === 0) {
+      one.next(message);
       return;
     }
     // Held for resume() (see the Node connection's pause()) as if nobody subscribed.
-    subscribers = (this.closeReading & HOLD) === 0 ? this.liveSubscribers() : undefined;
+    const subscribers = (this.closeReading & HOLD) === 0 ? this.liveSubscribers() : undefined;
     if (subscribers !== undefined) {
       for (const s of subscribers.slice()) s.next(message);
       return;
@@ -245,10 +250,15 @@ export abstract class MessageBacklog {
     }
   }
 
-  /** Drops the subscribers that unsubscribed; returns those left, or undefined when none is. */
+  /** Drops the subscribers that unsubscribed; returns those left (the stored array, or a new
+   *  one around a lone subscriber), or undefined when none is. */
   private liveSubscribers(): Subscriber<Message>[] | undefined {
     const subscribers = this.subscribers;
     if (subscribers === undefined) return undefined;
+    if (!Array.isArray(subscribers)) {
+      if (subscribers.closed) return (this.subscribers = undefined);
+      return [subscribers];
+    }
     let kept = 0;
     for (let i = 0; i < subscribers.length; i++) {
       const s = subscribers[i]!;
@@ -256,6 +266,8 @@ export abstract class MessageBacklog {
     }
     if (kept === 0) return (this.subscribers = undefined);
     subscribers.length = kept;
+    // Back to the lone subscriber without an array, and to the fast path of deliver().
+    if (kept === 1) this.subscribers = subscribers[0];
     return subscribers;
   }
 }
@@ -264,6 +276,9 @@ export abstract class MessageBacklog {
  * `messages$`: one Observable subclass whose subscribe function is shared, instead of a closure
  * (and its context) per connection. RxJS calls it with `this` set to the Observable.
  */
+/** @internal The first bit of `flags` the layers on top of MessageBacklog may use. */
+export const BACKLOG_FLAGS_END = packFlags(MessageBacklog.prototype, ['pausedForBacklog']);
+
 class MessageStream extends Observable<Message> {
   constructor(private readonly connection: MessageBacklog) {
     super(MessageStream.subscribeTo);

@@ -1,9 +1,10 @@
 import { Observable, Subject, type Observer } from 'rxjs';
 import { RxwsError, UsageError, type ProtocolError } from '../errors';
 import { CloseCode } from '../protocol/close-code';
+import { packFlags } from '../protocol/packed-flags';
 import { closedError } from './closed-error';
 import type { OutgoingMessage } from './message';
-import { MessageBacklog } from './message-backlog';
+import { BACKLOG_FLAGS_END, MessageBacklog } from './message-backlog';
 import { toBytes } from './to-bytes';
 
 /**
@@ -25,7 +26,7 @@ export abstract class MessageSender extends MessageBacklog {
   protected drainSubject: Subject<void> | undefined;
   /** @internal True while one message is being sent in pieces (Node's `sendStream`): other
    *  sends wait their turn in `streamQueue`, so frames of two messages never interleave. */
-  protected streaming = false;
+  declare protected streaming: boolean;
   private streamQueue: Array<() => void> | undefined;
 
   /** Outgoing bytes not yet handed to the network: ours, plus the socket's (Node) or the
@@ -165,6 +166,9 @@ export abstract class MessageSender extends MessageBacklog {
     this.errorSubject?.next(error);
   }
 }
+
+/** @internal The first bit of `flags` the layers on top of MessageSender may use. */
+export const SENDER_FLAGS_END = packFlags(MessageSender.prototype, ['streaming'], BACKLOG_FLAGS_END);
 
 /** `sink`: one small object per connection rather than three closures. */
 class ConnectionSink implements Observer<OutgoingMessage> {

@@ -2,6 +2,7 @@ import type { Duplex } from 'node:stream';
 import type { ProtocolError } from '../errors';
 import { directionsOf, type DeflateConfig, type DeflateParams } from '../extensions/permessage-deflate';
 import type { ProtocolLimits } from '../protocol/limits';
+import { packFlags } from '../protocol/packed-flags';
 import { ProtocolConnection, ProtocolSettings } from '../protocol/protocol-connection';
 import type { CloseInfo, FrameArena, ProtocolEvents, ProtocolState, Role } from '../protocol/protocol-types';
 import { DeflateCodec, type InflateSink } from './deflate-codec';
@@ -110,28 +111,30 @@ export class SocketTransport implements Transport, ProtocolEvents, InflateSink, 
   readonly protocol: ProtocolConnection;
   /** zlib for permessage-deflate, when negotiated. */
   readonly deflate: DeflateCodec | undefined;
+  /** Every boolean below (`declare`d), one bit each (see packFlags). */
+  protected flags = 0;
   /** Frames waiting for the next socket write, in order, except the trailing slab run below. */
   private pending: Uint8Array[] | undefined;
   /** Bytes waiting in all: the list plus the run. */
   private pendingBytes = 0;
-  private pendingLarge = false;
+  declare private pendingLarge: boolean;
   /** The most recent frames, when they lie end to end in one slab: written (or copied) as one
    *  range, with no per-frame bookkeeping. They come after everything in `pending`. */
   private runSlab: ArrayBuffer | undefined;
   private runStart = 0;
   private runEnd = 0;
-  private inRead = false;
-  private flushScheduled = false;
+  declare private inRead: boolean;
+  declare private flushScheduled: boolean;
   private flushWaiters: Array<() => void> | undefined;
   private closeTimer: ReturnType<typeof setTimeout> | undefined;
   private heartbeat: Heartbeat | undefined;
-  private done = false;
+  declare private done: boolean;
   /** The most recent ping we could not answer yet because the peer is not reading. */
   private heldPong: Uint8Array | undefined;
   /** Paused by the reader above (backlog or user). */
-  private readPaused = false;
+  declare private readPaused: boolean;
   /** Paused because bytes kept up while messages were being decompressed (bounded input). */
-  private inflatePaused = false;
+  declare private inflatePaused: boolean;
   /** Bytes handed to the core while it was decompressing, since it last was not. */
   private heldBytes = 0;
   /** Bytes read after input ended; past DISCARD_BYTES the socket stays paused for good. */
@@ -625,6 +628,8 @@ export class SocketTransport implements Transport, ProtocolEvents, InflateSink, 
     else this.socket.destroy();
   }
 }
+
+packFlags(SocketTransport.prototype, ['pendingLarge', 'inRead', 'flushScheduled', 'done', 'readPaused', 'inflatePaused']);
 
 /**
  * Small frames are written into a shared slab, one after another, so the replies produced while
