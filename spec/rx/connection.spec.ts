@@ -1291,3 +1291,31 @@ describe('connection details', () => {
     expect(seen).toEqual(['close: state closed, server false, route false, broadcast 0']);
   });
 });
+
+describe('an idle connection holds only what it uses (idle connections are the memory that adds up)', () => {
+  type Inside = { rare: Record<string, unknown> | undefined; transport: { rare: Record<string, unknown> | undefined } };
+
+  it('no side object for the rarely used fields until one is used, then the fields read as before', async () => {
+    const s = await res.server({});
+    const ws = await res.client(s.url);
+    const conn = await s.nextConnection();
+    const inside = conn as unknown as Inside;
+    const got = collectIndices(conn);
+    ws.send(Buffer.from([0, 0, 0, 7]));
+    await until(() => got.length === 1);
+    expect(got).toEqual([7]);
+    conn.sink.next('reply');
+    await wsMessage(ws);
+    expect(inside.rare).toBeUndefined();
+    expect(inside.transport.rare).toBeUndefined();
+    expect(conn.response).toBeUndefined();
+    expect(conn.perMessageDeflate).toBeUndefined();
+    // Reading drain$ makes its Subject, and only then a place for it.
+    expect(conn.drain$).toBeDefined();
+    expect(Object.keys(inside.rare ?? {})).toEqual(['drainSubject']);
+    const rtt = await conn.ping('x');
+    expect(rtt.data).toEqual(Buffer.from('x'));
+    ws.close();
+    await firstValueFrom(conn.closed$);
+  });
+});

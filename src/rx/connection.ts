@@ -2,6 +2,7 @@ import type { Observable, Subscription } from 'rxjs';
 import { TimeoutError, UsageError, type ProtocolError, type RxwsError } from '../errors';
 import { Opcode } from '../protocol/opcode';
 import { packFlags } from '../protocol/packed-flags';
+import { packRare } from '../protocol/rare-fields';
 import { SocketTransport, type ByteStream, type TransportOptions } from '../transport/socket-transport';
 import type { TransportListener } from '../transport/transport';
 import type { DeflateConfig, DeflateParams } from '../extensions/permessage-deflate';
@@ -86,23 +87,23 @@ export class Connection<TData = unknown> extends ReactiveConnection<TData> imple
 
   /** On the client: the server's 101 response (status, headers, subprotocol). Undefined on the
    *  server. */
-  readonly response: UpgradeResponse | undefined;
+  declare readonly response: UpgradeResponse | undefined;
 
   /** @internal */
   declare protected transport: SocketTransport;
   /** `request`, or its kept form until first read (see KeptUpgradeRequest). */
   private upgradeRequest: UpgradeRequest | KeptUpgradeRequest;
-  private readonly deflateParams: DeflateParams | undefined;
+  declare private readonly deflateParams: DeflateParams | undefined;
   /** Reading is paused while the user asked, or while the handshake's trailing bytes wait. */
   declare private pausedByUser: boolean;
   declare private heldForHead: boolean;
-  private pings: PendingPing[] | undefined;
+  declare private pings: PendingPing[] | undefined;
   /** Ends the stream in progress (the connection closed under it). */
-  private stopStream: (() => void) | undefined;
+  declare private stopStream: (() => void) | undefined;
   /** Messages received as streams hold reading back (see StreamedMessageReceiver). */
   declare private pausedForStreams: boolean;
   /** Messages received as streams; made on first need, with the streamThresholdBytes option. */
-  private streamReceiver: StreamedMessageReceiver | undefined;
+  declare private streamReceiver: StreamedMessageReceiver | undefined;
   /**
    * @internal The topics this connection is a member of (server side), by name, each with the
    * membership's Subscription. Kept and changed by the server's topics, which leave them all when
@@ -439,6 +440,8 @@ export class Connection<TData = unknown> extends ReactiveConnection<TData> imple
 }
 
 packFlags(Connection.prototype, ['pausedByUser', 'heldForHead', 'pausedForStreams'], SENDER_FLAGS_END);
+// Not memberships: a server with topics sets it on most connections, where a field is cheaper.
+packRare(Connection.prototype, { response: undefined, deflateParams: undefined, pings: undefined, stopStream: undefined, streamReceiver: undefined });
 
 const EMPTY = new Uint8Array(0);
 

@@ -1,5 +1,6 @@
 import { Observable, type Subscriber } from 'rxjs';
 import { packFlags } from '../protocol/packed-flags';
+import { packRare } from '../protocol/rare-fields';
 import type { Transport } from '../transport/transport';
 import type { CloseMessage, Message } from './message';
 
@@ -43,17 +44,20 @@ export abstract class MessageBacklog {
    *  (without an array around it), an array of two or more, or undefined when there are none.
    *  Unsubscribed ones are dropped lazily (see subscribeMessages). */
   private subscribers: Subscriber<Message> | Subscriber<Message>[] | undefined;
-  private backlog: Message[] | undefined;
-  private backlogBytes = 0;
+  declare private backlog: Message[] | undefined;
+  declare private backlogBytes: number;
   /** @internal Every boolean of this class and the layers on top (`declare`d), one bit each
    *  (see packFlags). */
   protected flags = 0;
+  /** @internal The fields of this class and the layers on top that most connections never set
+   *  (`declare`d; see packRare), once one is. */
+  protected rare: Record<string, unknown> | undefined;
   /** Reading is paused because the backlog is full (the Node connection adds its own reasons). */
   declare private pausedForBacklog: boolean;
   /** @internal How reading goes once our close frame is out: READ_ON, HOLD and KEEP bits. */
   protected closeReading = 0;
   /** @internal Messages that arrived after our close frame while nobody took them (reported at close). */
-  protected discardedAfterClose = 0;
+  declare protected discardedAfterClose: number;
   /** @internal Set once, when the connection has closed. */
   protected closeMessage: CloseMessage | undefined;
 
@@ -278,6 +282,7 @@ export abstract class MessageBacklog {
  */
 /** @internal The first bit of `flags` the layers on top of MessageBacklog may use. */
 export const BACKLOG_FLAGS_END = packFlags(MessageBacklog.prototype, ['pausedForBacklog']);
+packRare(MessageBacklog.prototype, { backlog: undefined, backlogBytes: 0, discardedAfterClose: 0 });
 
 class MessageStream extends Observable<Message> {
   constructor(private readonly connection: MessageBacklog) {

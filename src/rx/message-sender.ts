@@ -2,6 +2,7 @@ import { Observable, Subject, type Observer } from 'rxjs';
 import { RxwsError, UsageError, type ProtocolError } from '../errors';
 import { CloseCode } from '../protocol/close-code';
 import { packFlags } from '../protocol/packed-flags';
+import { packRare } from '../protocol/rare-fields';
 import { closedError } from './closed-error';
 import type { OutgoingMessage } from './message';
 import { BACKLOG_FLAGS_END, MessageBacklog } from './message-backlog';
@@ -21,13 +22,13 @@ export abstract class MessageSender extends MessageBacklog {
   }
 
   private sinkObserver: ConnectionSink | undefined;
-  private errorSubject: Subject<RxwsError> | undefined;
+  declare private errorSubject: Subject<RxwsError> | undefined;
   /** @internal */
-  protected drainSubject: Subject<void> | undefined;
+  declare protected drainSubject: Subject<void> | undefined;
   /** @internal True while one message is being sent in pieces (Node's `sendStream`): other
    *  sends wait their turn in `streamQueue`, so frames of two messages never interleave. */
   declare protected streaming: boolean;
-  private streamQueue: Array<() => void> | undefined;
+  declare private streamQueue: Array<() => void> | undefined;
 
   /** Outgoing bytes not yet handed to the network: ours, plus the socket's (Node) or the
    *  browser's `WebSocket.bufferedAmount`. When it passes `maxBufferedBytes`, the `backpressure`
@@ -169,6 +170,7 @@ export abstract class MessageSender extends MessageBacklog {
 
 /** @internal The first bit of `flags` the layers on top of MessageSender may use. */
 export const SENDER_FLAGS_END = packFlags(MessageSender.prototype, ['streaming'], BACKLOG_FLAGS_END);
+packRare(MessageSender.prototype, { errorSubject: undefined, drainSubject: undefined, streamQueue: undefined });
 
 /** `sink`: one small object per connection rather than three closures. */
 class ConnectionSink implements Observer<OutgoingMessage> {

@@ -2,6 +2,7 @@ import { Observable, filter, firstValueFrom, throwError, timeout } from 'rxjs';
 import { RxwsError, TimeoutError, UsageError } from '../errors';
 import { CloseCode } from '../protocol/close-code';
 import { checkCloseToSend } from '../protocol/close-payload';
+import { packRare } from '../protocol/rare-fields';
 import type { CloseInfo } from '../protocol/protocol-types';
 import { defaultTextCodec } from '../protocol/text-codec';
 import { closedError } from './closed-error';
@@ -42,7 +43,7 @@ export abstract class ReactiveConnection<TData = unknown> extends MessageSender 
    *  otherwise); yours to read and replace. */
   data: TData;
 
-  private closeWaiters: Array<(close: CloseMessage) => void> | undefined;
+  declare private closeWaiters: Array<(close: CloseMessage) => void> | undefined;
   /** The route that keeps this connection in its live set (server side), told before the waiters. */
   private tracker: ConnectionTracker<this> | undefined;
 
@@ -193,3 +194,5 @@ export abstract class ReactiveConnection<TData = unknown> extends MessageSender 
     else (this.closeWaiters ??= []).push(callback);
   }
 }
+
+packRare(ReactiveConnection.prototype, { closeWaiters: undefined });

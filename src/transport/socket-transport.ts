@@ -3,6 +3,7 @@ import type { ProtocolError } from '../errors';
 import { directionsOf, type DeflateConfig, type DeflateParams } from '../extensions/permessage-deflate';
 import type { ProtocolLimits } from '../protocol/limits';
 import { packFlags } from '../protocol/packed-flags';
+import { packRare } from '../protocol/rare-fields';
 import { ProtocolConnection, ProtocolSettings } from '../protocol/protocol-connection';
 import type { CloseInfo, FrameArena, ProtocolEvents, ProtocolState, Role } from '../protocol/protocol-types';
 import { DeflateCodec, type InflateSink } from './deflate-codec';
@@ -110,9 +111,11 @@ function protocolSettings(options: TransportOptions): ProtocolSettings {
 export class SocketTransport implements Transport, ProtocolEvents, InflateSink, BudgetHolder, InputSource {
   readonly protocol: ProtocolConnection;
   /** zlib for permessage-deflate, when negotiated. */
-  readonly deflate: DeflateCodec | undefined;
+  declare readonly deflate: DeflateCodec | undefined;
   /** Every boolean below (`declare`d), one bit each (see packFlags). */
   protected flags = 0;
+  /** The fields below that most connections never set (`declare`d; see packRare), once one is. */
+  protected rare: Record<string, unknown> | undefined;
   /** Frames waiting for the next socket write, in order, except the trailing slab run below. */
   private pending: Uint8Array[] | undefined;
   /** Bytes waiting in all: the list plus the run. */
@@ -125,24 +128,24 @@ export class SocketTransport implements Transport, ProtocolEvents, InflateSink, 
   private runEnd = 0;
   declare private inRead: boolean;
   declare private flushScheduled: boolean;
-  private flushWaiters: Array<() => void> | undefined;
-  private closeTimer: ReturnType<typeof setTimeout> | undefined;
+  declare private flushWaiters: Array<() => void> | undefined;
+  declare private closeTimer: ReturnType<typeof setTimeout> | undefined;
   private heartbeat: Heartbeat | undefined;
   declare private done: boolean;
   /** The most recent ping we could not answer yet because the peer is not reading. */
-  private heldPong: Uint8Array | undefined;
+  declare private heldPong: Uint8Array | undefined;
   /** Paused by the reader above (backlog or user). */
   declare private readPaused: boolean;
   /** Paused because bytes kept up while messages were being decompressed (bounded input). */
   declare private inflatePaused: boolean;
   /** Bytes handed to the core while it was decompressing, since it last was not. */
-  private heldBytes = 0;
+  declare private heldBytes: number;
   /** Bytes read after input ended; past DISCARD_BYTES the socket stays paused for good. */
-  private discardedBytes = 0;
+  declare private discardedBytes: number;
   /** @internal What the server's read budget counts for this connection. */
   budgetHeld = 0;
   /** whenFlushed() callers waiting for messages still being compressed. */
-  private queueWaiters: Array<() => void> | undefined;
+  declare private queueWaiters: Array<() => void> | undefined;
 
   constructor(
     readonly socket: ByteStream,
@@ -630,6 +633,15 @@ export class SocketTransport implements Transport, ProtocolEvents, InflateSink, 
 }
 
 packFlags(SocketTransport.prototype, ['pendingLarge', 'inRead', 'flushScheduled', 'done', 'readPaused', 'inflatePaused']);
+packRare(SocketTransport.prototype, {
+  deflate: undefined,
+  flushWaiters: undefined,
+  closeTimer: undefined,
+  heldPong: undefined,
+  heldBytes: 0,
+  discardedBytes: 0,
+  queueWaiters: undefined,
+});
 
 /**
  * Small frames are written into a shared slab, one after another, so the replies produced while
