@@ -1,9 +1,11 @@
 /**
  * Where the heap of an idle connection goes: `npx tsx bench/idle-heap.ts [--impl rxws,ws,raw]
- * [--connections N] [--top K] [--holders]`. Starts each server under test (as the memory scenario does),
- * writes a heap snapshot after GC before and after opening N idle connections, and prints what
- * the second holds beyond the first, per connection, by kind of object (constructor or function
- * name), with `--holders` also what holds them. Run `npm run build` first: rxws is measured as users get it (dist/).
+ * [--connections N] [--top K] [--holders]`. Starts each server under test (as the memory
+ * scenario does), writes a heap snapshot after GC before and after opening N idle connections,
+ * and prints what the second holds beyond the first, per connection, by kind of object
+ * (constructor or function name); with `--holders`, also what holds them. `rxws@/abs/path/cjs`
+ * profiles another rxws build (a copy of main's dist/cjs, say) in the same run. Run
+ * `npm run build` first: rxws is measured as users get it (dist/).
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -30,8 +32,11 @@ async function snapshot(env: ServerEnv, file: string): Promise<{ text: string; h
   return { text, heapUsed: (reply['mem'] as { heapUsed: number }).heapUsed };
 }
 
-async function profile(impl: Impl, connections: number, top: number, holders: boolean): Promise<void> {
-  const env = await startServer(impl, FILES[impl], { nodeFlags: ['--expose-gc'] });
+/** `impl`, or `rxws@/abs/path/to/cjs` for another rxws build (to compare two in one run). */
+async function profile(spec: string, connections: number, top: number, holders: boolean): Promise<void> {
+  const [impl, dist] = spec.split('@') as [Impl, string | undefined];
+  if (!(impl in FILES) || (dist !== undefined && impl !== 'rxws')) throw new Error(`unknown implementation ${spec}`);
+  const env = await startServer(impl, FILES[impl], { nodeFlags: ['--expose-gc'], ...(dist ? { env: { RXWS_BENCH_DIST: dist } } : {}) });
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rxws-idle-heap-'));
   try {
     const before = await snapshot(env, path.join(dir, 'before.heapsnapshot'));
@@ -45,7 +50,7 @@ async function profile(impl: Impl, connections: number, top: number, holders: bo
       const fresh = newNodes(old, parsed);
       const rows = censusPerConnection(new Map(), heapCensus(parsed, fresh), connections);
       const total = rows.reduce((sum, r) => sum + r.bytes, 0);
-      console.log(`\n# ${impl}: ${connections} idle connections; heapUsed ${((after.heapUsed - before.heapUsed) / connections).toFixed(0)} B/conn, snapshot ${total.toFixed(0)} B/conn`);
+      console.log(`\n# ${spec}: ${connections} idle connections; heapUsed ${((after.heapUsed - before.heapUsed) / connections).toFixed(0)} B/conn, snapshot ${total.toFixed(0)} B/conn`);
       console.log(`${'B/conn'.padStart(8)} ${'n/conn'.padStart(7)}  kind`);
       for (const r of rows.slice(0, top)) {
         console.log(`${r.bytes.toFixed(0).padStart(8)} ${r.count.toFixed(2).padStart(7)}  ${r.kind}`);
@@ -67,14 +72,11 @@ async function profile(impl: Impl, connections: number, top: number, holders: bo
 }
 
 async function main(): Promise<void> {
-  const impls = arg('--impl', 'rxws,ws,raw').split(',') as Impl[];
+  const impls = arg('--impl', 'rxws,ws,raw').split(',');
   const connections = Number(arg('--connections', '2000'));
   const top = Number(arg('--top', '30'));
   const holders = process.argv.includes('--holders');
-  for (const impl of impls) {
-    if (!(impl in FILES)) throw new Error(`unknown implementation ${impl}`);
-    await profile(impl, connections, top, holders);
-  }
+  for (const impl of impls) await profile(impl, connections, top, holders);
 }
 
 main()

@@ -20,6 +20,7 @@ import type {
 } from './protocol-types';
 import { defaultTextCodec } from './text-codec';
 import { packFlags } from './packed-flags';
+import { packRare } from './rare-fields';
 import { isValidUtf8 } from './utf8-validator';
 
 /** Server-side payloads this big are written by reference after their header (no copy). */
@@ -100,6 +101,9 @@ export class ProtocolConnection implements FrameHandler {
   private readonly events: ProtocolEvents;
   /** Every boolean below (`declare`d), one bit each (see packFlags). */
   protected flags = 0;
+  /** The fields below that most connections never set, or set only as they close (`declare`d;
+   *  see packRare), once one is. */
+  protected rare: Record<string, unknown> | undefined;
   /** Where the frame begun by `beginFrame` starts in the buffer it returned. */
   private frameAt = 0;
   /** The frame begun by `beginFrame` is in the arena. */
@@ -109,7 +113,7 @@ export class ProtocolConnection implements FrameHandler {
   private parserOrNone: FrameParser | undefined;
   private assemblerOrNone: MessageAssembler | undefined;
   /** permessage-deflate, when negotiated (RFC 7692). */
-  private readonly compression: MessageCompression | undefined;
+  declare private readonly compression: MessageCompression | undefined;
 
   private currentState: ProtocolState = 'open';
   declare private isPaused: boolean;
@@ -143,15 +147,15 @@ export class ProtocolConnection implements FrameHandler {
    *  so messages are delivered in order although decompression is asynchronous. */
   private inflatingOpcode = 0;
   /** The compressed size of that message (its bytes are held until it is decompressed). */
-  private inflatingInputBytes = 0;
+  declare private inflatingInputBytes: number;
 
   // ---- close handshake ----
   declare private closeSent: boolean;
   declare private closeReceived: boolean;
-  private peerCode: number = CloseCode.NoStatus;
-  private peerReason = '';
-  private failCode = 0;
-  private failReason = '';
+  declare private peerCode: number;
+  declare private peerReason: string;
+  declare private failCode: number;
+  declare private failReason: string;
   declare private closeTimerArmed: boolean;
   declare private transportEndAdvised: boolean;
 
@@ -161,7 +165,7 @@ export class ProtocolConnection implements FrameHandler {
   /** Data frames (and our close) waiting behind a message still being compressed: output keeps
    *  send order although compression is asynchronous. Control frames do not wait (§5.4). */
   private outQueue: OutSlot[] = NO_SLOTS;
-  private outQueuedBytes = 0;
+  declare private outQueuedBytes: number;
   /** Inside pump(): a slot's frames go straight out, ahead of the slots still queued. */
   declare private pumping: boolean;
   /** A shared compressed frame (broadcast) went out: the next message we compress must not
@@ -1232,6 +1236,15 @@ packFlags(ProtocolConnection.prototype, [
   'pumping',
   'freshDeflate',
 ]);
+packRare(ProtocolConnection.prototype, {
+  compression: undefined,
+  inflatingInputBytes: 0,
+  peerCode: CloseCode.NoStatus,
+  peerReason: '',
+  failCode: 0,
+  failReason: '',
+  outQueuedBytes: 0,
+});
 
 /**
  * Options checked once and kept for many connections: a server makes one per route and its
