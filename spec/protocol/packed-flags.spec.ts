@@ -6,12 +6,12 @@ class Base {
   declare b: boolean;
   plain = false;
 }
-const BASE_END = packFlags(Base.prototype, ['a', 'b']);
+const BASE_END = packFlags(Base.prototype, { a: true, b: true });
 
 class Derived extends Base {
   declare c: boolean;
 }
-packFlags(Derived.prototype, ['c'], BASE_END);
+packFlags(Derived.prototype, { c: true }, BASE_END);
 
 describe('packFlags', () => {
   it('reads and writes each flag as its own bit of one field, starting false', () => {
@@ -35,8 +35,8 @@ describe('packFlags', () => {
 
   it('returns the next free bit, and refuses more bits than a small integer holds or a name taken', () => {
     expect(BASE_END).toBe(2);
-    expect(() => packFlags({}, ['x'], 30)).toThrow(RangeError);
-    expect(() => packFlags({}, Array.from({ length: 31 }, (_, i) => `f${i}`))).toThrow(RangeError);
-    expect(() => packFlags(Base.prototype, ['a'], 5)).toThrow(/already defined/);
+    expect(() => packFlags({}, { x: true }, 30)).toThrow(RangeError);
+    expect(() => packFlags({}, Object.fromEntries(Array.from({ length: 31 }, (_, i) => [`f${i}`, true] as const)))).toThrow(RangeError);
+    expect(() => packFlags(Base.prototype, { a: true }, 5)).toThrow(/already defined/);
   });
 });

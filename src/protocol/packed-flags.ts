@@ -8,12 +8,18 @@
  *
  * How: give the class a `flags = 0` field (the base class, in a hierarchy), declare each flag
  * with `declare private name: boolean` (a declared field emits nothing, so nothing shadows the
- * accessor on the prototype), and call `packFlags(Class.prototype, [...names], firstBit)` once
- * after the class. A subclass starts its flags at the bit its base's call returned.
+ * accessor on the prototype), and call `packFlags(Class.prototype, { name: true, ... },
+ * firstBit)` once after the class. A subclass starts its flags at the bit its base's call
+ * returned.
+ *
+ * The names are the keys of an object literal, not strings: a bundler that shortens private
+ * member names (scripts/browser-bundle.ts) renames `this.name` but not a string, and would part
+ * the accessor from its uses; a key it sees as a name in use, and leaves all of them alone.
  *
  * @internal
  */
-export function packFlags(prototype: object, names: readonly string[], firstBit = 0): number {
+export function packFlags(prototype: object, flags: Readonly<Record<string, true>>, firstBit = 0): number {
+  const names = Object.keys(flags);
   const next = firstBit + names.length;
   // Small integers (Smis) have at least 31 bits; past them V8 would box the number on every write.
   if (firstBit < 0 || next > 30) throw new RangeError(`packFlags: bits ${firstBit} to ${next - 1} do not fit in 30`);

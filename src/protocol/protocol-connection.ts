@@ -1218,24 +1218,24 @@ export class ProtocolConnection implements FrameHandler {
   }
 }
 
-packFlags(ProtocolConnection.prototype, [
-  'frameInArena',
-  'isPaused',
-  'inputDone',
-  'processing',
-  'frameFin',
-  'fragmented',
-  'assembling',
-  'messageCompressed',
-  'streamingIn',
-  'closeSent',
-  'closeReceived',
-  'closeTimerArmed',
-  'transportEndAdvised',
-  'sendingFragments',
-  'pumping',
-  'freshDeflate',
-]);
+packFlags(ProtocolConnection.prototype, {
+  frameInArena: true,
+  isPaused: true,
+  inputDone: true,
+  processing: true,
+  frameFin: true,
+  fragmented: true,
+  assembling: true,
+  messageCompressed: true,
+  streamingIn: true,
+  closeSent: true,
+  closeReceived: true,
+  closeTimerArmed: true,
+  transportEndAdvised: true,
+  sendingFragments: true,
+  pumping: true,
+  freshDeflate: true,
+});
 packRare(ProtocolConnection.prototype, {
   compression: undefined,
   inflatingInputBytes: 0,

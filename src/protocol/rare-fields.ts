@@ -13,6 +13,8 @@
  * defaultValue, ... })` once after the class. Reading a field never set gives its default;
  * writing its default while there is no side object makes none.
  *
+ * The names are the keys of an object literal (see packFlags for why not strings).
+ *
  * @internal
  */
 export function packRare(prototype: object, defaults: Readonly<Record<string, unknown>>): void {

@@ -577,6 +577,8 @@ export class WebSocketServer {
 /** An accept hook threw, rejected or errored; the handshake was answered with 500. Reported on
  *  `server.errors$`; `code` is `'accept_hook_error'`. */
 export class AcceptHookError extends RxwsError {
+  /** @internal The name as text, which minifiers keep (they rename classes). */
+  static override readonly errorName: string = 'AcceptHookError';
   /** Made by the server; exported for `instanceof`.
    *  @param cause - what the hook threw or rejected with */
   constructor(

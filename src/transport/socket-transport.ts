@@ -632,7 +632,7 @@ export class SocketTransport implements Transport, ProtocolEvents, InflateSink, 
   }
 }
 
-packFlags(SocketTransport.prototype, ['pendingLarge', 'inRead', 'flushScheduled', 'done', 'readPaused', 'inflatePaused']);
+packFlags(SocketTransport.prototype, { pendingLarge: true, inRead: true, flushScheduled: true, done: true, readPaused: true, inflatePaused: true });
 packRare(SocketTransport.prototype, {
   deflate: undefined,
   flushWaiters: undefined,
