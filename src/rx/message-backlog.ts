@@ -121,9 +121,7 @@ export abstract class MessageBacklog {
     // Register first, then resume: resuming parses the bytes held back, and their messages must
     // reach this subscriber rather than start a new backlog.
     const subscribers = this.liveSubscribers();
-    if (subscribers === undefined) this.subscribers = subscriber;
-    else if (subscribers === this.subscribers) subscribers.push(subscriber);
-    else this.subscribers = [...subscribers, subscriber];
+    this.subscribers = subscribers === undefined ? subscriber : [...subscribers, subscriber];
     this.subscribed();
   }
 
@@ -142,7 +140,8 @@ export abstract class MessageBacklog {
     // Held for resume() (see the Node connection's pause()) as if nobody subscribed.
     const subscribers = (this.closeReading & HOLD) === 0 ? this.liveSubscribers() : undefined;
     if (subscribers !== undefined) {
-      for (const s of subscribers.slice()) s.next(message);
+      // A list nobody changes in place (see liveSubscribers): no copy needed to iterate it.
+      for (const s of subscribers) s.next(message);
       return;
     }
     this.keep(message, size);
@@ -173,26 +172,16 @@ export abstract class MessageBacklog {
     }
   }
 
-  /** @internal Drops the subscribers that unsubscribed; returns those left (the stored array, or
-   *  a new one around a lone subscriber), or undefined when none is. */
+  /** @internal Drops the subscribers that unsubscribed; returns those left, or undefined when
+   *  none is. The list is never changed in place: a subscribe or a drop stores a new one. */
   protected liveSubscribers(): Subscriber<Message>[] | undefined {
-    const subscribers = this.subscribers;
-    if (subscribers === undefined) return undefined;
-    if (!Array.isArray(subscribers)) {
-      if (subscribers.closed) return (this.subscribers = undefined);
-      return [subscribers];
-    }
-    let kept = 0;
-    for (let i = 0; i < subscribers.length; i++) {
-      const s = subscribers[i]!;
-      if (!s.closed) subscribers[kept++] = s;
-    }
-    if (kept === 0) return (this.subscribers = undefined);
-    subscribers.length = kept;
-    // Back to the lone subscriber without an array, and to the fast path of deliver().
-    if (kept === 1) this.subscribers = subscribers[0];
-    return subscribers;
+    const held = this.subscribers;
+    const live = held === undefined ? [] : Array.isArray(held) ? held.filter(isOpen) : held.closed ? [] : [held];
+    // A lone subscriber is kept without its array, for the fast path of deliver().
+    this.subscribers = live.length > 1 ? live : live[0];
+    return live.length === 0 ? undefined : live;
   }
+
 }
 
 /**
@@ -212,6 +201,10 @@ class MessageStream extends Observable<Message> {
 /** @internal `closeReading` bits (see PausableConnection). HOLD: the user paused while we read
  *  on to the close; messages wait in the backlog for resume(). */
 export const HOLD = 2;
+
+function isOpen(subscriber: Subscriber<Message>): boolean {
+  return !subscriber.closed;
+}
 
 /** @internal The bytes a message counts for in the backlog. */
 export function sizeOf(message: Message): number {
