@@ -43,8 +43,10 @@ export abstract class MessageBacklog {
    *  of two or more, or undefined when there are none. Unsubscribed ones are dropped lazily (see
    *  subscribeMessages); `liveSubscribers()` reads them as an array. */
   protected subscribers: Subscriber<Message> | Subscriber<Message>[] | undefined;
-  /** @internal Messages waiting for a subscriber, in order (the close message last, once in). */
-  protected backlog: Message[] | undefined;
+  /** @internal Messages waiting for a subscriber, in order (the close message last, once in).
+   *  Declared, not initialised: undefined until set; on Node, `PausableConnection` keeps it in
+   *  its side object with the other fields most connections never set (see packRare). */
+  declare protected backlog: Message[] | undefined;
   /** @internal Bytes of `backlog` (what `PausableConnection` bounds). */
   protected backlogBytes = 0;
   /** @internal How reading goes once our close frame is out: READ_ON, HOLD and KEEP bits, set by

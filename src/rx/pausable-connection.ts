@@ -146,7 +146,15 @@ export abstract class PausableConnection<TData = unknown> extends ReactiveConnec
 
 /** @internal The first bit of `flags` the Node `Connection` may use. */
 export const PAUSABLE_FLAGS_END = packFlags(PausableConnection.prototype, { pausedForBacklog: true });
-packRare(PausableConnection.prototype, { discardedAfterClose: 0 });
+// With the fields of the shared layers below that most connections never set, declared there
+// without a value so that a browser connection (which has no side object) stays as it was.
+packRare(PausableConnection.prototype, {
+  discardedAfterClose: 0,
+  backlog: undefined,
+  errorSubject: undefined,
+  drainSubject: undefined,
+  closeWaiters: undefined,
+});
 
 /** @internal `closeReading` bits (HOLD is in message-backlog.ts). READ_ON: our close frame is
  *  out; reading goes on whatever paused it. */
