@@ -16,8 +16,10 @@ import { broadcastScenario } from './scenarios/broadcast';
 import { clientScenario } from './scenarios/client';
 import { echoScenario } from './scenarios/echo';
 import { handshakeScenario } from './scenarios/handshake';
+import { idleMaxScenario, idleMaxTarget } from './scenarios/idle-max';
 import { latencyScenario } from './scenarios/latency';
 import { memoryScenario } from './scenarios/memory';
+import { reconnectStormScenario } from './scenarios/reconnect-storm';
 import { coresScenario, scaleOutScenario } from './scenarios/scale-out';
 import { topicFanoutScenario } from './scenarios/topic-fanout';
 import { topicIdleScenario } from './scenarios/topic-idle';
@@ -33,6 +35,8 @@ const SCENARIOS: Array<Scenario<any, any>> = [
   topicIdleScenario,
   handshakeScenario,
   memoryScenario,
+  idleMaxScenario,
+  reconnectStormScenario,
   latencyScenario,
   scaleOutScenario,
   coresScenario,
@@ -221,6 +225,13 @@ async function main(): Promise<void> {
     console.log(`WARNING: ${busy}`);
   }
   const selected = SCENARIOS.filter((s) => !cli.only || cli.only.includes(s.name));
+  if (selected.includes(idleMaxScenario)) {
+    const t = idleMaxTarget(o);
+    notes.push(
+      `idle-max wants ${cli.quick ? '3,000 (--quick)' : '100,000'} idle connections and opens ${t.connections.toLocaleString('en-US')}` +
+        (t.cappedBy ? `: capped by ${t.cappedBy}.` : '.'),
+    );
+  }
   console.log(`rxws benchmarks on ${machineLine(machine)}`);
   console.log(`ws ${machine.wsVersion}, bufferutil ${machine.bufferutil ? 'installed' : 'not installed'}; rounds ${o.rounds}, ${o.seconds}s per sample (+${o.warmupSeconds}s warm-up)`);
   console.log(notes[0]);

@@ -47,6 +47,8 @@ export interface StartOptions {
   fdLimit?: number;
   /** How long to wait for the child's first message ('ready' or 'result'). */
   readyTimeoutMs?: number;
+  /** Variables added to the runner's environment for this child. */
+  env?: Record<string, string>;
 }
 
 /** A child that answers requests by id over IPC. */
@@ -138,12 +140,14 @@ export async function startChild(
   const script = path.join(BENCH_DIR, file);
   const nodeArgs = ['--import', 'tsx', ...(options.nodeFlags ?? []), script, ...args];
   // A shell wrapper is the only way to raise RLIMIT_NOFILE for a child from Node; exec keeps the pid.
+  const spawnOptions = {
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'] as Array<'ignore' | 'pipe' | 'ipc'>,
+    cwd: path.resolve(BENCH_DIR, '..'),
+    ...(options.env ? { env: { ...process.env, ...options.env } } : {}),
+  };
   const proc = options.fdLimit
-    ? spawn('/bin/sh', ['-c', `ulimit -n ${options.fdLimit} 2>/dev/null; exec "$0" "$@"`, process.execPath, ...nodeArgs], {
-        stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-        cwd: path.resolve(BENCH_DIR, '..'),
-      })
-    : spawn(process.execPath, nodeArgs, { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], cwd: path.resolve(BENCH_DIR, '..') });
+    ? spawn('/bin/sh', ['-c', `ulimit -n ${options.fdLimit} 2>/dev/null; exec "$0" "$@"`, process.execPath, ...nodeArgs], spawnOptions)
+    : spawn(process.execPath, nodeArgs, spawnOptions);
   live.add(proc);
   const child = new Child(path.basename(file, '.ts'), proc);
   const timeoutMs = options.readyTimeoutMs ?? 20_000;

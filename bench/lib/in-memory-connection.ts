@@ -6,10 +6,13 @@ import type { Socket } from 'node:net';
 import type * as ConnectionModule from '../../src/rx/connection';
 import type * as OptionsModule from '../../src/rx/connection-options';
 
+// RXWS_BENCH_DIST (an absolute path to another build's cjs folder) measures that build instead,
+// to compare two builds on the same machine minutes apart (see bench/servers/rxws-build.ts).
+const DIST = process.env['RXWS_BENCH_DIST'] || '../../dist/cjs';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { Connection } = require('../../dist/cjs/rx/connection') as typeof ConnectionModule;
+const { Connection } = require(`${DIST}/rx/connection`) as typeof ConnectionModule;
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { DEFAULT_CONNECTION_OPTIONS } = require('../../dist/cjs/rx/connection-options') as typeof OptionsModule;
+const { DEFAULT_CONNECTION_OPTIONS } = require(`${DIST}/rx/connection-options`) as typeof OptionsModule;
 
 /** Discards what is written, counting it: the socket's place without a kernel. */
 export class NullSocket extends Duplex {

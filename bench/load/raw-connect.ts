@@ -4,12 +4,13 @@
  */
 import * as net from 'node:net';
 
-const KEY = 'dGhlIHNhbXBsZSBub25jZQ==';
+/** The one Sec-WebSocket-Key every generated upgrade request carries. */
+export const GENERATOR_KEY = 'dGhlIHNhbXBsZSBub25jZQ==';
 
 export function upgradeRequest(port: number, path = '/'): Buffer {
   return Buffer.from(
     `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
-      `Sec-WebSocket-Key: ${KEY}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+      `Sec-WebSocket-Key: ${GENERATOR_KEY}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
     'latin1',
   );
 }
@@ -20,9 +21,10 @@ export interface Opened {
   rest: Buffer;
 }
 
-export function rawConnect(port: number, timeoutMs = 10_000, request = upgradeRequest(port)): Promise<Opened> {
+/** `localAddress`: the loopback address to connect from (each gives its own ephemeral ports). */
+export function rawConnect(port: number, timeoutMs = 10_000, request = upgradeRequest(port), localAddress?: string): Promise<Opened> {
   return new Promise((resolve, reject) => {
-    const socket = net.connect({ port, host: '127.0.0.1', noDelay: true });
+    const socket = net.connect({ port, host: '127.0.0.1', noDelay: true, ...(localAddress !== undefined ? { localAddress } : {}) });
     let head: Buffer = Buffer.alloc(0);
     const timer = setTimeout(() => fail(new Error(`upgrade timed out after ${timeoutMs} ms`)), timeoutMs);
     function fail(err: Error): void {
@@ -58,26 +60,47 @@ export function rawConnect(port: number, timeoutMs = 10_000, request = upgradeRe
 
 /** Opens `count` connections to `path`, at most `concurrency` handshakes at a time. Closes all of them on failure. */
 export async function rawConnectMany(port: number, count: number, concurrency = 64, path = '/'): Promise<Opened[]> {
+  const { opened, failure } = await rawConnectUpTo(port, count, concurrency, { path });
+  if (failure) {
+    for (const o of opened) o.socket.destroy();
+    throw new Error(`opened ${opened.length} of ${count} connections: ${failure.message}`);
+  }
+  return opened;
+}
+
+export interface ConnectUpTo {
+  /** The connections that opened, kept open. */
+  opened: Opened[];
+  /** The first failure, after which no more were started; null when all opened. */
+  failure: Error | null;
+}
+
+/**
+ * Opens up to `count` connections, at most `concurrency` handshakes at a time, and stops starting
+ * new ones at the first failure; what opened stays open (how far a server gets is the question).
+ */
+export async function rawConnectUpTo(
+  port: number,
+  count: number,
+  concurrency: number,
+  options: { path?: string; localAddress?: string; timeoutMs?: number } = {},
+): Promise<ConnectUpTo> {
   const opened: Opened[] = [];
   let next = 0;
   let failure: Error | null = null;
-  const request = upgradeRequest(port, path);
+  const request = upgradeRequest(port, options.path ?? '/');
   const worker = async (): Promise<void> => {
     while (next < count && !failure) {
       next++;
       try {
-        opened.push(await rawConnect(port, 20_000, request));
+        opened.push(await rawConnect(port, options.timeoutMs ?? 20_000, request, options.localAddress));
       } catch (err) {
-        failure = err as Error;
+        failure ??= err as Error;
       }
     }
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
-  if (failure) {
-    for (const o of opened) o.socket.destroy();
-    throw new Error(`opened ${opened.length} of ${count} connections: ${(failure as Error).message}`);
-  }
-  return opened;
+  return { opened, failure };
 }
 
 /** Destroys sockets and waits until they are all closed (bounded). */

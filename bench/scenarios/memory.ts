@@ -4,7 +4,9 @@ import { sleep } from '../load/window';
 import { startServer, stopServer, type ServerEnv } from './server-env';
 import type { Scenario } from './types';
 
-const FILES = { raw: 'raw-net-echo.ts', ws: 'ws-echo.ts', rxws: 'rxws-echo.ts' } as const;
+// raw is the floor: a plain `net` socket that got a canned 101 and only reads (the echo server's
+// pipe() alone would add about 1.5 KB of listeners and closures per connection).
+const FILES = { raw: 'bare-net-idle.ts', ws: 'ws-echo.ts', rxws: 'rxws-echo.ts' } as const;
 
 interface Mem {
   rss: number;
@@ -24,7 +26,8 @@ export const memoryScenario: Scenario<ServerEnv> = {
   description:
     'The server runs with --expose-gc; the runner asks it over IPC to collect garbage and report ' +
     'process.memoryUsage() before and after opening the idle connections (handshake done, nothing ' +
-    'sent). Figures are (after − before) / connections, in bytes. external includes array buffers.',
+    'sent). Figures are (after − before) / connections, in bytes. external includes array buffers. ' +
+    'raw is the floor: a plain `net` server that writes a canned 101 and then only reads and discards.',
   implementations: ['raw', 'ws', 'rxws'],
   metrics: [
     { key: 'rssPerConn', label: 'RSS B/conn', digits: 0, better: 'lower' },

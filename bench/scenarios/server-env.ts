@@ -13,6 +13,7 @@ export interface ServerEnv {
 export interface ServerStartOptions {
   nodeFlags?: string[];
   fdLimit?: number;
+  env?: Record<string, string>;
 }
 
 export async function startServer(impl: Impl, file: string, options: ServerStartOptions = {}): Promise<ServerEnv> {

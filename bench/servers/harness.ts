@@ -2,6 +2,9 @@
  * The runner side of every server under test: report the port once listening, answer usage and gc
  * requests over IPC, and die with the runner. Each server file only has to start its server.
  */
+import * as fs from 'node:fs';
+import * as v8 from 'node:v8';
+import { statusBytes } from '../lib/proc-status';
 
 export interface Started {
   port: number;
@@ -11,6 +14,8 @@ export interface Started {
 interface Request {
   type: string;
   id?: number;
+  /** For 'heap-snapshot': where to write it. */
+  file?: string;
 }
 
 /** A server process never outlives a benchmark run, even if its runner lost track of it. */
@@ -41,6 +46,27 @@ export function runServer(name: string, start: () => Promise<Started>): void {
       case 'gc': {
         const ran = collectGarbage();
         send({ type: 'gc', id: req.id, ran, mem: process.memoryUsage() });
+        break;
+      }
+      case 'heap-snapshot': {
+        // After a collection, so the snapshot holds what is live (bench/idle-heap.ts reads it).
+        collectGarbage();
+        const file = v8.writeHeapSnapshot(req.file);
+        send({ type: 'heap-snapshot', id: req.id, file, mem: process.memoryUsage() });
+        break;
+      }
+      case 'rss-peak-reset':
+        // Linux: "5" resets VmHWM to the current RSS, so the next 'rss-peak' is the peak since now.
+        try {
+          fs.writeFileSync('/proc/self/clear_refs', '5');
+          send({ type: 'rss-peak-reset', id: req.id, rss: process.memoryUsage.rss() });
+        } catch (err) {
+          send({ type: 'error', id: req.id, message: `${name}: cannot reset the peak RSS: ${(err as Error).message}` });
+        }
+        break;
+      case 'rss-peak': {
+        const peak = statusBytes(fs.readFileSync('/proc/self/status', 'utf8'), 'VmHWM');
+        send({ type: 'rss-peak', id: req.id, peak, rss: process.memoryUsage.rss() });
         break;
       }
       case 'exit':

@@ -4,5 +4,7 @@
 // plain JavaScript too. Types still come from the sources.
 import type * as Rxws from '../../src';
 
+// RXWS_BENCH_DIST points a server at another build (an absolute path to its cjs folder), to
+// compare two builds in one run (bench/idle-heap.ts --impl rxws,rxws@/path/to/cjs).
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-export const rxws: typeof Rxws = require('../../dist/cjs');
+export const rxws: typeof Rxws = require(process.env['RXWS_BENCH_DIST'] || '../../dist/cjs');

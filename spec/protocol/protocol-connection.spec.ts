@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { ProtocolError, UsageError } from '../../src/errors';
 import { encodeFrame } from '../../src/protocol/frame-serializer';
 import { Opcode } from '../../src/protocol/opcode';
-import { ProtocolConnection } from '../../src/protocol/protocol-connection';
+import { ProtocolConnection, ProtocolSettings } from '../../src/protocol/protocol-connection';
 import type { ProtocolEvents } from '../../src/protocol/protocol-types';
 import {
   concat,
@@ -887,6 +887,39 @@ describe('ProtocolConnection: options', () => {
     [null],
   ])('invalid options throw UsageError at construction: %j', (opts) => {
     expect(() => new ProtocolConnection(opts as never, events)).toThrow(UsageError);
+    expect(() => new ProtocolSettings(opts as never)).toThrow(UsageError);
+  });
+
+  it('ProtocolSettings made once serve many connections (an idle connection does not copy its options), each with its own compression', () => {
+    const settings = new ProtocolSettings(base);
+    expect(Object.isFrozen(settings)).toBe(true);
+    const decompressed: number[] = [];
+    const compression = { shouldCompress: () => false, compress: () => undefined, decompress: (data: Uint8Array) => decompressed.push(data.length) };
+    const plain = recorder();
+    const compressed = recorder();
+    const a = new ProtocolConnection(settings, plain.events);
+    const b = new ProtocolConnection(settings, compressed.events, compression);
+    expect((a as unknown as { settings: unknown }).settings).toBe((b as unknown as { settings: unknown }).settings);
+    // The shared limit applies to both.
+    a.receive(toServer(Opcode.Text, 'ok'));
+    b.receive(toServer(Opcode.Text, 'ok'));
+    expect(plain.log).toEqual(['text "ok"']);
+    expect(compressed.log).toEqual(['text "ok"']);
+    // RSV1 is defined only where compression was given (RFC 7692 §6); elsewhere it fails (§5.2).
+    b.receive(toServer(Opcode.Binary, new Uint8Array(3), { rsvBits: 4 }));
+    expect(decompressed).toEqual([3]);
+    a.receive(toServer(Opcode.Binary, new Uint8Array(3), { rsvBits: 4 }));
+    expect(plain.log).toContain('protocolError 1002 reserved_bits_set');
+    const big = recorder();
+    new ProtocolConnection(settings, big.events).receive(toServer(Opcode.Binary, new Uint8Array(101)));
+    expect(big.log).toContain('protocolError 1009 message_too_big');
+  });
+
+  it('a connection given ProtocolSettings still checks its events and its compression', () => {
+    const arena = { maxFrameBytes: 64, bytes: new Uint8Array(64), reserve: () => 0 };
+    expect(() => new ProtocolConnection(new ProtocolSettings({ ...base, arena }), events)).toThrow(/writeArena/);
+    expect(() => new ProtocolConnection(new ProtocolSettings({ ...base, streamThresholdBytes: 10 }), { ...events, onMessageStart: undefined })).toThrow(/streamThresholdBytes/);
+    expect(() => new ProtocolConnection(new ProtocolSettings(base), events, {} as never)).toThrow(/compression must have/);
   });
 });
 

@@ -1311,3 +1311,31 @@ describe('connection details', () => {
     expect(seen).toEqual(['close: state closed, server false, route false, broadcast 0']);
   });
 });
+
+describe('an idle connection holds only what it uses (idle connections are the memory that adds up)', () => {
+  type Inside = { rare: Record<string, unknown> | undefined; transport: { rare: Record<string, unknown> | undefined } };
+
+  it('no side object for the rarely used fields until one is used, then the fields read as before', async () => {
+    const s = await res.server({});
+    const ws = await res.client(s.url);
+    const conn = await s.nextConnection();
+    const inside = conn as unknown as Inside;
+    const got = collectIndices(conn);
+    ws.send(Buffer.from([0, 0, 0, 7]));
+    await until(() => got.length === 1);
+    expect(got).toEqual([7]);
+    conn.sink.next('reply');
+    await wsMessage(ws);
+    expect(inside.rare).toBeUndefined();
+    expect(inside.transport.rare).toBeUndefined();
+    expect(conn.response).toBeUndefined();
+    expect(conn.perMessageDeflate).toBeUndefined();
+    // A ping in flight needs a place: the side object is made then, with only that in it.
+    const rtt = await conn.ping('x');
+    expect(rtt.data).toEqual(Buffer.from('x'));
+    expect(Object.keys(inside.rare ?? {})).toEqual(['pings']);
+    expect(inside.transport.rare).toBeUndefined();
+    ws.close();
+    await firstValueFrom(conn.closed$);
+  });
+});

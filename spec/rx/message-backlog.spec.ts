@@ -78,4 +78,35 @@ describe('src/rx/message-backlog.ts MessageBacklog', () => {
     expect(got).toEqual(['seen']);
     expect(describeAll(await firstValueFrom(connection.messages$.pipe(toArray())))).toEqual(['kept', 'close']);
   });
+
+  it('holds a lone subscriber without an array, grows to one for a second, and goes back when one leaves', async () => {
+    const { url, nextConnection } = await resources.server();
+    const ws = await resources.client(url);
+    const connection = await nextConnection();
+    // Idle connections are the memory that adds up: the usual single subscriber costs no array.
+    const held = (): unknown => (connection as unknown as { subscribers: unknown }).subscribers;
+    const first: string[] = [];
+    const second: string[] = [];
+    const third: string[] = [];
+    const one = connection.messages$.subscribe((m) => first.push(m.type === 'text' ? m.data : m.type));
+    expect(Array.isArray(held())).toBe(false);
+    const two = connection.messages$.subscribe((m) => second.push(m.type === 'text' ? m.data : m.type));
+    expect(Array.isArray(held())).toBe(true);
+    ws.send('both');
+    await until(() => second.length === 1);
+    one.unsubscribe();
+    ws.send('second only');
+    await until(() => second.length === 2);
+    expect(Array.isArray(held())).toBe(false);
+    connection.messages$.subscribe((m) => third.push(m.type === 'text' ? m.data : m.type));
+    ws.send('two again');
+    await until(() => third.length === 1);
+    two.unsubscribe();
+    ws.close();
+    await firstValueFrom(connection.closed$);
+    expect(first).toEqual(['both']);
+    expect(second).toEqual(['both', 'second only', 'two again']);
+    expect(third).toEqual(['two again', 'close']);
+    expect(held()).toBeUndefined();
+  });
 });

@@ -56,7 +56,18 @@ afterEach(async () => {
   }
 });
 
-async function pair(options: Partial<TransportOptions> = {}, socketReady?: (s: net.Socket) => void): Promise<Pair> {
+const DEFAULTS: TransportOptions = {
+  role: 'server',
+  maxMessageBytes: 1024 * 1024,
+  maxFragments: 1000,
+  closeTimeoutMs: 5000,
+  autoPong: true,
+  maxBufferedBytes: 16 * 1024 * 1024,
+  heartbeat: undefined,
+};
+
+/** A connected pair of sockets over loopback: the server's end and the peer's. */
+async function sockets(): Promise<{ server: net.Socket; peer: net.Socket }> {
   const listener = net.createServer();
   await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
   const { port } = listener.address() as net.AddressInfo;
@@ -65,13 +76,14 @@ async function pair(options: Partial<TransportOptions> = {}, socketReady?: (s: n
   peer.on('error', () => undefined);
   const server = await accepted;
   opened.push({ listener, sockets: [server, peer] });
+  return { server, peer };
+}
+
+async function pair(options: Partial<TransportOptions> = {}, socketReady?: (s: net.Socket) => void): Promise<Pair> {
+  const { server, peer } = await sockets();
   socketReady?.(server);
   const recorder = new Recorder();
-  const transport = new SocketTransport(
-    server,
-    { role: 'server', maxMessageBytes: 1024 * 1024, maxFragments: 1000, closeTimeoutMs: 5000, autoPong: true, maxBufferedBytes: 16 * 1024 * 1024, heartbeat: undefined, ...options },
-    recorder,
-  );
+  const transport = new SocketTransport(server, { ...DEFAULTS, ...options }, recorder);
   const reader = new FrameReader();
   const frames: RawFrame[] = [];
   peer.on('data', (chunk: Buffer) => frames.push(...reader.push(chunk)));
@@ -354,6 +366,26 @@ describe('SocketTransport', () => {
     expect(p.listener.closes).toEqual([]);
     await until(() => p.listener.closes.length === 1);
     expect(p.listener.closes[0]!.code).toBe(1006);
+  });
+
+  it("a server's connections made with one options object share the core's settings; a client's are its own", async () => {
+    // What every connection of a route would otherwise copy: idle connections are the memory that adds up.
+    const settingsOf = (t: SocketTransport): unknown => (t.protocol as unknown as { settings: unknown }).settings;
+    const shared: TransportOptions = { ...DEFAULTS, maxMessageBytes: 10 };
+    const a = new SocketTransport((await sockets()).server, shared, new Recorder());
+    const bEnds = await sockets();
+    const bListener = new Recorder();
+    const b = new SocketTransport(bEnds.server, shared, bListener);
+    expect(settingsOf(a)).toBe(settingsOf(b));
+    expect(settingsOf(new SocketTransport((await sockets()).server, { ...DEFAULTS, maxMessageBytes: 10 }, new Recorder()))).not.toBe(settingsOf(a));
+    const client: TransportOptions = { ...DEFAULTS, role: 'client' };
+    const c = new SocketTransport((await sockets()).server, client, new Recorder());
+    const d = new SocketTransport((await sockets()).server, client, new Recorder());
+    expect(settingsOf(c)).not.toBe(settingsOf(d));
+    // The shared limit holds: 11 bytes against maxMessageBytes 10 → 1009.
+    bEnds.peer.write(clientFrame(Opcode.Binary, Buffer.alloc(11)));
+    await until(() => bListener.closes.length === 1 || bListener.errors.length === 1);
+    expect(bListener.errors[0]?.closeCode).toBe(1009);
   });
 
   it("drain events reach the listener after the socket's buffer empties", async () => {

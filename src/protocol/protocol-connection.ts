@@ -19,6 +19,8 @@ import type {
   TextCodec,
 } from './protocol-types';
 import { defaultTextCodec } from './text-codec';
+import { packFlags } from './packed-flags';
+import { packRare } from './rare-fields';
 import { isValidUtf8 } from './utf8-validator';
 
 /** Server-side payloads this big are written by reference after their header (no copy). */
@@ -93,112 +95,143 @@ const OPTION_KEYS = new Set([
  * endTransport are advised at most once each, and nothing follows onClosed.
  */
 export class ProtocolConnection implements FrameHandler {
-  /** Permessage-deflate (RFC 7692 §6) will set RSV1 here once negotiated; until then any RSV
-   *  bit fails the connection (RFC 6455 §5.2). */
-  protected extensionRsvBits = 0;
-
-  private readonly isServer: boolean;
+  /** What the options say, checked once; shared by every connection made with the same
+   *  `ProtocolSettings` (a server's connections on one route), not copied into each. */
+  private readonly settings: ProtocolSettings;
   private readonly events: ProtocolEvents;
-  private readonly alloc: (size: number) => Uint8Array;
-  private readonly allocMessage: (size: number, needed?: number) => Uint8Array;
-  private readonly arena: FrameArena | undefined;
+  /** Every boolean below (`declare`d), one bit each (see packFlags). */
+  protected flags = 0;
+  /** The fields below that most connections never set, or set only as they close (`declare`d;
+   *  see packRare), once one is. */
+  protected rare: Record<string, unknown> | undefined;
   /** Where the frame begun by `beginFrame` starts in the buffer it returned. */
   private frameAt = 0;
   /** The frame begun by `beginFrame` is in the arena. */
-  private frameInArena = false;
-  private readonly codec: TextCodec;
-  private readonly maskSource: MaskSource;
-  private readonly autoPong: boolean;
-  private readonly maxMessageBytes: number;
-  private readonly maxFragments: number;
+  declare private frameInArena: boolean;
   /** Made on the first bytes received, and the assembler on the first message that needs it:
    *  an idle connection holds neither (idle connections are the memory that adds up). */
   private parserOrNone: FrameParser | undefined;
   private assemblerOrNone: MessageAssembler | undefined;
   /** permessage-deflate, when negotiated (RFC 7692). */
-  private readonly compression: MessageCompression | undefined;
-  /** Messages of at least this many bytes are handed out as they arrive; Infinity: never. */
-  private readonly streamThreshold: number;
+  declare private readonly compression: MessageCompression | undefined;
 
   private currentState: ProtocolState = 'open';
-  private isPaused = false;
+  declare private isPaused: boolean;
 
   // ---- receive side ----
   /** Input is over for good: the peer closed, we failed, or the transport closed. */
-  private inputDone = false;
+  declare private inputDone: boolean;
   /** Inside parser.push: re-entrant receive()/resume() must not start a second loop. */
-  private processing = false;
+  declare private processing: boolean;
   /** Chunks (or the tail of one) kept while paused, in arrival order. */
   private pending: Uint8Array[] = NO_INPUT;
   private frameOpcode = 0;
-  private frameFin = false;
+  declare private frameFin: boolean;
   private frameLength = 0;
   /** Opcode (Text/Binary) of the message being received, 0 when none. */
   private messageOpcode = 0;
   /** A message is open across frames: only continuation (and control) frames may follow. */
-  private fragmented = false;
+  declare private fragmented: boolean;
   /** The current message goes through the assembler (fragmented, or split across chunks). */
-  private assembling = false;
+  declare private assembling: boolean;
   /** A single-frame message's payload, whole in one chunk: delivered without a copy. */
   private wholePayload: Uint8Array = EMPTY;
   /** Control frame payload (≤ 125 bytes); copied only when it straddles chunks. */
   private controlPayload: Uint8Array = EMPTY;
   private controlReceived = 0;
   /** RFC 7692 §6.1: the message being received had RSV1 on its first frame. */
-  private messageCompressed = false;
+  declare private messageCompressed: boolean;
   /** The current message is being handed out as it arrives (onMessageStart ... onMessageEnd). */
-  private streamingIn = false;
+  declare private streamingIn: boolean;
   /** Opcode of the compressed message being decompressed (0: none). Parsing waits meanwhile,
    *  so messages are delivered in order although decompression is asynchronous. */
   private inflatingOpcode = 0;
   /** The compressed size of that message (its bytes are held until it is decompressed). */
-  private inflatingInputBytes = 0;
+  declare private inflatingInputBytes: number;
 
   // ---- close handshake ----
-  private closeSent = false;
-  private closeReceived = false;
-  private peerCode: number = CloseCode.NoStatus;
-  private peerReason = '';
-  private failCode = 0;
-  private failReason = '';
-  private closeTimerArmed = false;
-  private transportEndAdvised = false;
+  declare private closeSent: boolean;
+  declare private closeReceived: boolean;
+  declare private peerCode: number;
+  declare private peerReason: string;
+  declare private failCode: number;
+  declare private failReason: string;
+  declare private closeTimerArmed: boolean;
+  declare private transportEndAdvised: boolean;
 
   // ---- send side ----
   /** An outgoing fragmented message is open (RFC 6455 §5.4: no other data frame may start). */
-  private sendingFragments = false;
+  declare private sendingFragments: boolean;
   /** Data frames (and our close) waiting behind a message still being compressed: output keeps
    *  send order although compression is asynchronous. Control frames do not wait (§5.4). */
   private outQueue: OutSlot[] = NO_SLOTS;
-  private outQueuedBytes = 0;
+  declare private outQueuedBytes: number;
   /** Inside pump(): a slot's frames go straight out, ahead of the slots still queued. */
-  private pumping = false;
+  declare private pumping: boolean;
   /** A shared compressed frame (broadcast) went out: the next message we compress must not
    *  refer to our own earlier output, which the peer's window no longer ends with. */
-  private freshDeflate = false;
+  declare private freshDeflate: boolean;
 
-  constructor(options: ProtocolOptions, events: ProtocolEvents) {
-    validateOptions(options);
-    this.isServer = options.role === 'server';
+  /**
+   * `options`: this connection's own, checked here; or `ProtocolSettings` made once for many
+   * connections, with this connection's `compression` (if negotiated) beside it.
+   */
+  constructor(options: ProtocolOptions | ProtocolSettings, events: ProtocolEvents, compression?: MessageCompression) {
+    let settings: ProtocolSettings;
+    if (options instanceof ProtocolSettings) {
+      settings = options;
+      this.compression = compression;
+    } else {
+      settings = new ProtocolSettings(options);
+      this.compression = options.compression;
+    }
+    this.settings = settings;
     this.events = events;
-    this.alloc = options.alloc ?? defaultAlloc;
-    this.allocMessage = options.allocMessage ?? defaultAlloc;
-    this.arena = options.arena;
-    if (this.arena !== undefined && typeof events.writeArena !== 'function') {
+    if (settings.arena !== undefined && typeof events.writeArena !== 'function') {
       throw new UsageError('invalid_option', 'an arena needs events.writeArena');
     }
-    this.codec = options.textCodec ?? defaultTextCodec;
-    this.autoPong = options.autoPong ?? true;
-    this.maxMessageBytes = options.maxMessageBytes;
-    // RFC 6455 §5.3: only clients mask, with a fresh strong-random key per frame.
-    this.maskSource = this.isServer ? noMask : (options.maskSource ?? createMaskSource());
-    this.maxFragments = options.maxFragments;
-    this.compression = options.compression;
-    if (this.compression !== undefined) this.extensionRsvBits = RSV1;
-    this.streamThreshold = options.streamThresholdBytes ?? Infinity;
-    if (options.streamThresholdBytes !== undefined && (typeof events.onMessageStart !== 'function' || typeof events.onMessageChunk !== 'function' || typeof events.onMessageEnd !== 'function')) {
+    checkCompression(this.compression);
+    if (settings.streamThreshold !== Infinity && (typeof events.onMessageStart !== 'function' || typeof events.onMessageChunk !== 'function' || typeof events.onMessageEnd !== 'function')) {
       throw new UsageError('invalid_option', 'streamThresholdBytes needs events.onMessageStart, onMessageChunk and onMessageEnd');
     }
+  }
+
+  // The settings, under the names the code below has always used.
+  private get isServer(): boolean {
+    return this.settings.isServer;
+  }
+  private get alloc(): (size: number) => Uint8Array {
+    return this.settings.alloc;
+  }
+  private get allocMessage(): (size: number, needed?: number) => Uint8Array {
+    return this.settings.allocMessage;
+  }
+  private get arena(): FrameArena | undefined {
+    return this.settings.arena;
+  }
+  private get codec(): TextCodec {
+    return this.settings.codec;
+  }
+  private get maskSource(): MaskSource {
+    return this.settings.maskSource;
+  }
+  private get autoPong(): boolean {
+    return this.settings.autoPong;
+  }
+  private get maxMessageBytes(): number {
+    return this.settings.maxMessageBytes;
+  }
+  private get maxFragments(): number {
+    return this.settings.maxFragments;
+  }
+  /** Messages of at least this many bytes are handed out as they arrive; Infinity: never. */
+  private get streamThreshold(): number {
+    return this.settings.streamThreshold;
+  }
+  /** RFC 6455 §5.2: RSV bits an extension defines; any other set bit fails the connection.
+   *  Permessage-deflate (RFC 7692 §6) defines RSV1 once negotiated. */
+  private get extensionRsvBits(): number {
+    return this.compression !== undefined ? RSV1 : 0;
   }
 
   private get parser(): FrameParser {
@@ -1185,6 +1218,70 @@ export class ProtocolConnection implements FrameHandler {
   }
 }
 
+packFlags(ProtocolConnection.prototype, {
+  frameInArena: true,
+  isPaused: true,
+  inputDone: true,
+  processing: true,
+  frameFin: true,
+  fragmented: true,
+  assembling: true,
+  messageCompressed: true,
+  streamingIn: true,
+  closeSent: true,
+  closeReceived: true,
+  closeTimerArmed: true,
+  transportEndAdvised: true,
+  sendingFragments: true,
+  pumping: true,
+  freshDeflate: true,
+});
+packRare(ProtocolConnection.prototype, {
+  compression: undefined,
+  inflatingInputBytes: 0,
+  peerCode: CloseCode.NoStatus,
+  peerReason: '',
+  failCode: 0,
+  failReason: '',
+  outQueuedBytes: 0,
+});
+
+/**
+ * Options checked once and kept for many connections: a server makes one per route and its
+ * connections refer to it, instead of each holding ten fields of the same values (an idle
+ * connection's size is what limits how many a server holds). Everything but `compression`,
+ * which belongs to one connection (`new ProtocolConnection(settings, events, compression)`).
+ */
+export class ProtocolSettings {
+  readonly isServer: boolean;
+  readonly alloc: (size: number) => Uint8Array;
+  readonly allocMessage: (size: number, needed?: number) => Uint8Array;
+  readonly arena: FrameArena | undefined;
+  readonly codec: TextCodec;
+  readonly maskSource: MaskSource;
+  readonly autoPong: boolean;
+  readonly maxMessageBytes: number;
+  readonly maxFragments: number;
+  readonly streamThreshold: number;
+
+  /** Throws a UsageError for an unknown option or a bad value. */
+  constructor(options: ProtocolOptions) {
+    validateOptions(options);
+    this.isServer = options.role === 'server';
+    this.alloc = options.alloc ?? defaultAlloc;
+    this.allocMessage = options.allocMessage ?? defaultAlloc;
+    this.arena = options.arena;
+    this.codec = options.textCodec ?? defaultTextCodec;
+    this.autoPong = options.autoPong ?? true;
+    this.maxMessageBytes = options.maxMessageBytes;
+    // RFC 6455 §5.3: only clients mask, with a fresh strong-random key per frame.
+    this.maskSource = this.isServer ? noMask : (options.maskSource ?? createMaskSource());
+    this.maxFragments = options.maxFragments;
+    this.streamThreshold = options.streamThresholdBytes ?? Infinity;
+    Object.freeze(this);
+  }
+}
+
 /** A place in the output order: frames ready to write, or a message still being compressed. */
 interface OutSlot {
   ready: boolean;
@@ -1216,6 +1313,18 @@ function checkControlPayload(payload: Uint8Array): void {
   // RFC 6455 §5.5: all control frames have a payload length of 125 bytes or less.
   if (payload.length > 125) {
     throw new UsageError('control_payload_too_large', 'ping and pong payloads are at most 125 bytes');
+  }
+}
+
+function checkCompression(compression: MessageCompression | undefined): void {
+  if (
+    compression !== undefined &&
+    (compression === null ||
+      typeof compression.shouldCompress !== 'function' ||
+      typeof compression.compress !== 'function' ||
+      typeof compression.decompress !== 'function')
+  ) {
+    throw new UsageError('invalid_option', 'compression must have shouldCompress, compress and decompress');
   }
 }
 
@@ -1254,16 +1363,7 @@ function validateOptions(options: ProtocolOptions): void {
   if (options.maskSource !== undefined && typeof options.maskSource !== 'function') {
     throw new UsageError('invalid_option', 'maskSource must be a function');
   }
-  const compression = options.compression;
-  if (
-    compression !== undefined &&
-    (compression === null ||
-      typeof compression.shouldCompress !== 'function' ||
-      typeof compression.compress !== 'function' ||
-      typeof compression.decompress !== 'function')
-  ) {
-    throw new UsageError('invalid_option', 'compression must have shouldCompress, compress and decompress');
-  }
+  checkCompression(options.compression);
   const codec = options.textCodec;
   if (
     codec !== undefined &&

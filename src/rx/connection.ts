@@ -1,6 +1,8 @@
 import type { Observable, Subscription } from 'rxjs';
 import { TimeoutError, UsageError, type ProtocolError, type RxwsError } from '../errors';
 import { Opcode } from '../protocol/opcode';
+import { packFlags } from '../protocol/packed-flags';
+import { packRare } from '../protocol/rare-fields';
 import { SocketTransport, type ByteStream, type TransportOptions } from '../transport/socket-transport';
 import type { TransportListener } from '../transport/transport';
 import type { DeflateConfig, DeflateParams } from '../extensions/permessage-deflate';
@@ -14,7 +16,7 @@ import type { CloseMessage, OutgoingMessage } from './message';
 import { HOLD } from './message-backlog';
 import { backpressureDrop } from './message-sender';
 import { PacedStreamSender, type SendStreamOptions, type StreamSource } from './paced-stream-sender';
-import { PausableConnection, READ_ON } from './pausable-connection';
+import { PAUSABLE_FLAGS_END, PausableConnection, READ_ON } from './pausable-connection';
 import type { WaitOptions } from './reactive-connection';
 import type { StreamedMessage } from './streamed-message';
 import { StreamedMessageReceiver } from './streamed-message-receiver';
@@ -95,29 +97,29 @@ export class Connection<TData = unknown> extends PausableConnection<TData> imple
 
   /** On the client: the server's 101 response (status, headers, subprotocol). Undefined on the
    *  server. */
-  readonly response: UpgradeResponse | undefined;
+  declare readonly response: UpgradeResponse | undefined;
 
   /** @internal */
   declare protected transport: SocketTransport;
   /** `request`, or its kept form until first read (see KeptUpgradeRequest). */
   private upgradeRequest: UpgradeRequest | KeptUpgradeRequest;
-  private readonly deflateParams: DeflateParams | undefined;
+  declare private readonly deflateParams: DeflateParams | undefined;
   /** Reading is paused while the user asked, or while the handshake's trailing bytes wait. */
-  private pausedByUser = false;
-  private heldForHead = false;
-  private pings: PendingPing[] | undefined;
+  declare private pausedByUser: boolean;
+  declare private heldForHead: boolean;
+  declare private pings: PendingPing[] | undefined;
   /** Ends the stream in progress (the connection closed under it). */
-  private stopStream: (() => void) | undefined;
+  declare private stopStream: (() => void) | undefined;
   /** True while one message is being sent in pieces (`sendStream`): other sends wait their turn
    *  in `streamQueue`, so frames of two messages never interleave. */
-  private streaming = false;
-  private streamQueue: Array<() => void> | undefined;
+  declare private streaming: boolean;
+  declare private streamQueue: Array<() => void> | undefined;
   /** The route that keeps this connection in its live set (server side), told before the waiters. */
   private tracker: ConnectionTracker<this> | undefined;
   /** Messages received as streams hold reading back (see StreamedMessageReceiver). */
-  private pausedForStreams = false;
+  declare private pausedForStreams: boolean;
   /** Messages received as streams; made on first need, with the streamThresholdBytes option. */
-  private streamReceiver: StreamedMessageReceiver | undefined;
+  declare private streamReceiver: StreamedMessageReceiver | undefined;
   /**
    * @internal The topics this connection is a member of (server side), by name, each with the
    * membership's Subscription. Kept and changed by the server's topics, which leave them all when
@@ -516,6 +518,18 @@ export class Connection<TData = unknown> extends PausableConnection<TData> imple
     if (index >= 0) this.pings!.splice(index, 1);
   }
 }
+
+packFlags(Connection.prototype, { pausedByUser: true, heldForHead: true, streaming: true, pausedForStreams: true }, PAUSABLE_FLAGS_END);
+// Not tracker nor memberships: a server sets the first on every connection and, with topics,
+// the second on most, where a field is cheaper than a side object.
+packRare(Connection.prototype, {
+  response: undefined,
+  deflateParams: undefined,
+  pings: undefined,
+  stopStream: undefined,
+  streamQueue: undefined,
+  streamReceiver: undefined,
+});
 
 const EMPTY = new Uint8Array(0);
 

@@ -38,11 +38,15 @@ export abstract class MessageBacklog {
   protected transport!: Transport;
   /** @internal */
   protected readonly limits: ConnectionLimits;
-  /** @internal messages$ subscribers in subscription order; undefined when there are none.
-   *  Unsubscribed ones are dropped lazily (see subscribeMessages). */
-  protected subscribers: Subscriber<Message>[] | undefined;
-  /** @internal Messages waiting for a subscriber, in order (the close message last, once in). */
-  protected backlog: Message[] | undefined;
+  /** @internal messages$ subscribers in subscription order: the one subscriber most connections
+   *  have (without an array around it: idle connections are the memory that adds up), an array
+   *  of two or more, or undefined when there are none. Unsubscribed ones are dropped lazily (see
+   *  subscribeMessages); `liveSubscribers()` reads them as an array. */
+  protected subscribers: Subscriber<Message> | Subscriber<Message>[] | undefined;
+  /** @internal Messages waiting for a subscriber, in order (the close message last, once in).
+   *  Declared, not initialised: undefined until set; on Node, `PausableConnection` keeps it in
+   *  its side object with the other fields most connections never set (see packRare). */
+  declare protected backlog: Message[] | undefined;
   /** @internal Bytes of `backlog` (what `PausableConnection` bounds). */
   protected backlogBytes = 0;
   /** @internal How reading goes once our close frame is out: READ_ON, HOLD and KEEP bits, set by
@@ -119,9 +123,7 @@ export abstract class MessageBacklog {
     // Register first, then resume: resuming parses the bytes held back, and their messages must
     // reach this subscriber rather than start a new backlog.
     const subscribers = this.liveSubscribers();
-    // An exact one-slot array: a first push would reserve 17.
-    if (subscribers === undefined) this.subscribers = [subscriber];
-    else subscribers.push(subscriber);
+    this.subscribers = subscribers === undefined ? subscriber : [...subscribers, subscriber];
     this.subscribed();
   }
 
@@ -132,15 +134,16 @@ export abstract class MessageBacklog {
 
   /** @internal Hands a message to the subscribers, or keeps it in the backlog. */
   protected deliver(message: Message, size: number): void {
-    let subscribers = this.subscribers;
-    if (subscribers !== undefined && subscribers.length === 1 && !subscribers[0]!.closed && (this.closeReading & HOLD) === 0) {
-      subscribers[0]!.next(message);
+    const one = this.subscribers;
+    if (one !== undefined && !Array.isArray(one) && !one.closed && (this.closeReading & HOLD) === 0) {
+      one.next(message);
       return;
     }
     // Held for resume() (see the Node connection's pause()) as if nobody subscribed.
-    subscribers = (this.closeReading & HOLD) === 0 ? this.liveSubscribers() : undefined;
+    const subscribers = (this.closeReading & HOLD) === 0 ? this.liveSubscribers() : undefined;
     if (subscribers !== undefined) {
-      for (const s of subscribers.slice()) s.next(message);
+      // A list nobody changes in place (see liveSubscribers): no copy needed to iterate it.
+      for (const s of subscribers) s.next(message);
       return;
     }
     this.keep(message, size);
@@ -172,19 +175,15 @@ export abstract class MessageBacklog {
   }
 
   /** @internal Drops the subscribers that unsubscribed; returns those left, or undefined when
-   *  none is. */
+   *  none is. The list is never changed in place: a subscribe or a drop stores a new one. */
   protected liveSubscribers(): Subscriber<Message>[] | undefined {
-    const subscribers = this.subscribers;
-    if (subscribers === undefined) return undefined;
-    let kept = 0;
-    for (let i = 0; i < subscribers.length; i++) {
-      const s = subscribers[i]!;
-      if (!s.closed) subscribers[kept++] = s;
-    }
-    if (kept === 0) return (this.subscribers = undefined);
-    subscribers.length = kept;
-    return subscribers;
+    const held = this.subscribers;
+    const live = held === undefined ? [] : Array.isArray(held) ? held.filter(isOpen) : held.closed ? [] : [held];
+    // A lone subscriber is kept without its array, for the fast path of deliver().
+    this.subscribers = live.length > 1 ? live : live[0];
+    return live.length === 0 ? undefined : live;
   }
+
 }
 
 /**
@@ -204,6 +203,10 @@ class MessageStream extends Observable<Message> {
 /** @internal `closeReading` bits (see PausableConnection). HOLD: the user paused while we read
  *  on to the close; messages wait in the backlog for resume(). */
 export const HOLD = 2;
+
+function isOpen(subscriber: Subscriber<Message>): boolean {
+  return !subscriber.closed;
+}
 
 /** @internal The bytes a message counts for in the backlog. */
 export function sizeOf(message: Message): number {

@@ -19,9 +19,11 @@ export abstract class MessageSender extends MessageBacklog {
   }
 
   private sinkObserver: ConnectionSink | undefined;
-  private errorSubject: Subject<RxwsError> | undefined;
+  // Declared, not initialised: undefined until first asked for; on Node, `PausableConnection`
+  // keeps them in its side object with the other fields most connections never set (packRare).
+  declare private errorSubject: Subject<RxwsError> | undefined;
   /** @internal */
-  protected drainSubject: Subject<void> | undefined;
+  declare protected drainSubject: Subject<void> | undefined;
 
   /** Outgoing bytes not yet handed to the network: ours, plus the socket's (Node) or the
    *  browser's `WebSocket.bufferedAmount`. When it passes `maxBufferedBytes`, the `backpressure`

@@ -1,4 +1,6 @@
 import { RxwsError } from '../errors';
+import { packFlags } from '../protocol/packed-flags';
+import { packRare } from '../protocol/rare-fields';
 import type { CloseMessage, Message } from './message';
 import { HOLD, sizeOf, type ConnectionLimits } from './message-backlog';
 import { ReactiveConnection } from './reactive-connection';
@@ -21,10 +23,16 @@ export interface PausableLimits extends ConnectionLimits {
 export abstract class PausableConnection<TData = unknown> extends ReactiveConnection<TData> {
   /** @internal */
   declare protected readonly limits: PausableLimits;
+  /** @internal Every boolean of this layer and the Node `Connection` (`declare`d), one bit each
+   *  (see packFlags). */
+  protected flags = 0;
+  /** @internal The fields of this layer and the Node `Connection` that most connections never
+   *  set (`declare`d; see packRare), once one is. Idle connections are the memory that adds up. */
+  protected rare: Record<string, unknown> | undefined;
   /** Reading is paused because the backlog is full. */
-  private pausedForBacklog = false;
+  declare private pausedForBacklog: boolean;
   /** Messages that arrived after our close frame while nobody took them (reported at close). */
-  private discardedAfterClose = 0;
+  declare private discardedAfterClose: number;
 
   /** @internal Resumes reading when no reason to pause is left; once our close frame is out,
    *  whatever paused it (the closing handshake needs the peer's close frame). */
@@ -135,6 +143,18 @@ export abstract class PausableConnection<TData = unknown> extends ReactiveConnec
     }
   }
 }
+
+/** @internal The first bit of `flags` the Node `Connection` may use. */
+export const PAUSABLE_FLAGS_END = packFlags(PausableConnection.prototype, { pausedForBacklog: true });
+// With the fields of the shared layers below that most connections never set, declared there
+// without a value so that a browser connection (which has no side object) stays as it was.
+packRare(PausableConnection.prototype, {
+  discardedAfterClose: 0,
+  backlog: undefined,
+  errorSubject: undefined,
+  drainSubject: undefined,
+  closeWaiters: undefined,
+});
 
 /** @internal `closeReading` bits (HOLD is in message-backlog.ts). READ_ON: our close frame is
  *  out; reading goes on whatever paused it. */

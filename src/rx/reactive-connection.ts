@@ -36,7 +36,9 @@ export abstract class ReactiveConnection<TData = unknown> extends MessageSender 
    *  otherwise); yours to read and replace. */
   data: TData;
 
-  private closeWaiters: Array<(close: CloseMessage) => void> | undefined;
+  /** Declared, not initialised: undefined until someone waits; on Node, `PausableConnection`
+   *  keeps it in its side object with the other fields most connections never set (packRare). */
+  declare private closeWaiters: Array<(close: CloseMessage) => void> | undefined;
 
   /** @internal Made by the connection class on top (the Node `Connection`, the browser's `ClientConnection`). */
   constructor(limits: ConnectionLimits, protocol: string | undefined, data: TData) {

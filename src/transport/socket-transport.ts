@@ -2,7 +2,9 @@ import type { Duplex } from 'node:stream';
 import type { ProtocolError } from '../errors';
 import { directionsOf, type DeflateConfig, type DeflateParams } from '../extensions/permessage-deflate';
 import type { ProtocolLimits } from '../protocol/limits';
-import { ProtocolConnection } from '../protocol/protocol-connection';
+import { packFlags } from '../protocol/packed-flags';
+import { packRare } from '../protocol/rare-fields';
+import { ProtocolConnection, ProtocolSettings } from '../protocol/protocol-connection';
 import type { CloseInfo, FrameArena, ProtocolEvents, ProtocolState, Role } from '../protocol/protocol-types';
 import { DeflateCodec, type InflateSink } from './deflate-codec';
 import { Heartbeat, type HeartbeatOptions } from './heartbeat';
@@ -73,6 +75,33 @@ function flushTick(transport: SocketTransport): void {
   transport.flush();
 }
 
+/** The core's settings for transport options a server shares between the connections of a route
+ *  (see `transportOptions` in connection.ts): made once, not once per connection. */
+const sharedSettings = new WeakMap<TransportOptions, ProtocolSettings>();
+
+function protocolSettings(options: TransportOptions): ProtocolSettings {
+  // A client's options, and a server's with permessage-deflate, belong to one connection.
+  const shared = options.role === 'server' && options.deflate === undefined;
+  let settings = shared ? sharedSettings.get(options) : undefined;
+  if (settings === undefined) {
+    settings = new ProtocolSettings({
+      role: options.role,
+      maxMessageBytes: options.maxMessageBytes,
+      maxFragments: options.maxFragments,
+      // Pongs are ours to send, so a ping flood cannot queue output without bound (onPing).
+      autoPong: false,
+      alloc: allocFrame,
+      arena: slabArena,
+      // Messages assembled from several frames or reads are Buffers, like single-read ones.
+      allocMessage: options.readBudget?.allocMessage ?? Buffer.allocUnsafe,
+      textCodec: nodeTextCodec,
+      ...(options.streamThresholdBytes !== undefined ? { streamThresholdBytes: options.streamThresholdBytes } : {}),
+    });
+    if (shared) sharedSettings.set(options, settings);
+  }
+  return settings;
+}
+
 /**
  * Binds one protocol state machine to one socket (or HTTP/2 stream: RFC 8441 §5 runs the same
  * framing over it, END_STREAM standing for TCP's FIN and RST_STREAM for its reset): feeds it bytes, batches what it writes into as
@@ -82,37 +111,41 @@ function flushTick(transport: SocketTransport): void {
 export class SocketTransport implements Transport, ProtocolEvents, InflateSink, BudgetHolder, InputSource {
   readonly protocol: ProtocolConnection;
   /** zlib for permessage-deflate, when negotiated. */
-  readonly deflate: DeflateCodec | undefined;
+  declare readonly deflate: DeflateCodec | undefined;
+  /** Every boolean below (`declare`d), one bit each (see packFlags). */
+  protected flags = 0;
+  /** The fields below that most connections never set (`declare`d; see packRare), once one is. */
+  protected rare: Record<string, unknown> | undefined;
   /** Frames waiting for the next socket write, in order, except the trailing slab run below. */
   private pending: Uint8Array[] | undefined;
   /** Bytes waiting in all: the list plus the run. */
   private pendingBytes = 0;
-  private pendingLarge = false;
+  declare private pendingLarge: boolean;
   /** The most recent frames, when they lie end to end in one slab: written (or copied) as one
    *  range, with no per-frame bookkeeping. They come after everything in `pending`. */
   private runSlab: ArrayBuffer | undefined;
   private runStart = 0;
   private runEnd = 0;
-  private inRead = false;
-  private flushScheduled = false;
-  private flushWaiters: Array<() => void> | undefined;
-  private closeTimer: ReturnType<typeof setTimeout> | undefined;
+  declare private inRead: boolean;
+  declare private flushScheduled: boolean;
+  declare private flushWaiters: Array<() => void> | undefined;
+  declare private closeTimer: ReturnType<typeof setTimeout> | undefined;
   private heartbeat: Heartbeat | undefined;
-  private done = false;
+  declare private done: boolean;
   /** The most recent ping we could not answer yet because the peer is not reading. */
-  private heldPong: Uint8Array | undefined;
+  declare private heldPong: Uint8Array | undefined;
   /** Paused by the reader above (backlog or user). */
-  private readPaused = false;
+  declare private readPaused: boolean;
   /** Paused because bytes kept up while messages were being decompressed (bounded input). */
-  private inflatePaused = false;
+  declare private inflatePaused: boolean;
   /** Bytes handed to the core while it was decompressing, since it last was not. */
-  private heldBytes = 0;
+  declare private heldBytes: number;
   /** Bytes read after input ended; past DISCARD_BYTES the socket stays paused for good. */
-  private discardedBytes = 0;
+  declare private discardedBytes: number;
   /** @internal What the server's read budget counts for this connection. */
   budgetHeld = 0;
   /** whenFlushed() callers waiting for messages still being compressed. */
-  private queueWaiters: Array<() => void> | undefined;
+  declare private queueWaiters: Array<() => void> | undefined;
 
   constructor(
     readonly socket: ByteStream,
@@ -124,23 +157,7 @@ export class SocketTransport implements Transport, ProtocolEvents, InflateSink, 
     }
     const deflate = options.deflate;
     this.deflate = deflate === undefined ? undefined : new DeflateCodec(directionsOf(deflate.params, options.role), deflate.config, this);
-    this.protocol = new ProtocolConnection(
-      {
-        role: options.role,
-        maxMessageBytes: options.maxMessageBytes,
-        maxFragments: options.maxFragments,
-        // Pongs are ours to send, so a ping flood cannot queue output without bound (onPing).
-        autoPong: false,
-        alloc: allocFrame,
-        arena: slabArena,
-        // Messages assembled from several frames or reads are Buffers, like single-read ones.
-        allocMessage: options.readBudget?.allocMessage ?? Buffer.allocUnsafe,
-        textCodec: nodeTextCodec,
-        ...(this.deflate !== undefined ? { compression: this.deflate } : {}),
-        ...(options.streamThresholdBytes !== undefined ? { streamThresholdBytes: options.streamThresholdBytes } : {}),
-      },
-      this,
-    );
+    this.protocol = new ProtocolConnection(protocolSettings(options), this, this.deflate);
     const tagged = socket as TaggedSocket;
     tagged[kTransport] = this;
     // Sockets only: an HTTP/2 stream's frames leave as its session writes them.
@@ -614,6 +631,17 @@ export class SocketTransport implements Transport, ProtocolEvents, InflateSink, 
     else this.socket.destroy();
   }
 }
+
+packFlags(SocketTransport.prototype, { pendingLarge: true, inRead: true, flushScheduled: true, done: true, readPaused: true, inflatePaused: true });
+packRare(SocketTransport.prototype, {
+  deflate: undefined,
+  flushWaiters: undefined,
+  closeTimer: undefined,
+  heldPong: undefined,
+  heldBytes: 0,
+  discardedBytes: 0,
+  queueWaiters: undefined,
+});
 
 /**
  * Small frames are written into a shared slab, one after another, so the replies produced while
