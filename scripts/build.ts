@@ -5,6 +5,9 @@
 //   dist/types/**.d.ts                                     CommonJS types, `@internal` stripped
 //   dist/esm/<entry>.mjs                                   an ES module face of the CommonJS entry
 //   dist/esm/<entry>.d.mts                                 its types: the same names, no default
+//   dist/browser/<entry>.mjs (+ .mjs.map)                  for an entry with a "browser" condition:
+//                                                          an ES module bundle browser bundlers
+//                                                          can tree-shake (scripts/browser-bundle.ts)
 //
 // The ES module face re-exports the CommonJS build by name, so one implementation serves both
 // kinds of consumer and there is no dual-package hazard (two copies of the classes, instanceof
@@ -14,10 +17,11 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import ts from 'typescript';
+import { buildBrowserBundle } from './browser-bundle';
 import { buildConfig, buildProgram, emit, formatDiagnostics } from './compile';
 import { packageEntries, root, type PackageEntry } from './package-entries';
 
-function build(): void {
+async function build(): Promise<void> {
   const entries = packageEntries();
   rmSync(join(root, 'dist'), { recursive: true, force: true });
   const config = buildConfig();
@@ -32,6 +36,10 @@ function build(): void {
     const { values, types } = exportedNames(program, checker, entry);
     writeEsmFace(entry, values, types);
     console.log(`${entry.specifier}: ${values.length} values, ${types.length} types`);
+    if (entry.browser !== undefined) {
+      await buildBrowserBundle({ ...entry, browser: entry.browser });
+      console.log(`${entry.specifier}: ES module bundle for browsers in ${entry.browser}`);
+    }
   }
 }
 
@@ -77,4 +85,7 @@ function moduleSpecifier(from: string, to: string): string {
   return path.startsWith('.') ? path : `./${path}`;
 }
 
-build();
+build().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});

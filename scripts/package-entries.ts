@@ -13,6 +13,12 @@
 // a `.d.mts` as ES module types. The ES module face (dist/esm/*.mjs) has named exports only, and
 // only ES module types say so; with one CommonJS `.d.ts` for both, `import rxws from '@rxws/rxws'`
 // type-checks and then fails at run time.
+//
+// An entry meant for browsers may also have, first, a "browser" condition: an ES module bundle
+// of the entry that bundlers for the browser take instead, so they can drop what the app does
+// not import (see scripts/browser-bundle.ts):
+//
+//   "browser": { "types": "./dist/esm/browser.d.mts", "default": "./dist/browser/browser.mjs" },
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -29,6 +35,8 @@ export interface PackageEntry {
   cjsTypes: string;
   esm: string;
   esmTypes: string;
+  /** The ES module bundle for browser bundlers, when the entry has a "browser" condition. */
+  browser?: string;
 }
 
 interface PackageJson {
@@ -50,8 +58,13 @@ export function packageEntries(pkg: PackageJson = readPackageJson()): PackageEnt
       import: { types: `./dist/esm/${name}.d.mts`, default: `./dist/esm/${name}.mjs` },
       require: { types: `./dist/types/${name}.d.ts`, default: `./dist/cjs/${name}.js` },
     };
-    if (!/^(\.|\.\/[a-z0-9-]+)$/.test(subpath) || JSON.stringify(target) !== JSON.stringify(expected)) {
-      throw new Error(`package.json exports["${subpath}"] must be exactly ${JSON.stringify(expected)} (see scripts/package-entries.ts)`);
+    const withBrowser = { browser: { types: expected.import.types, default: `./dist/browser/${name}.mjs` }, ...expected };
+    const hasBrowser = JSON.stringify(target) === JSON.stringify(withBrowser);
+    if (!/^(\.|\.\/[a-z0-9-]+)$/.test(subpath) || (!hasBrowser && JSON.stringify(target) !== JSON.stringify(expected))) {
+      throw new Error(
+        `package.json exports["${subpath}"] must be exactly ${JSON.stringify(expected)}, or that with a first ` +
+          `"browser" condition: ${JSON.stringify(withBrowser)} (see scripts/package-entries.ts)`,
+      );
     }
     const source = `src/${name}.ts`;
     if (!existsSync(join(root, source))) throw new Error(`package.json exports["${subpath}"] needs its source file ${source}`);
@@ -63,6 +76,7 @@ export function packageEntries(pkg: PackageJson = readPackageJson()): PackageEnt
       cjsTypes: expected.require.types.slice(2),
       esm: expected.import.default.slice(2),
       esmTypes: expected.import.types.slice(2),
+      ...(hasBrowser ? { browser: withBrowser.browser.default.slice(2) } : {}),
     });
   }
   return entries;

@@ -7,6 +7,7 @@ import { execFile, execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, posix } from 'node:path';
+import { build } from 'esbuild';
 import ts from 'typescript';
 import { packageEntries, readPackageJson, root } from '../scripts/package-entries';
 
@@ -68,6 +69,7 @@ describe('the packed package', () => {
     expect(shipped.get('LICENSE')).toMatch(/^MIT License\n\nCopyright \(c\) \d{4} the rxws authors\n/);
     for (const entry of entries) {
       for (const file of [entry.cjs, entry.cjsTypes, entry.esm, entry.esmTypes]) expect(shipped.has(file)).toBe(true);
+      if (entry.browser !== undefined) expect([entry.browser, shipped.has(entry.browser)]).toEqual([entry.browser, true]);
     }
   });
 
@@ -156,6 +158,35 @@ console.log(reply.data);
 `,
     );
     expect(out.trim()).toBe('HELLO');
+  });
+
+  it('gives a bundler that targets browsers the ES module bundle of each browser entry, which it trims to what the app imports', async () => {
+    const withBundle = entries.filter((entry) => entry.browser !== undefined);
+    expect(withBundle.map((entry) => entry.specifier)).toEqual([`${pkg.name}/browser`]);
+    for (const entry of withBundle) {
+      writeFileSync(join(consumer, 'browser-app.js'), `export { connect, ofText } from '${entry.specifier}';\n`);
+      const result = await build({
+        absWorkingDir: consumer,
+        entryPoints: ['browser-app.js'],
+        bundle: true,
+        platform: 'browser',
+        format: 'esm',
+        minify: true,
+        external: ['rxjs'],
+        write: false,
+        metafile: true,
+        logLevel: 'silent',
+      });
+      const fromPackage = Object.keys(result.metafile.inputs).filter((input) => input.includes(pkg.name));
+      expect(fromPackage).toEqual([`node_modules/${pkg.name}/${entry.browser}`]);
+      const app = result.outputFiles[0]!.text;
+      expect(app).toContain('the url scheme must be ws:, wss:, http: or https:');
+      // Neither the typed layer nor ReconnectingClient came along (the CommonJS build, which a
+      // bundler cannot trim, brought the whole entry: about 63 KB).
+      expect(app).not.toContain('nextRequestId must return');
+      expect(app).not.toContain('queued message(s) dropped');
+      expect(app.length).toBeLessThan(13_000);
+    }
   });
 
   it('serves the Redis bus from the /redis entry, and the core entry never loads redis', async () => {

@@ -1,7 +1,8 @@
 // The browser entry (`@rxws/rxws/browser`) in real browsers: Debian's Chromium (playwright-core)
 // and Firefox ESR (puppeteer-core over WebDriver BiDi), each talking to an rxws server on
-// 127.0.0.1. Scenarios run inside the page with the bundled entry on `globalThis.rxws`; the
-// assertions run here. A missing browser fails these tests (see spec/helpers/browsers.ts).
+// 127.0.0.1. Scenarios run inside the page with the entry on `globalThis.rxws`, as browser
+// bundlers get it (its ES module bundle, internal names shortened: scripts/browser-bundle.ts);
+// the assertions run here. A missing browser fails these tests (see spec/helpers/browsers.ts).
 import { bundleForTestPage, serveTestPage, type TestPageServer } from '../helpers/browser-bundle';
 import { startBrowserTestServer, type BrowserTestServer, type SeenClient } from '../helpers/browser-test-server';
 import { CONNECTION_FAILURE_LOG, launch, type BrowserDriver, type BrowserPage } from '../helpers/browsers';

@@ -1,21 +1,50 @@
-import { build } from 'esbuild';
+import { build, type Plugin } from 'esbuild';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { buildBrowserBundle, type BrowserEntry } from '../../scripts/browser-bundle';
+import { packageEntries } from '../../scripts/package-entries';
 
 const ROOT = join(__dirname, '..', '..');
 
+/** The package entry with a browser bundle: `@rxws/rxws/browser`. */
+export function browserEntry(): BrowserEntry {
+  const entry = packageEntries().find((e) => e.subpath === './browser');
+  if (entry?.browser === undefined) throw new Error('package.json exports["./browser"] has no "browser" condition');
+  return { ...entry, browser: entry.browser };
+}
+
+let built: Promise<string> | undefined;
+
+/** The ES module bundle browser bundlers take for `@rxws/rxws/browser` (dist/browser/browser.mjs,
+ *  built here in memory as scripts/build.ts writes it; once per test file). */
+export function browserEntryBundle(): Promise<string> {
+  return (built ??= buildBrowserBundle(browserEntry(), false).then(([bundle]) => bundle!.text));
+}
+
+/** Resolves `@rxws/rxws/browser` to `bundle` (its imports of rxjs resolve from the package root). */
+export function browserEntryPlugin(bundle: string): Plugin {
+  return {
+    name: 'rxws-browser-bundle',
+    setup(b) {
+      b.onResolve({ filter: /^@rxws\/rxws\/browser$/ }, () => ({ path: 'browser.mjs', namespace: 'rxws-browser' }));
+      b.onLoad({ filter: /.*/, namespace: 'rxws-browser' }, () => ({ contents: bundle, loader: 'js', resolveDir: ROOT }));
+    },
+  };
+}
+
 /**
- * The browser entry bundled for a test page, with rxjs in it, as an ES module that puts both on
- * `globalThis.rxws` and `globalThis.rxjs` for scenarios run with `page.evaluate`.
+ * The browser entry for a test page, as browser bundlers get it (its ES module bundle), bundled
+ * with rxjs into an ES module that puts both on `globalThis.rxws` and `globalThis.rxjs` for
+ * scenarios run with `page.evaluate`.
  */
 export async function bundleForTestPage(): Promise<string> {
   const result = await build({
     stdin: {
-      contents: "import * as rxws from './src/browser'; import * as rxjs from 'rxjs'; globalThis.rxws = rxws; globalThis.rxjs = rxjs;",
+      contents: "import * as rxws from '@rxws/rxws/browser'; import * as rxjs from 'rxjs'; globalThis.rxws = rxws; globalThis.rxjs = rxjs;",
       resolveDir: ROOT,
-      loader: 'ts',
-      sourcefile: 'test-page-entry.ts',
+      loader: 'js',
+      sourcefile: 'test-page-entry.js',
     },
     bundle: true,
     platform: 'browser',
@@ -23,6 +52,7 @@ export async function bundleForTestPage(): Promise<string> {
     target: 'es2022',
     write: false,
     logLevel: 'silent',
+    plugins: [browserEntryPlugin(await browserEntryBundle())],
   });
   return result.outputFiles[0]!.text;
 }

@@ -948,6 +948,26 @@ describe('close() and terminate() (RFC 6455 §7)', () => {
   });
 });
 
+describe('track(): the server\'s bookkeeping of live connections', () => {
+  it('track(): one tracker per connection; told of the close before messages$ sees it; at once when already closed', async () => {
+    const s = await res.server();
+    const ws = await res.client(s.url);
+    const connection = await s.nextConnection();
+    const order: string[] = [];
+    // The route already tracks server connections.
+    expect(() => connection.track({ connectionClosed: () => undefined })).toThrow(UsageError);
+    connection.messages$.subscribe((m) => order.push(`message ${m.type}`));
+    ws.close();
+    await firstValueFrom(connection.closed$);
+    const { url } = await res.server();
+    const client = await openConnection(url);
+    client.track({ connectionClosed: () => order.push('tracker closed'), closeDelivered: () => order.push('tracker delivered') });
+    client.messages$.subscribe((m) => order.push(`client ${m.type}`));
+    await client.close();
+    expect(order).toEqual(['message close', 'tracker closed', 'client close', 'tracker delivered']);
+  });
+});
+
 describe('close() while reading is paused: the closing handshake reads on (RFC 6455 §7.1.2)', () => {
   /** Sends our close, answers it from the raw peer once it arrives; resolves with the close event and the time it took. */
   async function closeAnswered(conn: Connection, peer: RawPeer): Promise<{ close: Message; elapsedMs: number }> {

@@ -85,22 +85,6 @@ describe('src/rx/reactive-connection.ts ReactiveConnection', () => {
     expect(got).toEqual([]);
   });
 
-  it('track(): one tracker per connection; told of the close before messages$ sees it; at once when already closed', async () => {
-    const { ws, connection } = await pair();
-    const order: string[] = [];
-    // The route already tracks server connections.
-    expect(() => connection.track({ connectionClosed: () => undefined })).toThrow(UsageError);
-    connection.messages$.subscribe((m) => order.push(`message ${m.type}`));
-    ws.close();
-    await firstValueFrom(connection.closed$);
-    const { url } = await resources.server();
-    const client = await openConnection(url);
-    client.track({ connectionClosed: () => order.push('tracker closed'), closeDelivered: () => order.push('tracker delivered') });
-    client.messages$.subscribe((m) => order.push(`client ${m.type}`));
-    await client.close();
-    expect(order).toEqual(['message close', 'tracker closed', 'client close', 'tracker delivered']);
-  });
-
   it('data and protocol are set from the handshake', async () => {
     const { url, nextConnection } = await resources.server({ protocols: ['p2'], accept: () => ({ data: { user: 'ann' } }) });
     const client = await openConnection(url, { protocols: ['p1', 'p2'] });

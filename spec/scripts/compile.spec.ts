@@ -14,7 +14,7 @@ describe('the shipped declarations (scripts/compile.ts)', () => {
 
   it('give classes users must not construct a protected constructor, not none', () => {
     expect(file('server/route.d.ts')).toMatch(/class Route<TData = unknown> \{\n\s+protected constructor\(\);/);
-    expect(file('rx/connection.d.ts')).toMatch(/class Connection<TData = unknown> extends ReactiveConnection<TData> \{\n\s+protected constructor\(\);/);
+    expect(file('rx/connection.d.ts')).toMatch(/class Connection<TData = unknown> extends PausableConnection<TData> \{\n\s+protected constructor\(\);/);
     // Users do make servers: their constructor stays public, with its options.
     expect(file('server/server.d.ts')).toMatch(/\n\s+constructor\(options\?: Partial<ServerOptions>\);/);
   });

@@ -32,6 +32,18 @@ describe('packageEntries (the entry points, from package.json "exports")', () =>
     expect(() => packageEntries({ name: '@x/y', exports: { './errors': entry('other') } })).toThrow(/exports\["\.\/errors"\] must be exactly/);
   });
 
+  it('accepts a first "browser" condition for the ES module bundle, and gives its path', () => {
+    const withBrowser = { browser: { types: './dist/esm/browser.d.mts', default: './dist/browser/browser.mjs' }, ...entry('browser') };
+    const [, browser] = packageEntries({ name: '@x/y', exports: { '.': entry('index'), './browser': withBrowser } });
+    expect(browser).toEqual(expect.objectContaining({ specifier: '@x/y/browser', browser: 'dist/browser/browser.mjs' }));
+    expect(packageEntries({ name: '@x/y', exports: { '.': entry('index') } })[0]!.browser).toBeUndefined();
+    // Anywhere but first, or pointing elsewhere, it is another shape.
+    const last = { ...entry('browser'), browser: withBrowser.browser };
+    expect(() => packageEntries({ name: '@x/y', exports: { './browser': last } })).toThrow(/first "browser" condition/);
+    const elsewhere = { ...withBrowser, browser: { ...withBrowser.browser, default: './dist/esm/browser.mjs' } };
+    expect(() => packageEntries({ name: '@x/y', exports: { './browser': elsewhere } })).toThrow(/must be exactly/);
+  });
+
   it('rejects an entry whose source file does not exist', () => {
     expect(() => packageEntries({ name: '@x/y', exports: { './nowhere': entry('nowhere') } })).toThrow('needs its source file src/nowhere.ts');
   });

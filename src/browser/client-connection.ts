@@ -1,13 +1,10 @@
 import { UsageError } from '../errors';
-import { CloseCode, isValidWireCloseCode } from '../protocol/close-code';
+import { CLOSE_NORMAL, isValidWireCloseCode } from '../protocol/close-code';
 import type { CloseMessage } from '../rx/message';
 import { ReactiveConnection } from '../rx/reactive-connection';
 import { sinkErrorCode } from '../rx/sink-error-code';
 import { BrowserTransport, isBrowserCloseCode, type WebSocketLike } from '../transport/browser-transport';
 import type { ClientOptions } from './client-options';
-
-/** Reading cannot pause in a browser, so the backlog has no byte limit to pause at. */
-const UNBOUNDED_BACKLOG_BYTES = Number.MAX_SAFE_INTEGER;
 
 /**
  * One WebSocket connection in a browser, as RxJS: the same surface as a Node `ClientConnection`
@@ -32,11 +29,9 @@ export class ClientConnection<TData = unknown> extends ReactiveConnection<TData>
 
   /** @internal Made by `connect()` once the socket is open. */
   constructor(socket: WebSocketLike, url: string, options: ClientOptions, data: TData) {
-    super(
-      { maxBufferedBytes: options.maxBufferedBytes, backpressure: options.backpressure, backlogBytes: UNBOUNDED_BACKLOG_BYTES },
-      socket.protocol === '' ? undefined : socket.protocol,
-      data,
-    );
+    // The options carry the limits the shared layers read (maxBufferedBytes, backpressure).
+    // Reading cannot pause in a browser, so the backlog has no byte limit.
+    super(options, socket.protocol === '' ? undefined : socket.protocol, data);
     this.url = url;
     this.extensions = socket.extensions;
     this.transport = new BrowserTransport(socket, { closeTimeoutMs: options.closeTimeoutMs }, this);
@@ -58,7 +53,7 @@ export class ClientConnection<TData = unknown> extends ReactiveConnection<TData>
    * sends only 1000 and 3000-4999; any other code, or a reason over 123 UTF-8 bytes, throws a
    * UsageError.
    */
-  override close(code: number = CloseCode.Normal, reason = ''): Promise<CloseMessage> {
+  override close(code: number = CLOSE_NORMAL, reason = ''): Promise<CloseMessage> {
     if (Number.isInteger(code) && isValidWireCloseCode(code) && !isBrowserCloseCode(code)) {
       throw new UsageError('invalid_close_code', `close code ${code} may not be sent from a browser: use 1000 or 3000-4999`);
     }
@@ -76,7 +71,7 @@ export class ClientConnection<TData = unknown> extends ReactiveConnection<TData>
 
   /** @internal `sink.complete()`. */
   override sinkComplete(): void {
-    this.markLocal(CloseCode.Normal);
+    this.markLocal(CLOSE_NORMAL);
     super.sinkComplete();
   }
 

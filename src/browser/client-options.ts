@@ -1,5 +1,5 @@
-import { DEFAULT_CONNECTION_OPTIONS } from '../rx/connection-options';
-import type { OptionRules } from '../rx/validate-options';
+import { DEFAULT_BACKPRESSURE, DEFAULT_CLOSE_TIMEOUT_MS, DEFAULT_MAX_BUFFERED_BYTES } from '../rx/connection-options';
+import { MAX_SAFE_INTEGER, type OptionRules } from '../rx/validate-options';
 import type { WebSocketClass } from '../transport/browser-transport';
 
 /**
@@ -29,12 +29,12 @@ export interface ClientOptions {
 }
 
 /** The defaults of every browser client option. */
-export const DEFAULT_CLIENT_OPTIONS: Readonly<ClientOptions> = Object.freeze({
+export const DEFAULT_CLIENT_OPTIONS: Readonly<ClientOptions> = /* @__PURE__ */ Object.freeze({
   protocols: undefined,
   handshakeTimeoutMs: 10_000,
-  closeTimeoutMs: DEFAULT_CONNECTION_OPTIONS.closeTimeoutMs,
-  maxBufferedBytes: DEFAULT_CONNECTION_OPTIONS.maxBufferedBytes,
-  backpressure: DEFAULT_CONNECTION_OPTIONS.backpressure,
+  closeTimeoutMs: DEFAULT_CLOSE_TIMEOUT_MS,
+  maxBufferedBytes: DEFAULT_MAX_BUFFERED_BYTES,
+  backpressure: DEFAULT_BACKPRESSURE,
   webSocketClass: undefined,
 });
 
@@ -46,7 +46,7 @@ export const CLIENT_OPTION_RULES: OptionRules<ClientOptions> = {
   },
   handshakeTimeoutMs: { kind: 'int', min: 1, max: 2_147_483_647 },
   closeTimeoutMs: { kind: 'int', min: 1, max: 2_147_483_647 },
-  maxBufferedBytes: { kind: 'int', min: 1, max: Number.MAX_SAFE_INTEGER },
+  maxBufferedBytes: { kind: 'int', min: 1, max: MAX_SAFE_INTEGER },
   backpressure: { kind: 'enum', values: ['close', 'drop'] },
   webSocketClass: { kind: 'check', test: (v) => (typeof v === 'function' ? undefined : 'must be a WebSocket class') },
 };

@@ -1,9 +1,9 @@
 import { Observable, Subscription, asyncScheduler, timer, type MonoTypeOperatorFunction, type SchedulerLike } from 'rxjs';
 import { ConnectionClosedError, HandshakeError, NetworkError, TimeoutError } from '../errors';
-import { CloseCode } from '../protocol/close-code';
+import { CLOSE_NORMAL } from '../protocol/close-code';
 import type { CloseMessage } from '../rx/message';
 import type { ReactiveConnection } from '../rx/reactive-connection';
-import { validateOptions, type OptionRules } from '../rx/validate-options';
+import { MAX_SAFE_INTEGER, validateOptions, type OptionRules } from '../rx/validate-options';
 
 /** How one connection attempt ended, as `shouldRetry` sees it. */
 export type ReconnectOutcome =
@@ -72,7 +72,7 @@ export interface ReconnectOptions {
 }
 
 /** The defaults of every reconnect option: 500 ms doubling up to 30 s, full jitter, reset after 10 s, no attempt limit. */
-export const DEFAULT_RECONNECT_OPTIONS: Readonly<ReconnectOptions> = Object.freeze({
+export const DEFAULT_RECONNECT_OPTIONS: Readonly<ReconnectOptions> = /* @__PURE__ */ Object.freeze({
   initialDelayMs: 500,
   factor: 2,
   maxDelayMs: 30_000,
@@ -92,7 +92,7 @@ const RECONNECT_OPTION_RULES: OptionRules<ReconnectOptions> = {
   factor: { kind: 'check', test: (v) => (typeof v === 'number' && Number.isFinite(v) && v >= 1 ? undefined : 'must be a number of at least 1') },
   maxDelayMs: { kind: 'int', min: 0, max: 2_147_483_647 },
   jitter: { kind: 'enum', values: ['full', 'equal', 'none'] },
-  resetAfterMs: { kind: 'int', min: 0, max: Number.MAX_SAFE_INTEGER },
+  resetAfterMs: { kind: 'int', min: 0, max: MAX_SAFE_INTEGER },
   maxAttempts: {
     kind: 'check',
     test: (v) => (v === Infinity || (typeof v === 'number' && Number.isInteger(v) && v >= 0) ? undefined : 'must be a non-negative integer or Infinity'),
@@ -132,7 +132,7 @@ export function isRetryableStatus(status: number): boolean {
  */
 export function isRetryable(outcome: ReconnectOutcome): boolean {
   if (outcome.kind === 'closed') {
-    if (outcome.initiatedLocally && outcome.code === CloseCode.Normal) return false;
+    if (outcome.initiatedLocally && outcome.code === CLOSE_NORMAL) return false;
     return !FATAL_CLOSE_CODES.has(outcome.code);
   }
   const error = outcome.error;
@@ -220,7 +220,7 @@ export function reconnect<T extends ReactiveConnection<any>>(options?: Partial<R
 
       const stop = (outcome: ReconnectOutcome): void => {
         if (outcome.kind === 'failed') return subscriber.error(outcome.error);
-        if (outcome.code === CloseCode.Normal) return subscriber.complete();
+        if (outcome.code === CLOSE_NORMAL) return subscriber.complete();
         subscriber.error(
           new ConnectionClosedError(`the connection closed with ${outcome.code}`, outcome.code, outcome.reason, outcome.wasClean),
         );

@@ -1,11 +1,11 @@
 import { BehaviorSubject, EMPTY, Observable, Subject, concat, defer, filter, isObservable, switchMap, throwError, type Observer, type Subscription } from 'rxjs';
 import { RxwsError, UsageError } from '../errors';
-import { CloseCode } from '../protocol/close-code';
+import { CLOSE_NORMAL } from '../protocol/close-code';
 import { utf8ByteLength } from '../protocol/text-codec';
 import type { DataMessage, Message, OutgoingMessage } from '../rx/message';
 import type { ReactiveConnection } from '../rx/reactive-connection';
 import { sinkErrorCode } from '../rx/sink-error-code';
-import { validateOptions, type OptionRules } from '../rx/validate-options';
+import { MAX_SAFE_INTEGER, validateOptions, type OptionRules } from '../rx/validate-options';
 import { reconnect, type ReconnectOptions } from './reconnect';
 
 /**
@@ -33,18 +33,18 @@ export interface ReconnectingClientSettings {
   queueLimitBytes: number;
 }
 
-const DEFAULT_SETTINGS: Readonly<ReconnectingClientSettings> = Object.freeze({
+const DEFAULT_SETTINGS: Readonly<ReconnectingClientSettings> = /* @__PURE__ */ Object.freeze({
   reconnect: undefined,
   whileDisconnected: 'queue',
   queueLimit: 100,
-  queueLimitBytes: 1024 * 1024,
+  queueLimitBytes: 1_048_576, // 1 MiB
 });
 
 const SETTING_RULES: OptionRules<ReconnectingClientSettings> = {
   reconnect: { kind: 'check', test: (v) => (typeof v === 'object' && v !== null ? undefined : 'must be an object of reconnect options') },
   whileDisconnected: { kind: 'enum', values: ['queue', 'fail'] },
-  queueLimit: { kind: 'int', min: 0, max: Number.MAX_SAFE_INTEGER },
-  queueLimitBytes: { kind: 'int', min: 0, max: Number.MAX_SAFE_INTEGER },
+  queueLimit: { kind: 'int', min: 0, max: MAX_SAFE_INTEGER },
+  queueLimitBytes: { kind: 'int', min: 0, max: MAX_SAFE_INTEGER },
 };
 
 /** Why a message given to `send()` was not sent (reported on `errors$`): `code` is
@@ -259,7 +259,7 @@ export class ReconnectingClientBase<C extends ReactiveConnection<any>, TTarget, 
    * (reported on `errors$`), closes the open connection with `code` and `reason`, and resolves
    * once it has closed. Calling it again returns the same promise.
    */
-  close(code: number = CloseCode.Normal, reason = ''): Promise<void> {
+  close(code: number = CLOSE_NORMAL, reason = ''): Promise<void> {
     if (this.closing !== undefined) return this.closing;
     if (this.ended) return (this.closing = this.endedPromise);
     const connection = this.current;

@@ -1,8 +1,19 @@
+/** @internal The codes the connection layers send or report themselves, as constants: a bundler
+ *  inlines a constant, but one property read of `CloseCode` keeps the whole object (the browser
+ *  bundle of `connect()` alone would pay for it). `CloseCode` is made from them. */
+export const CLOSE_NORMAL = 1000;
+/** @internal See CLOSE_NORMAL. */
+export const CLOSE_ABNORMAL = 1006;
+/** @internal See CLOSE_NORMAL. */
+export const CLOSE_POLICY_VIOLATION = 1008;
+/** @internal See CLOSE_NORMAL. */
+export const CLOSE_INTERNAL_ERROR = 1011;
+
 /** RFC 6455 §7.4.1 and the IANA registry (§11.7): close status codes, by name, for `close()`,
  *  `fail()` and reading a `close` message's `code` (docs/security.md lists when rxws sends each). */
 export const CloseCode = {
   /** The purpose of the connection was fulfilled: `close()` with no code. */
-  Normal: 1000,
+  Normal: CLOSE_NORMAL,
   /** The endpoint is going away: a server shutting down, a page navigating. */
   GoingAway: 1001,
   /** The peer broke the protocol (RFC 6455). */
@@ -12,17 +23,17 @@ export const CloseCode = {
   /** Reserved: never on the wire; reported when a close frame carried no code. */
   NoStatus: 1005,
   /** Reserved: never on the wire; reported when the TCP connection dropped without a close. */
-  Abnormal: 1006,
+  Abnormal: CLOSE_ABNORMAL,
   /** A message's data did not match its type: invalid UTF-8 in a text message or close reason. */
   InvalidPayload: 1007,
   /** A message broke the endpoint's policy (rxws: too many fragments, send buffer full). */
-  PolicyViolation: 1008,
+  PolicyViolation: CLOSE_POLICY_VIOLATION,
   /** A message larger than the endpoint accepts (`maxMessageBytes`). */
   MessageTooBig: 1009,
   /** Client only: the server did not agree to an extension the client requires. */
   MandatoryExtension: 1010,
   /** The endpoint hit an unexpected condition (a handler threw). */
-  InternalError: 1011,
+  InternalError: CLOSE_INTERNAL_ERROR,
   /** The server is restarting: reconnect after a short while. */
   ServiceRestart: 1012,
   /** The server is overloaded: reconnect later. */

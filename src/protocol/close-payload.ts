@@ -40,7 +40,7 @@ export function parseClosePayload(payload: Uint8Array, codec: TextCodec): Parsed
  * byte length. Misuse throws `UsageError` synchronously (docs/design.md): codes must be valid
  * on the wire (1000-1003, 1007-1014, 3000-4999: §7.4), reasons at most 123 bytes (§5.5).
  */
-export function checkCloseToSend(code: number, reason: string, codec: TextCodec): number {
+export function checkCloseToSend(code: number, reason: string, codec: Pick<TextCodec, 'byteLength'>): number {
   if (!Number.isInteger(code) || !isValidWireCloseCode(code)) {
     throw new UsageError('invalid_close_code', `close code ${String(code)} may not be sent`);
   }

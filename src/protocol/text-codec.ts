@@ -1,9 +1,9 @@
 import type { TextCodec } from './protocol-types';
 
-const encoder = new TextEncoder();
+const encoder = /* @__PURE__ */ new TextEncoder();
 // ignoreBOM: a leading U+FEFF is message content in WebSocket, not a byte-order mark to strip.
 // Not fatal: the core decodes only bytes its own validator already accepted.
-const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
+const decoder = /* @__PURE__ */ new TextDecoder('utf-8', { ignoreBOM: true });
 
 /**
  * UTF-8 byte length of a JavaScript string as TextEncoder would encode it: a lone surrogate

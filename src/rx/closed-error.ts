@@ -1,5 +1,5 @@
 import { ConnectionClosedError } from '../errors';
-import { CloseCode } from '../protocol/close-code';
+import { CLOSE_ABNORMAL } from '../protocol/close-code';
 import type { CloseMessage } from './message';
 
 /**
@@ -10,7 +10,7 @@ import type { CloseMessage } from './message';
 export function closedError(close: CloseMessage | undefined, what = 'the connection closed'): ConnectionClosedError {
   return new ConnectionClosedError(
     close === undefined ? what : `${what} (${close.code})`,
-    close?.code ?? CloseCode.Abnormal,
+    close?.code ?? CLOSE_ABNORMAL,
     close?.reason ?? '',
     close?.wasClean ?? false,
   );

@@ -1,5 +1,5 @@
 import type { PerMessageDeflateOptions } from '../extensions/permessage-deflate';
-import { DEFAULT_PROTOCOL_LIMITS } from '../protocol/limits';
+import { DEFAULT_MAX_FRAGMENTS, DEFAULT_MAX_MESSAGE_BYTES } from '../protocol/limits';
 import type { HeartbeatOptions } from '../transport/heartbeat';
 
 /** Per-connection settings shared by the server and the client. Units are in the names. */
@@ -39,13 +39,23 @@ export interface ConnectionOptions {
   streamThresholdBytes: number | undefined;
 }
 
+/** @internal Defaults the browser client shares, as constants a bundler inlines (a property read of
+ *  DEFAULT_CONNECTION_OPTIONS would keep the whole object, and the protocol limits with it). */
+export const DEFAULT_CLOSE_TIMEOUT_MS = 5_000;
+/** @internal See DEFAULT_CLOSE_TIMEOUT_MS. */
+export const DEFAULT_MAX_BUFFERED_BYTES = 16_777_216; // 16 MiB (a literal: see DEFAULT_MAX_MESSAGE_BYTES)
+/** @internal See DEFAULT_CLOSE_TIMEOUT_MS. */
+export const DEFAULT_BACKPRESSURE = 'close';
+
 /** The per-connection defaults (see docs/security.md for the reasoning behind each). */
-export const DEFAULT_CONNECTION_OPTIONS: Readonly<ConnectionOptions> = Object.freeze({
-  ...DEFAULT_PROTOCOL_LIMITS,
-  closeTimeoutMs: 5_000,
-  maxBufferedBytes: 16 * 1024 * 1024,
-  backpressure: 'close',
-  backlogBytes: 1024 * 1024,
+export const DEFAULT_CONNECTION_OPTIONS: Readonly<ConnectionOptions> = /* @__PURE__ */ Object.freeze({
+  // The protocol limits (DEFAULT_PROTOCOL_LIMITS), without a spread: see DEFAULT_MAX_MESSAGE_BYTES.
+  maxMessageBytes: DEFAULT_MAX_MESSAGE_BYTES,
+  maxFragments: DEFAULT_MAX_FRAGMENTS,
+  closeTimeoutMs: DEFAULT_CLOSE_TIMEOUT_MS,
+  maxBufferedBytes: DEFAULT_MAX_BUFFERED_BYTES,
+  backpressure: DEFAULT_BACKPRESSURE,
+  backlogBytes: 1_048_576, // 1 MiB
   autoPong: true,
   heartbeat: undefined,
   perMessageDeflate: false,

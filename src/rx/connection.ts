@@ -11,15 +11,26 @@ import { sameBytes } from '../transport/same-bytes';
 import { closedError } from './closed-error';
 import type { ConnectionOptions } from './connection-options';
 import type { CloseMessage, OutgoingMessage } from './message';
-import { HOLD, READ_ON } from './message-backlog';
+import { HOLD } from './message-backlog';
+import { backpressureDrop } from './message-sender';
 import { PacedStreamSender, type SendStreamOptions, type StreamSource } from './paced-stream-sender';
-import { ReactiveConnection, type WaitOptions } from './reactive-connection';
+import { PausableConnection, READ_ON } from './pausable-connection';
+import type { WaitOptions } from './reactive-connection';
 import type { StreamedMessage } from './streamed-message';
 import { StreamedMessageReceiver } from './streamed-message-receiver';
 import { toBytes } from './to-bytes';
 import { KeptUpgradeRequest, type UpgradeRequest, type UpgradeResponse } from './upgrade-request';
 
-export type { ConnectionTracker, WaitOptions } from './reactive-connection';
+export type { WaitOptions } from './reactive-connection';
+
+/** @internal Told when a connection closes: the server's and routes' own bookkeeping. */
+export interface ConnectionTracker<C extends Connection<any> = Connection<any>> {
+  /** The connection has closed and its `close` message is about to be emitted: leave the live
+   *  sets (and topics) now, so whoever reacts to the close no longer finds (or counts) it there. */
+  connectionClosed(connection: C): void;
+  /** The `close` message has been delivered to the subscribers of `messages$`. */
+  closeDelivered?(connection: C): void;
+}
 
 /** Options for `Connection.send`. */
 export interface SendOptions {
@@ -74,7 +85,7 @@ interface PendingPing {
  * when it is full the socket is paused, so nothing is dropped (once our close frame is out,
  * reading goes on to complete the handshake: see `pause()`).
  */
-export class Connection<TData = unknown> extends ReactiveConnection<TData> implements TransportListener {
+export class Connection<TData = unknown> extends PausableConnection<TData> implements TransportListener {
   /** The opening handshake request as this side saw it: path, query, headers, origin, offered
    *  subprotocols (on the client: the request it sent). */
   get request(): UpgradeRequest {
@@ -97,6 +108,12 @@ export class Connection<TData = unknown> extends ReactiveConnection<TData> imple
   private pings: PendingPing[] | undefined;
   /** Ends the stream in progress (the connection closed under it). */
   private stopStream: (() => void) | undefined;
+  /** True while one message is being sent in pieces (`sendStream`): other sends wait their turn
+   *  in `streamQueue`, so frames of two messages never interleave. */
+  private streaming = false;
+  private streamQueue: Array<() => void> | undefined;
+  /** The route that keeps this connection in its live set (server side), told before the waiters. */
+  private tracker: ConnectionTracker<this> | undefined;
   /** Messages received as streams hold reading back (see StreamedMessageReceiver). */
   private pausedForStreams = false;
   /** Messages received as streams; made on first need, with the streamThresholdBytes option. */
@@ -164,7 +181,27 @@ export class Connection<TData = unknown> extends ReactiveConnection<TData> imple
    * closes with 1008.
    */
   override send(message: OutgoingMessage, options?: SendOptions): Promise<void> {
-    return this.sendNow(message, options?.fragmentBytes);
+    const fragmentBytes = options?.fragmentBytes;
+    if (fragmentBytes === undefined && !this.streaming) return super.send(message);
+    this.assertOpen();
+    if (this.streaming) {
+      return new Promise((resolve, reject) => {
+        this.enqueueAfterStream(() => {
+          if (this.transport.state !== 'open') return reject(closedError(this.closeMessage));
+          this.write(message, fragmentBytes);
+          this.transport.whenFlushed().then(resolve, reject);
+        });
+      });
+    }
+    if (!this.checkBackpressure()) return Promise.reject(backpressureDrop());
+    this.write(message, fragmentBytes);
+    return this.transport.whenFlushed();
+  }
+
+  /** @internal The sink's `next`: waits behind a message being streamed, else sends now. */
+  override trySend(message: OutgoingMessage): void {
+    if (this.streaming && this.transport.state === 'open') this.enqueueAfterStream(() => this.trySend(message));
+    else super.trySend(message);
   }
 
   /**
@@ -396,6 +433,17 @@ export class Connection<TData = unknown> extends ReactiveConnection<TData> imple
     this.report(error);
   }
 
+  /** @internal Tells `tracker.connectionClosed(this)` once the connection has closed (at once if
+   *  it has), before any other close callback. One object's method instead of a closure and a
+   *  waiter array per connection: the server's bookkeeping is memory every idle connection pays. */
+  track(tracker: ConnectionTracker<this>): void {
+    if (this.tracker !== undefined) throw new UsageError('already_tracked', 'a connection has one tracker');
+    if (this.closeMessage !== undefined) {
+      tracker.connectionClosed(this);
+      tracker.closeDelivered?.(this);
+    } else this.tracker = tracker;
+  }
+
   // Internals ----------------------------------------------------------------------------------
 
   /** @internal What the backlog held is free: the server's read budget may let others read. */
@@ -403,7 +451,8 @@ export class Connection<TData = unknown> extends ReactiveConnection<TData> imple
     this.transport.accountHeld();
   }
 
-  /** @internal Pings and a stream in progress fail as soon as the connection has closed. */
+  /** @internal Pings and a stream in progress fail as soon as the connection has closed, and the
+   *  sends waiting behind the stream run (and fail as closed). */
   protected override abortPending(close: CloseMessage): void {
     const pings = this.pings;
     this.pings = undefined;
@@ -415,10 +464,42 @@ export class Connection<TData = unknown> extends ReactiveConnection<TData> imple
     }
     this.stopStream?.();
     this.streamReceiver?.close(closedError(close));
+    const queue = this.streamQueue;
+    this.streamQueue = undefined;
+    if (queue !== undefined) queue.forEach((run) => run());
+    super.abortPending(close);
   }
 
-  /** @internal The core splits the message, compressing it first when permessage-deflate applies. */
-  protected override writeFragmented(message: OutgoingMessage, fragmentBytes: number): void {
+  /** @internal The live sets and topics let go before anyone sees the close: a leave notice built
+   *  from the close must not list the leaver, nor a broadcast made then count it. */
+  protected override endMessages(close: CloseMessage): void {
+    const tracker = this.tracker;
+    this.tracker = undefined;
+    if (tracker !== undefined) tracker.connectionClosed(this);
+    super.endMessages(close);
+    tracker?.closeDelivered?.(this);
+  }
+
+  /** @internal Runs `run` once the message being streamed is done. */
+  private enqueueAfterStream(run: () => void): void {
+    (this.streamQueue ??= []).push(run);
+  }
+
+  /** Runs the sends that waited, in order, until another stream starts. */
+  private runStreamQueue(): void {
+    while (!this.streaming && this.streamQueue !== undefined && this.streamQueue.length > 0) {
+      this.streamQueue.shift()!();
+    }
+  }
+
+  /** One message, in frames of `fragmentBytes` when given. */
+  private write(message: OutgoingMessage, fragmentBytes: number | undefined): void {
+    if (fragmentBytes === undefined) this.writeMessage(message);
+    else this.writeFragmented(message, fragmentBytes);
+  }
+
+  /** The core splits the message, compressing it first when permessage-deflate applies. */
+  private writeFragmented(message: OutgoingMessage, fragmentBytes: number): void {
     if (!Number.isInteger(fragmentBytes) || fragmentBytes < 1) {
       throw new UsageError('bad_option', 'fragmentBytes must be a positive integer');
     }

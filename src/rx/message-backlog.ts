@@ -8,16 +8,16 @@ export interface ConnectionLimits {
   readonly maxBufferedBytes: number;
   /** What happens past `maxBufferedBytes`: close (1008), or drop the message (reported). */
   readonly backpressure: 'close' | 'drop';
-  /** Bytes of messages kept for `messages$` while nobody is subscribed; past this reading pauses. */
-  readonly backlogBytes: number;
 }
 
 /**
- * The first layer of every connection, Node or browser: `messages$` and the bounded backlog of
- * messages that arrive while nobody is subscribed. The layers above it add sending
- * (`MessageSender`) and closing (`ReactiveConnection`); each transport's connection class sits
- * on top. One object per connection, not one per layer: idle connections are the memory that
- * adds up.
+ * The first layer of every connection, Node or browser: `messages$` and the backlog of messages
+ * that arrive while nobody is subscribed. The layers above it add sending (`MessageSender`) and
+ * closing (`ReactiveConnection`); each transport's connection class sits on top. Where the
+ * transport can stop reading (Node), `PausableConnection` bounds the backlog by pausing it; a
+ * browser cannot, so this layer only keeps what arrives (and the browser bundle carries none of
+ * that machinery). One object per connection, not one per layer: idle connections are the
+ * memory that adds up.
  */
 export abstract class MessageBacklog {
   /**
@@ -38,17 +38,17 @@ export abstract class MessageBacklog {
   protected transport!: Transport;
   /** @internal */
   protected readonly limits: ConnectionLimits;
-  /** messages$ subscribers in subscription order; undefined when there are none. Unsubscribed
-   *  ones are dropped lazily (see subscribeMessages). */
-  private subscribers: Subscriber<Message>[] | undefined;
-  private backlog: Message[] | undefined;
-  private backlogBytes = 0;
-  /** Reading is paused because the backlog is full (the Node connection adds its own reasons). */
-  private pausedForBacklog = false;
-  /** @internal How reading goes once our close frame is out: READ_ON, HOLD and KEEP bits. */
+  /** @internal messages$ subscribers in subscription order; undefined when there are none.
+   *  Unsubscribed ones are dropped lazily (see subscribeMessages). */
+  protected subscribers: Subscriber<Message>[] | undefined;
+  /** @internal Messages waiting for a subscriber, in order (the close message last, once in). */
+  protected backlog: Message[] | undefined;
+  /** @internal Bytes of `backlog` (what `PausableConnection` bounds). */
+  protected backlogBytes = 0;
+  /** @internal How reading goes once our close frame is out: READ_ON, HOLD and KEEP bits, set by
+   *  `PausableConnection` (always 0 where reading cannot pause). Only HOLD matters here: it
+   *  sends messages to the backlog as if nobody subscribed. */
   protected closeReading = 0;
-  /** @internal Messages that arrived after our close frame while nobody took them (reported at close). */
-  protected discardedAfterClose = 0;
   /** @internal Set once, when the connection has closed. */
   protected closeMessage: CloseMessage | undefined;
 
@@ -56,29 +56,6 @@ export abstract class MessageBacklog {
   constructor(limits: ConnectionLimits) {
     this.limits = limits;
     this.messages$ = new MessageStream(this);
-  }
-
-  /** @internal Resumes reading when no reason to pause is left; once our close frame is out,
-   *  whatever paused it (the closing handshake needs the peer's close frame). */
-  resumeIfFree(): void {
-    if (this.closeMessage !== undefined) return;
-    if ((this.closeReading & READ_ON) === 0) {
-      if (!this.pausedForBacklog) this.transport.resume();
-      return;
-    }
-    // What the transport still holds was read before our close frame went out: all of it is kept.
-    this.closeReading |= KEEP;
-    try {
-      this.transport.resume();
-    } finally {
-      this.closeReading &= ~KEEP;
-    }
-  }
-
-  /** @internal Bytes of received messages waiting for a subscriber (a server's read budget
-   *  counts them). */
-  get heldBacklogBytes(): number {
-    return this.backlogBytes;
   }
 
   /** @internal The backlog shrank outside a read (a subscriber took it): the Node connection
@@ -145,10 +122,12 @@ export abstract class MessageBacklog {
     // An exact one-slot array: a first push would reserve 17.
     if (subscribers === undefined) this.subscribers = [subscriber];
     else subscribers.push(subscriber);
-    if (this.pausedForBacklog) {
-      this.pausedForBacklog = false;
-      this.resumeIfFree();
-    }
+    this.subscribed();
+  }
+
+  /** @internal A subscriber was added: where reading paused for a full backlog, it resumes. */
+  protected subscribed(): void {
+    // Nothing paused by default.
   }
 
   /** @internal Hands a message to the subscribers, or keeps it in the backlog. */
@@ -164,67 +143,14 @@ export abstract class MessageBacklog {
       for (const s of subscribers.slice()) s.next(message);
       return;
     }
-    if (this.closeReading !== 0) {
-      // Our close frame is out and reading goes on only to find the peer's: a message nobody
-      // takes is kept if it was read before our close (KEEP), else while the backlog has room.
-      if ((this.closeReading & KEEP) === 0 && this.backlogBytes >= this.limits.backlogBytes) {
-        this.discardedAfterClose++;
-        return;
-      }
-      (this.backlog ??= []).push(message);
-      this.backlogBytes += size;
-      return;
-    }
+    this.keep(message, size);
+  }
+
+  /** @internal Keeps a message nobody took for the next subscriber (`PausableConnection` bounds
+   *  this). */
+  protected keep(message: Message, size: number): void {
     (this.backlog ??= []).push(message);
     this.backlogBytes += size;
-    if (this.backlogBytes >= this.limits.backlogBytes && !this.pausedForBacklog) {
-      this.pausedForBacklog = true;
-      this.transport.pause();
-    }
-  }
-
-  /**
-   * @internal Our close frame is out: reading goes on until the peer's close frame (RFC 6455
-   * §7.1.2), whatever paused it, or a paused connection would wait for `closeTimeoutMs` and end
-   * with 1006 although the peer answered at once.
-   */
-  protected readOnToClose(): void {
-    if ((this.closeReading & READ_ON) !== 0) return;
-    const paused = this.readingPaused();
-    this.closeReading |= READ_ON;
-    if (paused) this.resumeIfFree();
-  }
-
-  /** @internal Whether something keeps reading paused (the Node connection adds its reasons). */
-  protected readingPaused(): boolean {
-    return this.pausedForBacklog;
-  }
-
-  /** @internal After resume(), while we read on to the close: the messages held meanwhile (and
-   *  the close event, if it came) go to the subscribers, in order. A subscriber may pause again. */
-  protected releaseHeld(): void {
-    const backlog = this.backlog;
-    let subscribers = this.liveSubscribers();
-    if (backlog === undefined || subscribers === undefined) return;
-    this.backlog = undefined;
-    this.backlogBytes = 0;
-    let i = 0;
-    while (i < backlog.length && (this.closeReading & HOLD) === 0 && subscribers !== undefined) {
-      const message = backlog[i++]!;
-      if (message.type === 'close') {
-        this.subscribers = undefined;
-        for (const s of subscribers) s.next(message);
-        for (const s of subscribers) s.complete();
-        return;
-      }
-      for (const s of subscribers.slice()) s.next(message);
-      subscribers = this.liveSubscribers();
-    }
-    if (i < backlog.length) {
-      this.backlog = backlog.slice(i).concat(this.backlog ?? []);
-      this.backlogBytes = this.backlog.reduce((n, m) => n + sizeOf(m), 0);
-    }
-    this.backlogTaken();
   }
 
   /** @internal Ends `messages$` with `close`: the subscribers get it and complete; with none,
@@ -245,8 +171,9 @@ export abstract class MessageBacklog {
     }
   }
 
-  /** Drops the subscribers that unsubscribed; returns those left, or undefined when none is. */
-  private liveSubscribers(): Subscriber<Message>[] | undefined {
+  /** @internal Drops the subscribers that unsubscribed; returns those left, or undefined when
+   *  none is. */
+  protected liveSubscribers(): Subscriber<Message>[] | undefined {
     const subscribers = this.subscribers;
     if (subscribers === undefined) return undefined;
     let kept = 0;
@@ -274,13 +201,11 @@ class MessageStream extends Observable<Message> {
   }
 }
 
-/** @internal `closeReading` bits. READ_ON: our close frame is out; reading goes on whatever paused it. */
-export const READ_ON = 1;
-/** @internal The user paused meanwhile: messages wait in the backlog for resume(). */
+/** @internal `closeReading` bits (see PausableConnection). HOLD: the user paused while we read
+ *  on to the close; messages wait in the backlog for resume(). */
 export const HOLD = 2;
-/** @internal Input read before our close frame is being parsed: kept whatever the backlog holds. */
-export const KEEP = 4;
 
-function sizeOf(message: Message): number {
+/** @internal The bytes a message counts for in the backlog. */
+export function sizeOf(message: Message): number {
   return message.type === 'close' ? 0 : message.data.length;
 }

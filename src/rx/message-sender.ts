@@ -1,7 +1,6 @@
 import { Observable, Subject, type Observer } from 'rxjs';
 import { RxwsError, UsageError, type ProtocolError } from '../errors';
-import { CloseCode } from '../protocol/close-code';
-import { closedError } from './closed-error';
+import { CLOSE_POLICY_VIOLATION } from '../protocol/close-code';
 import type { OutgoingMessage } from './message';
 import { MessageBacklog } from './message-backlog';
 import { toBytes } from './to-bytes';
@@ -23,10 +22,6 @@ export abstract class MessageSender extends MessageBacklog {
   private errorSubject: Subject<RxwsError> | undefined;
   /** @internal */
   protected drainSubject: Subject<void> | undefined;
-  /** @internal True while one message is being sent in pieces (Node's `sendStream`): other
-   *  sends wait their turn in `streamQueue`, so frames of two messages never interleave. */
-  protected streaming = false;
-  private streamQueue: Array<() => void> | undefined;
 
   /** Outgoing bytes not yet handed to the network: ours, plus the socket's (Node) or the
    *  browser's `WebSocket.bufferedAmount`. When it passes `maxBufferedBytes`, the `backpressure`
@@ -57,7 +52,10 @@ export abstract class MessageSender extends MessageBacklog {
    * `'backpressure_drop'`); with `backpressure: 'close'` the connection also closes with 1008.
    */
   send(message: OutgoingMessage): Promise<void> {
-    return this.sendNow(message, undefined);
+    this.assertOpen();
+    if (!this.checkBackpressure()) return Promise.reject(backpressureDrop());
+    this.writeMessage(message);
+    return this.transport.whenFlushed();
   }
 
   /** @internal The sink's `next`: sends, or reports the drop; never throws into RxJS. */
@@ -66,12 +64,7 @@ export abstract class MessageSender extends MessageBacklog {
       this.report(new RxwsError('send_after_close', 'message dropped: the connection is closing or closed'));
       return;
     }
-    if (this.streaming) {
-      this.enqueueAfterStream(() => this.trySend(message));
-      return;
-    }
-    if (!this.checkBackpressure()) return;
-    this.writeMessage(message, undefined);
+    if (this.checkBackpressure()) this.writeMessage(message);
   }
 
   /** @internal The sink's `error`: closes with the error's close code, or 1011. */
@@ -90,35 +83,10 @@ export abstract class MessageSender extends MessageBacklog {
     this.drainSubject?.next();
   }
 
-  /** @internal `send()`, with the Node connection's fragmentation option. */
-  protected sendNow(message: OutgoingMessage, fragmentBytes: number | undefined): Promise<void> {
-    this.assertOpen();
-    if (this.streaming) {
-      return new Promise((resolve, reject) => {
-        this.enqueueAfterStream(() => {
-          if (this.transport.state !== 'open') return reject(closedError(this.closeMessage));
-          this.writeMessage(message, fragmentBytes);
-          this.transport.whenFlushed().then(resolve, reject);
-        });
-      });
-    }
-    if (!this.checkBackpressure()) return Promise.reject(new RxwsError('backpressure_drop', 'message dropped: the peer is not reading fast enough'));
-    this.writeMessage(message, fragmentBytes);
-    return this.transport.whenFlushed();
-  }
-
   /** @internal A string goes out as a text message, anything else as a binary one. */
-  protected writeMessage(message: OutgoingMessage, fragmentBytes: number | undefined): void {
-    if (fragmentBytes !== undefined) return this.writeFragmented(message, fragmentBytes);
+  protected writeMessage(message: OutgoingMessage): void {
     if (typeof message === 'string') this.transport.sendText(message);
     else this.transport.sendBinary(toBytes(message));
-  }
-
-  /** @internal Sends one message split into frames (RFC 6455 §5.4), where the transport allows. */
-  protected writeFragmented(message: OutgoingMessage, fragmentBytes: number): void {
-    void message;
-    void fragmentBytes;
-    throw new UsageError('unsupported', 'this connection cannot choose how messages are fragmented');
   }
 
   /** @internal Applies the outbound cap (the `backpressure` option): false when the message must
@@ -126,31 +94,12 @@ export abstract class MessageSender extends MessageBacklog {
   protected checkBackpressure(): boolean {
     if (this.transport.bufferedAmount <= this.limits.maxBufferedBytes) return true;
     if (this.limits.backpressure === 'drop') {
-      this.report(new RxwsError('backpressure_drop', 'message dropped: the peer is not reading fast enough'));
+      this.report(backpressureDrop());
       return false;
     }
     this.report(new RxwsError('backpressure_close', 'closing: the peer is not reading fast enough'));
-    this.transport.fail(CloseCode.PolicyViolation, 'send buffer full');
+    this.transport.fail(CLOSE_POLICY_VIOLATION, 'send buffer full');
     return false;
-  }
-
-  /** @internal Runs `run` once the message being streamed is done. */
-  protected enqueueAfterStream(run: () => void): void {
-    (this.streamQueue ??= []).push(run);
-  }
-
-  /** @internal Runs the sends that waited, in order, until another stream starts. */
-  protected runStreamQueue(): void {
-    while (!this.streaming && this.streamQueue !== undefined && this.streamQueue.length > 0) {
-      this.streamQueue.shift()!();
-    }
-  }
-
-  /** @internal The connection closed: every send still waiting runs now (and fails as closed). */
-  protected releaseStreamQueue(): void {
-    const queue = this.streamQueue;
-    this.streamQueue = undefined;
-    if (queue !== undefined) queue.forEach((run) => run());
   }
 
   /** @internal Throws the UsageError for a send on a connection that is not open. */
@@ -164,6 +113,11 @@ export abstract class MessageSender extends MessageBacklog {
   protected report(error: RxwsError): void {
     this.errorSubject?.next(error);
   }
+}
+
+/** @internal What a send dropped by the `backpressure: 'drop'` policy is reported (or rejects) with. */
+export function backpressureDrop(): RxwsError {
+  return new RxwsError('backpressure_drop', 'message dropped: the peer is not reading fast enough');
 }
 
 /** `sink`: one small object per connection rather than three closures. */

@@ -1,29 +1,23 @@
 import { Observable, filter, firstValueFrom, throwError, timeout } from 'rxjs';
-import { RxwsError, TimeoutError, UsageError } from '../errors';
-import { CloseCode } from '../protocol/close-code';
+import { TimeoutError } from '../errors';
+import { CLOSE_INTERNAL_ERROR, CLOSE_NORMAL } from '../protocol/close-code';
 import { checkCloseToSend } from '../protocol/close-payload';
 import type { CloseInfo } from '../protocol/protocol-types';
-import { defaultTextCodec } from '../protocol/text-codec';
+import { utf8ByteLength } from '../protocol/text-codec';
 import { closedError } from './closed-error';
 import type { CloseMessage, Message, MessageType } from './message';
 import type { ConnectionLimits } from './message-backlog';
 import { MessageSender } from './message-sender';
 import { sinkErrorCode } from './sink-error-code';
 
+/** How close reasons are measured (the TextEncoder's length, without a TextEncoder). */
+const UTF8 = { byteLength: utf8ByteLength };
+
 /** Options for the waiting helpers (`ping`, `waitForMessage`). */
 export interface WaitOptions {
   /** Reject with a TimeoutError after this many milliseconds. Default: wait until the
    *  connection closes. */
   timeoutMs?: number;
-}
-
-/** @internal Told when a connection closes: the server's and routes' own bookkeeping. */
-export interface ConnectionTracker<C extends ReactiveConnection<any> = ReactiveConnection<any>> {
-  /** The connection has closed and its `close` message is about to be emitted: leave the live
-   *  sets (and topics) now, so whoever reacts to the close no longer finds (or counts) it there. */
-  connectionClosed(connection: C): void;
-  /** The `close` message has been delivered to the subscribers of `messages$`. */
-  closeDelivered?(connection: C): void;
 }
 
 /**
@@ -43,8 +37,6 @@ export abstract class ReactiveConnection<TData = unknown> extends MessageSender 
   data: TData;
 
   private closeWaiters: Array<(close: CloseMessage) => void> | undefined;
-  /** The route that keeps this connection in its live set (server side), told before the waiters. */
-  private tracker: ConnectionTracker<this> | undefined;
 
   /** @internal Made by the connection class on top (the Node `Connection`, the browser's `ClientConnection`). */
   constructor(limits: ConnectionLimits, protocol: string | undefined, data: TData) {
@@ -120,8 +112,8 @@ export abstract class ReactiveConnection<TData = unknown> extends MessageSender 
    * goes on even if it was paused (`pause()` or a full backlog), so that the handshake completes
    * at once: see `pause()` for where those messages go. `fail()` stops reading at once.
    */
-  close(code: number = CloseCode.Normal, reason = ''): Promise<CloseMessage> {
-    checkCloseToSend(code, reason, defaultTextCodec);
+  close(code: number = CLOSE_NORMAL, reason = ''): Promise<CloseMessage> {
+    checkCloseToSend(code, reason, UTF8);
     if (this.transport.state === 'open') this.sendClose(code, reason);
     return new Promise((resolve) => this.whenClosed(resolve));
   }
@@ -130,25 +122,14 @@ export abstract class ReactiveConnection<TData = unknown> extends MessageSender 
   sinkError(error: unknown): void {
     // Called by RxJS, so it must not throw: an unusable code becomes 1011.
     const code = sinkErrorCode(error);
-    if (this.state === 'open') this.sendClose(code, code === CloseCode.InternalError ? 'internal error' : '');
+    if (this.state === 'open') this.sendClose(code, code === CLOSE_INTERNAL_ERROR ? 'internal error' : '');
     else this.transport.flush();
   }
 
   /** @internal The sink's `complete`: a normal close (1000). */
   sinkComplete(): void {
-    if (this.state === 'open') this.sendClose(CloseCode.Normal, '');
+    if (this.state === 'open') this.sendClose(CLOSE_NORMAL, '');
     else this.transport.flush();
-  }
-
-  /** @internal Tells `tracker.connectionClosed(this)` once the connection has closed (at once if
-   *  it has), before any other close callback. One object's method instead of a closure and a
-   *  waiter array per connection: the server's bookkeeping is memory every idle connection pays. */
-  track(tracker: ConnectionTracker<this>): void {
-    if (this.tracker !== undefined) throw new UsageError('already_tracked', 'a connection has one tracker');
-    if (this.closeMessage !== undefined) {
-      tracker.connectionClosed(this);
-      tracker.closeDelivered?.(this);
-    } else this.tracker = tracker;
   }
 
   /** @internal Called by the transport, once, last. */
@@ -156,29 +137,24 @@ export abstract class ReactiveConnection<TData = unknown> extends MessageSender 
     const close: CloseMessage = { type: 'close', code: info.code, reason: info.reason, wasClean: info.wasClean };
     this.closeMessage = close;
     this.abortPending(close);
-    this.releaseStreamQueue();
-    if (this.discardedAfterClose > 0) {
-      const count = this.discardedAfterClose;
-      this.report(new RxwsError('discarded_after_close', `${count} message(s) that arrived after our close frame were discarded: reading was paused and the backlog was full`));
-    }
-    // The live sets and topics let go before anyone sees the close: a leave notice built from the
-    // close must not list the leaver, nor a broadcast made then count it.
-    const tracker = this.tracker;
-    this.tracker = undefined;
-    if (tracker !== undefined) tracker.connectionClosed(this);
     this.endMessages(close);
-    tracker?.closeDelivered?.(this);
     const waiters = this.closeWaiters;
     this.closeWaiters = undefined;
     if (waiters !== undefined) waiters.forEach((w) => w(close));
     this.drainSubject?.complete();
   }
 
-  /** Sends our close frame (the transport is open), then reads on to the peer's. */
+  /** Sends our close frame (the transport is open). */
   private sendClose(code: number, reason: string): void {
     this.transport.close(code, reason);
     this.transport.flush();
-    if (this.transport.state === 'closing') this.readOnToClose();
+    this.closeSent();
+  }
+
+  /** @internal Our close frame is out (or the transport refused to send it): where reading can
+   *  pause, it now goes on to the peer's close frame (see PausableConnection). */
+  protected closeSent(): void {
+    // Reading never pauses by default.
   }
 
   /** @internal First step of closing, for the layers above: fail what waits on this connection

@@ -1,4 +1,4 @@
-import { CloseCode, isValidWireCloseCode } from '../protocol/close-code';
+import { CLOSE_INTERNAL_ERROR, isValidWireCloseCode } from '../protocol/close-code';
 
 /**
  * The close code for an error passed to `sink.error()`: its `closeCode` when that may be sent
@@ -7,5 +7,5 @@ import { CloseCode, isValidWireCloseCode } from '../protocol/close-code';
  */
 export function sinkErrorCode(error: unknown): number {
   const code = (error as { closeCode?: unknown } | null)?.closeCode;
-  return typeof code === 'number' && Number.isInteger(code) && isValidWireCloseCode(code) ? code : CloseCode.InternalError;
+  return typeof code === 'number' && Number.isInteger(code) && isValidWireCloseCode(code) ? code : CLOSE_INTERNAL_ERROR;
 }

@@ -54,9 +54,10 @@ function check(rule: OptionRule, value: unknown): string | undefined {
   }
 }
 
-/** Number.MAX_SAFE_INTEGER as a literal: bundlers cannot prove a global's property read free of
- *  side effects, and would keep these rules (and permessage-deflate) in the browser bundle. */
-const MAX_SAFE_INTEGER = 9_007_199_254_740_991;
+/** @internal Number.MAX_SAFE_INTEGER as a literal, for rule tables: bundlers cannot prove a
+ *  global's property read free of side effects, and would keep an unused table (these rules and
+ *  permessage-deflate, the reconnect rules in an app without reconnect) in a browser bundle. */
+export const MAX_SAFE_INTEGER = 9_007_199_254_740_991;
 
 /** Rules for the per-connection options, shared by the server, its routes and the client. */
 export const CONNECTION_OPTION_RULES = {

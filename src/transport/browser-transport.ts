@@ -1,4 +1,4 @@
-import { CloseCode } from '../protocol/close-code';
+import { CLOSE_ABNORMAL, CLOSE_NORMAL } from '../protocol/close-code';
 import type { CloseInfo, ProtocolState } from '../protocol/protocol-types';
 import type { Transport, TransportListener } from './transport';
 
@@ -53,7 +53,7 @@ const MAX_POLL_MS = 16;
  * is reported with the code rxws meant.
  */
 export function isBrowserCloseCode(code: number): boolean {
-  return code === CloseCode.Normal || (code >= 3000 && code <= 4999);
+  return code === CLOSE_NORMAL || (code >= 3000 && code <= 4999);
 }
 
 /**
@@ -108,12 +108,12 @@ export class BrowserTransport implements Transport {
   close(code: number, reason: string): void {
     if (this.done || this.closeTimer !== undefined) return;
     if (!isBrowserCloseCode(code)) this.meantCode = code;
-    this.socket.close(isBrowserCloseCode(code) ? code : CloseCode.Normal, reason);
+    this.socket.close(isBrowserCloseCode(code) ? code : CLOSE_NORMAL, reason);
     // RFC 6455 §7.1.1 leaves the wait for the server's answer to us; the browser's own wait can
     // be long, and `close()` should resolve in bounded time.
     this.closeTimer = setTimeout(() => {
       this.closeTimer = undefined;
-      this.finish({ code: CloseCode.Abnormal, reason: '', wasClean: false });
+      this.finish({ code: CLOSE_ABNORMAL, reason: '', wasClean: false });
     }, this.options.closeTimeoutMs);
   }
 

@@ -439,7 +439,7 @@ export class TypedView<In, Out, K extends string, C extends ConnectionLike> impl
 }
 
 /** The end of a source that completed without a close event: as a dropped connection (1006). */
-const ABNORMAL_END: CloseMessage = Object.freeze({ type: 'close', code: 1006, reason: '', wasClean: false });
+const ABNORMAL_END: CloseMessage = /* @__PURE__ */ Object.freeze({ type: 'close', code: 1006, reason: '', wasClean: false });
 
 function inboundSteps<In, Out, K extends string, C extends ConnectionLike>(
   view: TypedView<In, Out, K, C>,

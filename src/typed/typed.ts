@@ -27,7 +27,7 @@ export interface TypedOptions<R extends StandardSchemaV1 | undefined, S extends 
 }
 
 /** The defaults of `typed()`'s options. */
-export const DEFAULT_TYPED_OPTIONS = Object.freeze({
+export const DEFAULT_TYPED_OPTIONS = /* @__PURE__ */ Object.freeze({
   codec: jsonCodec,
   requestId: 'id',
   onInvalid: 'report',
