@@ -70,6 +70,25 @@ describe('src/errors.ts', () => {
     expect(error.code).toBe('quota');
   });
 
+  it('every error class the entries export states its name as text, which minifiers keep (they rename classes), and a subclass of one of them is named after itself', async () => {
+    const entries = [await import('../src'), await import('../src/browser')];
+    const classes = entries.flatMap((entry) => Object.values(entry)).filter((v): v is typeof RxwsError => typeof v === 'function' && (v === RxwsError || v.prototype instanceof RxwsError));
+    expect(classes.length).toBeGreaterThan(15);
+    for (const cls of new Set(classes)) {
+      expect([cls.name, Object.prototype.hasOwnProperty.call(cls, 'errorName') && (cls as unknown as { errorName: string }).errorName]).toEqual([cls.name, cls.name]);
+    }
+    // What a minifier does: the class is renamed, the name stays.
+    const original = Object.getOwnPropertyDescriptor(HandshakeError, 'name')!;
+    Object.defineProperty(HandshakeError, 'name', { value: 'e' });
+    try {
+      expect(new HandshakeError('bad_status', 'm', 503, {}, '').name).toBe('HandshakeError');
+    } finally {
+      Object.defineProperty(HandshakeError, 'name', original);
+    }
+    class MyUsageError extends UsageError {}
+    expect([new UsageError('c', 'm').name, new MyUsageError('c', 'm').name]).toEqual(['UsageError', 'MyUsageError']);
+  });
+
   it('has a stack trace that starts at the construction site', () => {
     const error = new UsageError('x', 'y');
     expect(error.stack).toContain('errors.spec.ts');

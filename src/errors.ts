@@ -8,6 +8,8 @@
  * `name` is the class name; messages are lowercase and never echo the peer's raw bytes.
  */
 export class RxwsError extends Error {
+  /** @internal The name as text, which minifiers keep (they rename classes). */
+  static readonly errorName: string = 'RxwsError';
   /**
    * Makes an error with a `code`; rxws's own errors are its subclasses. Subclass it for your own
    * errors if you like: one with a `closeCode` given to `sink.error()` closes with that code.
@@ -21,7 +23,9 @@ export class RxwsError extends Error {
     message: string,
   ) {
     super(message);
-    this.name = new.target.name;
+    // rxws's classes state their name as text (errorName), so bundled and minified apps still
+    // see 'HandshakeError'; a subclass of yours is named after its class.
+    this.name = Object.prototype.hasOwnProperty.call(new.target, 'errorName') ? (new.target as unknown as { errorName: string }).errorName : new.target.name;
   }
 }
 
@@ -31,7 +35,10 @@ export class RxwsError extends Error {
  * that was wrong, never reported later; `code` says which rule was broken (`'unknown_option'`,
  * `'invalid_option'`, `'send_after_close'`, `'close_reason_too_long'`, ...).
  */
-export class UsageError extends RxwsError {}
+export class UsageError extends RxwsError {
+  /** @internal The name as text, which minifiers keep (they rename classes). */
+  static override readonly errorName: string = 'UsageError';
+}
 
 /**
  * The peer broke RFC 6455 (an unmasked client frame, invalid UTF-8, a message over the size
@@ -39,6 +46,8 @@ export class UsageError extends RxwsError {}
  * and the connection's last message is a `close` with that code; never thrown into user code.
  */
 export class ProtocolError extends RxwsError {
+  /** @internal The name as text, which minifiers keep (they rename classes). */
+  static override readonly errorName: string = 'ProtocolError';
   /**
    * Made by rxws when the peer breaks the protocol; exported for `instanceof` and for tests.
    * @param code - the stable `code`, e.g. `'invalid_utf8'`
@@ -62,6 +71,8 @@ export class ProtocolError extends RxwsError {
  * and what `failOnAbnormalClose()` errors with. `code` is `'connection_closed'`.
  */
 export class ConnectionClosedError extends RxwsError {
+  /** @internal The name as text, which minifiers keep (they rename classes). */
+  static override readonly errorName: string = 'ConnectionClosedError';
   /**
    * Made by rxws when a connection ends under a pending operation; exported for `instanceof`.
    * @param message - the human-readable message
@@ -87,6 +98,8 @@ export class ConnectionClosedError extends RxwsError {
  * `waitForMessage()` or `ping()` with `timeoutMs`. `code` is `'timeout'`.
  */
 export class TimeoutError extends RxwsError {
+  /** @internal The name as text, which minifiers keep (they rename classes). */
+  static override readonly errorName: string = 'TimeoutError';
   /**
    * Made by rxws when a time limit is reached; exported for `instanceof`.
    * @param message - the human-readable message
@@ -111,6 +124,8 @@ export type HttpHeaders = Record<string, string | string[] | undefined>;
  * 5xx, 408 and 429.
  */
 export class HandshakeError extends RxwsError {
+  /** @internal The name as text, which minifiers keep (they rename classes). */
+  static override readonly errorName: string = 'HandshakeError';
   /**
    * Made by the client when a handshake fails; exported for `instanceof` and for tests.
    * @param code - the stable `code`, e.g. `'bad_response'`
@@ -139,6 +154,8 @@ export class HandshakeError extends RxwsError {
  * it. `code` is `'network'`.
  */
 export class NetworkError extends RxwsError {
+  /** @internal The name as text, which minifiers keep (they rename classes). */
+  static override readonly errorName: string = 'NetworkError';
   /**
    * Made by the client when the network fails; exported for `instanceof`.
    * @param message - the human-readable message
@@ -160,6 +177,8 @@ export class NetworkError extends RxwsError {
  * client uses HTTP/1.1 instead.
  */
 export class Http2UnsupportedError extends RxwsError {
+  /** @internal The name as text, which minifiers keep (they rename classes). */
+  static override readonly errorName: string = 'Http2UnsupportedError';
   /**
    * Made by the client when a server does not offer WebSockets over HTTP/2; exported for `instanceof`.
    * @param message - the human-readable message

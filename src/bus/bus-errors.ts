@@ -7,6 +7,8 @@ import { RxwsError } from '../errors';
  * `code` is `'bus_publish_failed'`.
  */
 export class BusPublishError extends RxwsError {
+  /** @internal The name as text, which minifiers keep (they rename classes). */
+  static override readonly errorName: string = 'BusPublishError';
   /**
    * Made by rxws's buses; a `Bus` of your own reports (or rejects with) one for each message it
    * could not publish, as the `Bus` contract asks.
@@ -32,6 +34,8 @@ export class BusPublishError extends RxwsError {
  * `'bus_disconnected'`.
  */
 export class BusConnectionError extends RxwsError {
+  /** @internal The name as text, which minifiers keep (they rename classes). */
+  static override readonly errorName: string = 'BusConnectionError';
   /**
    * Made by rxws's buses; a `Bus` of your own reports one on `errors$` when its engine goes away.
    * @param message - the human-readable message (lowercase, no secrets such as a password in a URL)
@@ -53,6 +57,8 @@ export class BusConnectionError extends RxwsError {
  * bytes it got. Reported on the server's `errors$`; `code` is `'bus_bad_message'`.
  */
 export class BusMessageError extends RxwsError {
+  /** @internal The name as text, which minifiers keep (they rename classes). */
+  static override readonly errorName: string = 'BusMessageError';
   /**
    * Made by the server's bus link when it cannot read a message; exported for `instanceof`.
    * @param reason - why it was rejected, e.g. `'unknown version 9'`
@@ -71,6 +77,8 @@ export class BusMessageError extends RxwsError {
  * (the promise still resolves); `code` is `'count_timeout'`.
  */
 export class CountTimeoutError extends RxwsError {
+  /** @internal The name as text, which minifiers keep (they rename classes). */
+  static override readonly errorName: string = 'CountTimeoutError';
   /**
    * Made by `topic.count()` when its time limit is reached; exported for `instanceof`.
    * @param topic - the topic that was counted

@@ -51,6 +51,8 @@ const SETTING_RULES: OptionRules<ReconnectingClientSettings> = {
  *  `'not_connected'` (no connection and `whileDisconnected: 'fail'`), `'queue_full'`, or
  *  `'client_closed'` (after `close()`, or queued messages discarded by it). */
 export class MessageDroppedError extends RxwsError {
+  /** @internal The name as text, which minifiers keep (they rename classes). */
+  static override readonly errorName: string = 'MessageDroppedError';
   /**
    * Made by ReconnectingClient; exported for `instanceof`.
    * @param code - why it was dropped

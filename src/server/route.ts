@@ -207,6 +207,8 @@ function describe(value: unknown): string {
 /** A route's `handle` threw or its Observable errored; the connection was closed with 1011.
  *  Reported on `server.errors$`; `code` is `'handler_error'`. */
 export class HandlerError extends RxwsError {
+  /** @internal The name as text, which minifiers keep (they rename classes). */
+  static override readonly errorName: string = 'HandlerError';
   /** Made by the route; exported for `instanceof`.
    *  @param cause - what `handle` threw or its Observable errored with */
   constructor(

@@ -92,6 +92,8 @@ export class Topic {
 
 /** A topic member was not reading fast enough for a publish: its backpressure policy applied. */
 export class PublishDropError extends RxwsError {
+  /** @internal The name as text, which minifiers keep (they rename classes). */
+  static override readonly errorName: string = 'PublishDropError';
   /** The topic's name. */
   readonly topic: string;
   /** The member that missed the message. */

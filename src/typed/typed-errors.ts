@@ -7,6 +7,8 @@ import type { StandardSchemaV1Issue } from './standard-schema';
  * `sink.next` and `reply` report it on the typed connection's `errors$`.
  */
 export class InvalidOutgoingError extends UsageError {
+  /** @internal The name as text, which minifiers keep (they rename classes). */
+  static override readonly errorName: string = 'InvalidOutgoingError';
   /** Made by the typed connection's send side; exported for `instanceof`.
    *  @param issues - what the schema found wrong */
   constructor(
@@ -23,6 +25,8 @@ export class InvalidOutgoingError extends UsageError {
  * `errors$` (the handler's error is the `cause`).
  */
 export class RequestHandlerError extends RxwsError {
+  /** @internal The name as text, which minifiers keep (they rename classes). */
+  static override readonly errorName: string = 'RequestHandlerError';
   /** Made by `serveRequests`; exported for `instanceof`.
    *  @param cause - what the handler threw or rejected with */
   constructor(

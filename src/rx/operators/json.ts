@@ -5,6 +5,8 @@ import type { Message } from '../message';
 /** A text message that was not valid JSON: what `jsonMessages` hands to its `onError`; never
  *  fatal to the stream. `code` is `'decode_error'`. */
 export class DecodeError extends RxwsError {
+  /** @internal The name as text, which minifiers keep (they rename classes). */
+  static override readonly errorName: string = 'DecodeError';
   /**
    * Made by `jsonMessages`; exported for `instanceof`.
    * @param cause - the SyntaxError from `JSON.parse`
