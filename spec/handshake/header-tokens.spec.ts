@@ -90,6 +90,12 @@ describe('headerHasToken (RFC 9110 §7.6.1 Connection, §7.8 Upgrade)', () => {
     expect(headerHasToken(['keep-alive'], 'upgrade')).toBe(false);
   });
 
+  it('case is folded for ASCII letters only: a Kelvin sign (U+212A) is not a K', () => {
+    expect(headerHasToken('WEBSOCKET', 'websocket')).toBe(true);
+    expect(headerHasToken('websoc\u212Aet', 'websocket')).toBe(false);
+    expect(headerHasToken('upgr\u00c1de', 'upgrade')).toBe(false);
+  });
+
   it('RFC 9110 §5.6.1: a malformed element elsewhere in the list does not hide the token', () => {
     expect(headerHasToken('foo bar, upgrade', 'upgrade')).toBe(true);
   });

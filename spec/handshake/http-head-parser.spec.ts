@@ -321,6 +321,19 @@ describe('HttpHeadParser: limits give 431 (RELIABILITY 23)', () => {
     expect(() => HttpHeadParser.request({})).not.toThrow();
   });
 
+  it('frozen limits objects (one per server, checked once) are each applied as given, in any order', () => {
+    const strict = Object.freeze({ maxHeaderCount: 1 });
+    const loose = Object.freeze({ maxHeaderCount: 5, maxHeaderBytes: 4096 });
+    const two = bytes(withHeaders(2));
+    for (let i = 0; i < 3; i++) {
+      expect(HttpHeadParser.request(strict).push(two)).toMatchObject({ kind: 'error', status: 431 });
+      expect(HttpHeadParser.request(loose).push(two).kind).toBe('done');
+      expect(HttpHeadParser.request({ maxHeaderCount: 1 }).push(two)).toMatchObject({ status: 431 });
+    }
+    expect(() => HttpHeadParser.request(Object.freeze({ maxHeaderCount: -1 }))).toThrow(UsageError);
+    expect(() => HttpHeadParser.request(Object.freeze({ maxHeaderCount: -1 }))).toThrow(UsageError);
+  });
+
   it('DESIGN §4.8: a 16 KiB head costs linear time whatever the chunking', () => {
     const text = withHeaders(90).replace(/: v/g, `: ${'v'.repeat(150)}`);
     const data = bytes(text);

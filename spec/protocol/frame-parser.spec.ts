@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { FRAME_PAUSE, FrameParser, type FrameHandler } from '../../src/protocol/frame-parser';
 import { encodeFrame } from '../../src/protocol/frame-serializer';
-import { concat, fromHex, hex, testMask } from './helpers';
+import { concat, fromHex, hex, maskedFrameByHand, testMask } from './helpers';
 
 /** A handler that records frames as { header, payload hex, end } strings. */
 class Recording implements FrameHandler {
@@ -192,6 +192,29 @@ describe('FrameParser', () => {
     const next = fromHex('82 01 ff');
     p.push(next, 0, next.length);
     expect(h.log.slice(-2)).toEqual(['start fin=true rsv=0 op=2 masked=false len=1', 'end ff']);
+  });
+
+  it('§5.3 a masked payload long enough for word and SIMD unmasking, split at every point, unmasks byte for byte', () => {
+    const payload = new Uint8Array(1500).map((_, i) => (i * 89 + 3) & 0xff);
+    const frame = maskedFrameByHand(2, payload);
+    const expected = ['start fin=true rsv=0 op=2 masked=true len=1500', `end ${hex(payload)}`];
+    expect(everySplit(frame)).toEqual(expected);
+  });
+
+  it('R8 property: large masked frames (SIMD path) unmask to their payload for any chunking', () => {
+    const frameArb = fc.record({
+      payload: fc.integer({ min: 0, max: 150_000 }).chain((n) => fc.constant(new Uint8Array(n).map((_, i) => (i * 7 + n) & 0xff))),
+      key: fc.uint8Array({ minLength: 4, maxLength: 4 }),
+    });
+    fc.assert(
+      fc.property(fc.array(frameArb, { minLength: 1, maxLength: 3 }), fc.array(fc.nat(), { maxLength: 8 }), (frames, rawCuts) => {
+        const bytes = concat(...frames.map((f) => maskedFrameByHand(2, f.payload, f.key)));
+        const cuts = [...new Set(rawCuts.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b);
+        const expected = frames.flatMap((f) => [`start fin=true rsv=0 op=2 masked=true len=${f.payload.length}`, `end ${hex(f.payload)}`]);
+        expect(parse(bytes, cuts)).toEqual(expected);
+      }),
+      { numRuns: 60 },
+    );
   });
 
   it('R8 property: any frame sequence yields the same frames for any chunking', () => {

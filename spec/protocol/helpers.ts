@@ -177,3 +177,17 @@ export function expectSplitInvariant(role: Role, bytes: Uint8Array, extra: Parti
   }
   return whole;
 }
+
+/**
+ * A masked, final frame built byte by byte (§5.2 header, §5.3 masking), independent of the code
+ * under test: payloads long enough for the word and SIMD masking paths are checked against it.
+ */
+export function maskedFrameByHand(opcode: number, payload: Uint8Array, key: Uint8Array = TEST_KEY, fin = true): Uint8Array {
+  const len = payload.length;
+  const ext = len < 126 ? [] : len < 65536 ? [len >>> 8, len & 0xff] : [0, 0, 0, 0, (len >>> 24) & 0xff, (len >>> 16) & 0xff, (len >>> 8) & 0xff, len & 0xff];
+  const head = [(fin ? 0x80 : 0) | opcode, 0x80 | (len < 126 ? len : len < 65536 ? 126 : 127), ...ext, key[0]!, key[1]!, key[2]!, key[3]!];
+  const out = new Uint8Array(head.length + len);
+  out.set(head);
+  for (let i = 0; i < len; i++) out[head.length + i] = payload[i]! ^ key[i & 3]!;
+  return out;
+}

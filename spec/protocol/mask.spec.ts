@@ -45,6 +45,22 @@ describe('applyMask', () => {
     }
   });
 
+  it('§5.3 lengths around the SIMD threshold (1 KiB) and past the 64 KiB scratch area, every phase and alignment, equal the reference', () => {
+    const lengths = [1000, 1023, 1024, 1025, 1031, 1088, 4099, 65536, 65541, 200_003];
+    for (const len of lengths) {
+      const backing = new Uint8Array(len + 16).map((_, i) => (i * 29 + len) & 0xff);
+      for (let align = 0; align < 4; align++) {
+        for (let phase = 0; phase < 4; phase++) {
+          const view = new Uint8Array(backing.slice().buffer, align, len + 4);
+          const expected = view.slice();
+          referenceMask(expected, 2, 2 + len, key, phase);
+          applyMask(view, 2, 2 + len, key, 0, phase);
+          expect(view).toEqual(expected);
+        }
+      }
+    }
+  });
+
   it('§5.3 a range ending at the end of a buffer whose size is not a multiple of 4', () => {
     const a = new Uint8Array(4997).map((_, i) => i);
     const b = a.slice();

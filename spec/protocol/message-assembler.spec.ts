@@ -69,7 +69,7 @@ describe('MessageAssembler', () => {
     expect(a.append(bytes(0x82, 0xac))).toBe(false); // continuation bytes with no lead
   });
 
-  it('grows by doubling, not beyond the known size, and take() hands the buffer over', () => {
+  it('never grows beyond the known size, and take() hands the buffer over', () => {
     const a = new MessageAssembler(1 << 20, 10);
     a.begin(false, 1000, true);
     for (let i = 0; i < 1000; i++) a.append(bytes(i & 0xff));
@@ -90,8 +90,9 @@ describe('MessageAssembler', () => {
       return new Uint8Array(n).fill(0xee);
     };
     const a = new MessageAssembler(1 << 20, 10, dirty);
-    a.begin(false, 300, true);
+    a.begin(false, 300, false); // size not known yet: the buffer grows as bytes arrive
     a.append(bytes(1, 2));
+    a.addFrame(0, true);
     a.append(new Uint8Array(298).fill(3));
     const out = a.take();
     expect(sizes).toEqual([256, 300]);
@@ -100,19 +101,21 @@ describe('MessageAssembler', () => {
     expect(out.every((b, i) => b === (i === 0 ? 1 : i === 1 ? 2 : 3))).toBe(true);
   });
 
-  it('capacity never runs ahead of the bytes received by more than 4× (2× while the size is unknown)', () => {
+  it('capacity never runs ahead of the bytes received by more than 4× or 1 MiB (2× while the size is unknown)', () => {
     const caps: number[] = [];
     const alloc = (n: number): Uint8Array => {
       caps.push(n);
       return new Uint8Array(n);
     };
     const known = new MessageAssembler(1 << 30, 10, alloc);
-    known.begin(false, 1 << 20, true);
-    for (let i = 0; i < 16; i++) {
+    known.begin(false, 16 << 20, true);
+    for (let i = 0; i < 256; i++) {
       known.append(new Uint8Array(65536));
-      expect(known.peek().buffer.byteLength).toBeLessThanOrEqual(Math.max(256, 4 * known.length));
+      const capacity = known.peek().buffer.byteLength;
+      expect(capacity).toBeLessThanOrEqual(Math.max(256, 4 * known.length, known.length + (1 << 20)));
     }
-    expect(caps).toEqual([65536, 262144, 1 << 20]);
+    // 4× at a time until the exact size is within 4× of what arrived, then taken whole.
+    expect(caps).toEqual([65536, 262144, 1 << 20, 4 << 20, 16 << 20]);
     caps.length = 0;
     const unknown = new MessageAssembler(1 << 30, 100, alloc);
     unknown.begin(false, 65536, false);
@@ -125,6 +128,28 @@ describe('MessageAssembler', () => {
     expect(caps).toEqual([65536, 131072, 262144, 524288, 1 << 20]);
   });
 
+  it('a known size at most 1 MiB past the first bytes is allocated whole (one buffer, no copy between buffers)', () => {
+    const caps: number[] = [];
+    const a = new MessageAssembler(1 << 30, 10, (n) => {
+      caps.push(n);
+      return new Uint8Array(n);
+    });
+    // A 1 MiB message read in 64 KiB pieces, the first one short of the 14-byte header.
+    a.begin(false, 1 << 20, true);
+    a.append(new Uint8Array(65536 - 14).fill(1));
+    for (let i = 1; i < 16; i++) a.append(new Uint8Array(65536).fill(1 + i));
+    a.append(new Uint8Array(14).fill(17));
+    expect(caps).toEqual([1 << 20]);
+    const out = a.take();
+    expect(out.length).toBe(1 << 20);
+    expect([out[0], out[65521], out[65522], out[(1 << 20) - 15], out[(1 << 20) - 14], out[(1 << 20) - 1]]).toEqual([1, 1, 2, 16, 17, 17]);
+    // 1 MiB and one byte past what arrived is too far ahead: the buffer grows as bytes arrive.
+    caps.length = 0;
+    a.begin(false, (1 << 20) + 2, true);
+    a.append(bytes(1));
+    expect(caps).toEqual([256]);
+  });
+
   it('an allocator may give less than asked, down to what is needed; capacity is what it gave', () => {
     const asked: Array<[number, number]> = [];
     const frugal = (size: number, needed: number): Uint8Array => {
@@ -134,7 +159,7 @@ describe('MessageAssembler', () => {
     const a = new MessageAssembler(1 << 20, 10, frugal);
     a.begin(false, 1000, true);
     for (let i = 0; i < 10; i++) a.append(new Uint8Array(100).fill(i));
-    expect(asked[0]).toEqual([256, 100]);
+    expect(asked[0]).toEqual([1000, 100]); // the known size is asked for whole
     expect(asked).toHaveLength(10);
     expect(a.capacity).toBe(1000);
     const out = a.take();

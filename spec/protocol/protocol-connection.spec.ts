@@ -10,6 +10,7 @@ import {
   fromHex,
   hex,
   makeConnection,
+  maskedFrameByHand,
   peerFrame,
   recorder,
   runChunks,
@@ -1054,5 +1055,61 @@ describe('ProtocolConnection: properties', () => {
       }),
       { numRuns: 1500 },
     );
+  });
+});
+
+describe('ProtocolConnection: large messages (exact-size assembly, SIMD unmasking)', () => {
+  const payloadOf = (n: number, seed: number): Uint8Array => new Uint8Array(n).map((_, i) => (i * 13 + seed) & 0xff);
+
+  it('R8 property: large single-frame and fragmented messages, any chunking, arrive byte for byte as sent', () => {
+    const message = fc.record({
+      size: fc.oneof(fc.integer({ min: 0, max: 3000 }), fc.integer({ min: 60_000, max: 300_000 })),
+      fragments: fc.integer({ min: 1, max: 3 }),
+      seed: fc.nat({ max: 255 }),
+      key: fc.uint8Array({ minLength: 4, maxLength: 4 }),
+    });
+    fc.assert(
+      fc.property(fc.array(message, { minLength: 1, maxLength: 3 }), fc.array(fc.nat(), { maxLength: 12 }), (messages, rawCuts) => {
+        const payloads = messages.map((m) => payloadOf(m.size, m.seed));
+        const frames = messages.map((m, i) => {
+          const payload = payloads[i]!;
+          const step = Math.ceil(payload.length / m.fragments) || 1;
+          const parts: Uint8Array[] = [];
+          for (let at = 0, n = 0; n === 0 || at < payload.length; at += step, n++) {
+            const end = Math.min(payload.length, at + step);
+            parts.push(maskedFrameByHand(n === 0 ? Opcode.Binary : Opcode.Continuation, payload.subarray(at, end), m.key, end === payload.length));
+          }
+          return concat(...parts);
+        });
+        const bytes = concat(...frames);
+        const cuts = [...new Set(rawCuts.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b);
+        const { conn, rec } = makeConnection('server');
+        const received: Uint8Array[] = [];
+        rec.hooks.onBinary = ((data: Uint8Array) => received.push(data.slice())) as never;
+        let prev = 0;
+        for (const cut of [...cuts, bytes.length]) {
+          conn.receive(bytes.slice(prev, cut));
+          prev = cut;
+        }
+        expect(received.map((r) => r.length)).toEqual(payloads.map((p) => p.length));
+        received.forEach((r, i) => expect(Buffer.compare(r, payloads[i]!)).toBe(0));
+      }),
+      { numRuns: 40 },
+    );
+  });
+
+  it('§5.3 a client masks large payloads (SIMD path) so that the byte-wise unmask gives them back', () => {
+    for (const size of [1023, 1024, 4097, 65536, 70_001]) {
+      const { conn, rec } = makeConnection('client');
+      const payload = payloadOf(size, size);
+      conn.sendBinary(payload);
+      const frame = fromHex(rec.log[0]!.slice('write '.length));
+      const header = size < 126 ? 2 : size < 65536 ? 4 : 10;
+      expect(frame.length).toBe(header + 4 + size);
+      const key = frame.subarray(header, header + 4);
+      const unmasked = frame.subarray(header + 4).map((b, i) => b ^ key[i & 3]!);
+      expect(Buffer.compare(unmasked, payload)).toBe(0);
+      expect(payload).toEqual(payloadOf(size, size)); // the caller's bytes are never masked in place
+    }
   });
 });

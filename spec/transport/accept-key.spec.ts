@@ -1,4 +1,4 @@
-import { computeAcceptKey, generateClientKey } from '../../src/transport/accept-key';
+import { acceptKeyWithCreateHash, computeAcceptKey, generateClientKey } from '../../src/transport/accept-key';
 
 describe('accept key (RFC 6455 §1.3, §4.1, §4.2.2)', () => {
   it('§1.3 the sample key gives the sample accept value', () => {
@@ -9,6 +9,14 @@ describe('accept key (RFC 6455 §1.3, §4.1, §4.2.2)', () => {
     const accept = computeAcceptKey('AQIDBAUGBwgJCgsMDQ4PEA==');
     expect(Buffer.from(accept, 'base64')).toHaveLength(20);
     expect(Buffer.from(accept, 'base64').toString('base64')).toBe(accept);
+  });
+
+  it('the one-shot hash and the createHash fallback (Node releases without crypto.hash) agree', () => {
+    expect(acceptKeyWithCreateHash('dGhlIHNhbXBsZSBub25jZQ==')).toBe('s3pPLMBiTxaQ9kYGzzhZRbK+xOo=');
+    for (let i = 0; i < 50; i++) {
+      const key = generateClientKey();
+      expect(computeAcceptKey(key)).toBe(acceptKeyWithCreateHash(key));
+    }
   });
 
   it('§4.1 a client key is base64 of 16 random bytes, fresh each time', () => {

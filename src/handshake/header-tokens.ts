@@ -92,11 +92,20 @@ export function headerHasToken(value: string | string[] | undefined, token: stri
     i = end + 1;
     while (start < end && isOwsCode(value.charCodeAt(start))) start++;
     while (end > start && isOwsCode(value.charCodeAt(end - 1))) end--;
-    if (end - start === wanted.length && value.slice(start, end).toLowerCase() === wanted) {
-      return true;
-    }
+    if (end - start === wanted.length && equalsLowerCase(value, start, wanted)) return true;
   }
   return false;
+}
+
+/** Is `value[start, start + lower.length)` equal to `lower`, ASCII case-insensitively? (No
+ *  lower-cased copy: Connection and Upgrade are read on every handshake.) */
+function equalsLowerCase(value: string, start: number, lower: string): boolean {
+  for (let k = 0; k < lower.length; k++) {
+    let c = value.charCodeAt(start + k);
+    if (c >= 0x41 && c <= 0x5a) c += 0x20;
+    if (c !== lower.charCodeAt(k)) return false;
+  }
+  return true;
 }
 
 /**

@@ -62,8 +62,15 @@ function failure(status: 400 | 431, message: string): Failure {
   return { kind: 'error', status, message };
 }
 
+/**
+ * Decodes `bytes[start, end)` as latin1, one char per byte (as Node decodes header text). The
+ * parser's own is plain JavaScript; a runtime with a native one (Node's Buffer) can pass it in,
+ * as the server does: the head's names and values are decoded one by one, a dozen per handshake.
+ */
+export type Latin1Decoder = (bytes: Uint8Array, start: number, end: number) => string;
+
 /** Bytes as latin1 (one char per byte), as Node decodes header text; never throws. */
-function latin1(buf: Uint8Array, start: number, end: number): string {
+export function latin1(buf: Uint8Array, start: number, end: number): string {
   let out = '';
   for (let p = start; p < end; p += 4096) {
     const q = Math.min(end, p + 4096);
@@ -76,6 +83,19 @@ function latin1(buf: Uint8Array, start: number, end: number): string {
  *  every other control character. */
 function isFieldByte(c: number): boolean {
   return c === HTAB || (c >= SP && c !== 0x7f);
+}
+
+/**
+ * Where the head ends in `buf`, searching from `from` (the start of a line): just past its first
+ * CRLF CRLF (RFC 9112 §2.1: the empty line), or `limit` when it is not there before it.
+ */
+function headEnd(buf: Uint8Array, from: number, limit: number): number {
+  let lf = buf.indexOf(LF, from + 1);
+  while (lf >= 0 && lf + 2 < limit) {
+    if (buf[lf - 1] === CR && buf[lf + 1] === CR && buf[lf + 2] === LF) return lf + 3;
+    lf = buf.indexOf(LF, lf + 1);
+  }
+  return limit;
 }
 
 function isDigit(c: number): boolean {
@@ -100,12 +120,29 @@ function readVersion(buf: Uint8Array, start: number, end: number): string | null
   ) {
     return null;
   }
-  return `${buf[start + 5]! - 0x30}.${buf[start + 7]! - 0x30}`;
+  const major = buf[start + 5]! - 0x30;
+  const minor = buf[start + 7]! - 0x30;
+  return major === 1 && minor === 1 ? '1.1' : `${major}.${minor}`;
 }
 
-function validateLimits(limits: Partial<HttpHeadLimits> | undefined): HttpHeadLimits {
+/** The frozen limits validated last, and what they gave: a server passes one such object to
+ *  the parser of every handshake, checked once instead of each time. */
+let lastFrozenLimits: object | undefined;
+let lastMergedLimits: Readonly<HttpHeadLimits> = DEFAULT_HTTP_HEAD_LIMITS;
+
+function validateLimits(limits: Partial<HttpHeadLimits> | undefined): Readonly<HttpHeadLimits> {
+  if (limits === undefined) return DEFAULT_HTTP_HEAD_LIMITS;
+  if (limits === lastFrozenLimits) return lastMergedLimits;
+  const merged = checkLimits(limits);
+  if (Object.isFrozen(limits)) {
+    lastFrozenLimits = limits;
+    lastMergedLimits = merged;
+  }
+  return merged;
+}
+
+function checkLimits(limits: Partial<HttpHeadLimits>): Readonly<HttpHeadLimits> {
   const merged: HttpHeadLimits = { ...DEFAULT_HTTP_HEAD_LIMITS };
-  if (limits === undefined) return merged;
   if (limits === null || typeof limits !== 'object') {
     throw new UsageError('invalid_option', 'http head limits must be an object');
   }
@@ -180,24 +217,35 @@ export class HttpHeadParser<T> {
   private statusText = '';
   /** Set once the parser has a final answer. */
   private final: Failure | 'done' | undefined;
+  /**
+   * The chunk being pushed, and its text from `textStart` to the end of the head (or of what the
+   * chunk holds of it), decoded once at first need: the names and values of the lines that lie
+   * in the chunk are slices of it, instead of a decoding each. Lines carried over from earlier
+   * chunks are decoded on their own. Both are let go when `push` returns.
+   */
+  private chunk: Uint8Array = EMPTY;
+  private chunkEnd = 0;
+  private chunkText: string | undefined;
+  private textStart = 0;
 
   private constructor(
     private readonly kind: 'request' | 'response',
     limits: Partial<HttpHeadLimits> | undefined,
+    private readonly decode: Latin1Decoder,
   ) {
     const l = validateLimits(limits);
     this.maxBytes = l.maxHeaderBytes;
     this.maxCount = l.maxHeaderCount;
   }
 
-  /** A parser for a request head (server side). */
-  static request(limits?: Partial<HttpHeadLimits>): HttpHeadParser<HttpRequestHead> {
-    return new HttpHeadParser<HttpRequestHead>('request', limits);
+  /** A parser for a request head (server side). `decode` must decode exactly as `latin1`. */
+  static request(limits?: Partial<HttpHeadLimits>, decode: Latin1Decoder = latin1): HttpHeadParser<HttpRequestHead> {
+    return new HttpHeadParser<HttpRequestHead>('request', limits, decode);
   }
 
-  /** A parser for a response head (client side). */
-  static response(limits?: Partial<HttpHeadLimits>): HttpHeadParser<HttpResponseHead> {
-    return new HttpHeadParser<HttpResponseHead>('response', limits);
+  /** A parser for a response head (client side). `decode` must decode exactly as `latin1`. */
+  static response(limits?: Partial<HttpHeadLimits>, decode: Latin1Decoder = latin1): HttpHeadParser<HttpResponseHead> {
+    return new HttpHeadParser<HttpResponseHead>('response', limits, decode);
   }
 
   /**
@@ -214,6 +262,17 @@ export class HttpHeadParser<T> {
     const budget = this.maxBytes - this.consumed;
     // Bytes at or after `end` would make the head longer than maxHeaderBytes.
     const end = n < budget ? n : budget;
+    this.chunk = chunk;
+    this.chunkEnd = end;
+    try {
+      return this.scan(chunk, n, end);
+    } finally {
+      this.chunk = EMPTY;
+      this.chunkText = undefined;
+    }
+  }
+
+  private scan(chunk: Uint8Array, n: number, end: number): HeadParseResult<T> {
     let i = 0;
     let segStart = 0;
 
@@ -332,10 +391,27 @@ export class HttpHeadParser<T> {
     if (s === e) {
       this.final = 'done';
       this.line = EMPTY;
-      return { kind: 'done', head: this.buildHead(), rest: chunk.subarray(restStart) };
+      // Most heads come alone: no view object for the nothing that follows them.
+      const rest = restStart === chunk.length ? EMPTY : chunk.subarray(restStart);
+      return { kind: 'done', head: this.buildHead(), rest };
     }
     const error = this.parseFieldLine(buf, s, e);
     return error === undefined ? undefined : error;
+  }
+
+  /** `buf[s, e)` as latin1: a slice of the chunk's text when the line lies in the chunk. */
+  private text(buf: Uint8Array, s: number, e: number): string {
+    if (buf !== this.chunk) return this.decode(buf, s, e);
+    let text = this.chunkText;
+    if (text === undefined) {
+      this.textStart = s;
+      text = this.chunkText = this.decode(buf, s, headEnd(buf, s, this.chunkEnd));
+    }
+    const from = s - this.textStart;
+    const to = e - this.textStart;
+    // Never past the text (a line runs to its CRLF, which comes before the head's end); the
+    // check keeps it so whatever the input.
+    return from >= 0 && to <= text.length ? text.slice(from, to) : this.decode(buf, s, e);
   }
 
   /** RFC 9112 §3: request-line = method SP request-target SP HTTP-version. */
@@ -349,8 +425,8 @@ export class HttpHeadParser<T> {
     if (k === j + 1 || k >= e || buf[k] !== SP) return 'malformed request line';
     const version = readVersion(buf, k + 1, e);
     if (version === null || k + 9 !== e) return 'malformed request line';
-    this.method = latin1(buf, s, j);
-    this.target = latin1(buf, j + 1, k);
+    this.method = this.text(buf, s, j);
+    this.target = this.text(buf, j + 1, k);
     this.httpVersion = version;
     return undefined;
   }
@@ -375,7 +451,7 @@ export class HttpHeadParser<T> {
       for (let k = s + 13; k < e; k++) {
         if (!isFieldByte(buf[k]!)) return 'malformed status line';
       }
-      reason = latin1(buf, s + 13, e);
+      reason = this.text(buf, s + 13, e);
     }
     this.httpVersion = version;
     this.status = status;
@@ -409,9 +485,9 @@ export class HttpHeadParser<T> {
       if (!isFieldByte(b)) return this.fail(400, 'invalid character in header value');
       if (b !== SP && b !== HTAB) ve = k + 1;
     }
-    const rawName = latin1(buf, s, j);
+    const rawName = this.text(buf, s, j);
     const name = rawName.toLowerCase();
-    const value = latin1(buf, vs, ve);
+    const value = this.text(buf, vs, ve);
     this.headerCount++;
     this.rawHeaders.push(rawName, value);
     const existing = this.headers[name];

@@ -1,4 +1,5 @@
 import type { MaskSource } from './protocol-types';
+import { simdMask } from './simd-mask';
 import { wordsOf } from './word-view';
 
 /**
@@ -20,6 +21,13 @@ const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 const WORD_THRESHOLD = 64;
 
 /**
+ * From this many bytes on, WebAssembly SIMD masks the range (simd-mask.ts), where available: below
+ * it the copies in and out of its scratch area and the call cost more than the word loop saves.
+ * Re-measure with bench/parser-throughput.ts before changing it.
+ */
+const SIMD_THRESHOLD = 1024;
+
+/**
  * XORs `data[start..end)` in place with the 4-byte key at `key[keyOffset..keyOffset+4)`.
  * `keyPhase` (0-3) is the position in the key of the byte at `start`: a frame payload split
  * across chunks continues masking where the previous chunk stopped (§5.3: the index is the
@@ -34,7 +42,9 @@ export function applyMask(
   keyPhase: number,
 ): void {
   if (end - start >= WORD_THRESHOLD) {
-    maskWords(data, start, end, key, keyOffset, keyPhase);
+    if (end - start < SIMD_THRESHOLD || !simdMask(data, start, end, keyWord(key, keyOffset, keyPhase))) {
+      maskWords(data, start, end, key, keyOffset, keyPhase);
+    }
     return;
   }
   // Short ranges (most frames of a chat or an echo): kept small so V8 inlines it into the
@@ -54,6 +64,17 @@ export function applyMask(
   if (i < end) data[i++] ^= r0;
   if (i < end) data[i++] ^= r1;
   if (i < end) data[i] ^= r2;
+}
+
+/** The key as one little-endian 32-bit word, rotated so that its low byte applies first. */
+function keyWord(key: Uint8Array, keyOffset: number, keyPhase: number): number {
+  const phase = keyPhase & 3;
+  return (
+    key[keyOffset + phase]! |
+    (key[keyOffset + ((phase + 1) & 3)]! << 8) |
+    (key[keyOffset + ((phase + 2) & 3)]! << 16) |
+    (key[keyOffset + ((phase + 3) & 3)]! << 24)
+  );
 }
 
 /** applyMask for long ranges: the aligned middle one 32-bit word at a time. */

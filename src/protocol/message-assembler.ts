@@ -4,6 +4,13 @@ import { Utf8Validator } from './utf8-validator';
 /** Text buffers up to this size are kept for the next message instead of reallocated. */
 const KEEP_BUFFER_BYTES = 64 * 1024;
 const MIN_CAPACITY = 256;
+/**
+ * Once the exact size is known, a buffer may run this far ahead of the bytes that arrived (besides
+ * 4× them): a 1 MiB message read in 64 KiB pieces then gets its one buffer at its first read,
+ * instead of three (64 KiB, 256 KiB, 1 MiB) and 320 KiB of copying between them. Fresh large
+ * buffers are what a large-message echo spends its time on (allocation, page faults, the copy).
+ */
+const AHEAD_BYTES = 1024 * 1024;
 
 /**
  * Reassembles a message that spans frames or chunks (RFC 6455 §5.4) into ONE growing buffer.
@@ -11,7 +18,8 @@ const MIN_CAPACITY = 256;
  * Why not a list of views: a peer sending a million 1-byte fragments would cost a million
  * objects. Capacity doubles (4× once the exact size is known; amortised O(n)
  * copying), never beyond what the peer declared for a final frame nor beyond `maxMessageBytes`,
- * and grows only as bytes actually arrive, so a declared-but-unsent length costs nothing.
+ * and grows only as bytes actually arrive: a known size is taken whole once it is within 4× of
+ * what arrived or at most 1 MiB ahead of it, so a declared-but-unsent length costs at most that.
  *
  * Limits are checked from frame headers, before any payload arrives: the cumulative declared
  * length against `maxMessageBytes` (1009) and the frame count against `maxFragments` (1008).
@@ -159,9 +167,9 @@ export class MessageAssembler {
     // (page faults, the copy). Either way capacity stays within 4× the bytes that arrived.
     let cap = old === null ? MIN_CAPACITY : old.length * (this.sizeKnown ? 4 : 2);
     if (cap < need) cap = need;
-    // A known size within 4× of what arrived is taken whole: a 64 KiB message split across two
-    // reads then needs one buffer, not two.
-    if (this.sizeKnown && this.declared <= need * 4 && cap < this.declared) cap = this.declared;
+    // A known size within 4× of what arrived, or at most AHEAD_BYTES past it, is taken whole: a
+    // 64 KiB message split across two reads, or a 1 MiB one across sixteen, needs one buffer.
+    if (this.sizeKnown && cap < this.declared && (this.declared <= need * 4 || this.declared - need <= AHEAD_BYTES)) cap = this.declared;
     // Never past the message's exact size once known, nor past the limit (declared ≤ limit).
     const ceiling = this.sizeKnown ? this.declared : this.maxMessageBytes;
     if (cap > ceiling) cap = ceiling > need ? ceiling : need;

@@ -2,6 +2,7 @@ import type { HttpHeaders } from '../errors';
 import { HttpHeadParser } from '../handshake/http-head-parser';
 import type { ExtendedConnectInfo } from '../handshake/extended-connect';
 import { validateUpgradeRequest } from '../handshake/server-handshake';
+import { nodeLatin1 } from '../transport/node-latin1';
 import { KeptUpgradeRequest, NO_PARAMS, type UpgradeRequest } from '../rx/upgrade-request';
 
 /**
@@ -27,7 +28,7 @@ export class KeptRequest extends KeptUpgradeRequest {
   restore(): UpgradeRequest {
     const bytes = Buffer.from(this.head, 'latin1');
     // These bytes were accepted under the server's limits, so any limits at least their size do.
-    const parsed = HttpHeadParser.request({ maxHeaderBytes: bytes.length, maxHeaderCount: bytes.length }).push(bytes);
+    const parsed = HttpHeadParser.request({ maxHeaderBytes: bytes.length, maxHeaderCount: bytes.length }, nodeLatin1).push(bytes);
     if (parsed.kind !== 'done') throw new Error(`rxws bug: a kept request head no longer parses (${parsed.kind})`);
     const { method, target, httpVersion, headers } = parsed.head;
     const validation = validateUpgradeRequest(method, target, headers, httpVersion);

@@ -6,7 +6,7 @@ import type { Duplex } from 'node:stream';
 import { Observable, Subject } from 'rxjs';
 import { RxwsError, UsageError, type HttpHeaders } from '../errors';
 import { buildAcceptResponse, buildRejectResponse, validateUpgradeRequest, type UpgradeRequestInfo } from '../handshake/server-handshake';
-import { HttpHeadParser, type HttpRequestHead } from '../handshake/http-head-parser';
+import { HttpHeadParser, type HttpHeadLimits, type HttpRequestHead } from '../handshake/http-head-parser';
 import { buildExtendedConnectResponse, validateExtendedConnect, type ExtendedConnectInfo, type H2Headers } from '../handshake/extended-connect';
 import { negotiatePerMessageDeflate } from '../extensions/permessage-deflate';
 import { Connection } from '../rx/connection';
@@ -15,6 +15,8 @@ import { NO_PARAMS, type KeptUpgradeRequest, type UpgradeRequest } from '../rx/u
 import { CONNECTION_OPTION_RULES, validateOptions, type OptionRules } from '../rx/validate-options';
 import { computeAcceptKey } from '../transport/accept-key';
 import { ReadBudget } from '../transport/read-budget';
+import { ExpiryQueue, type Expiring } from '../transport/expiry-queue';
+import { nodeLatin1 } from '../transport/node-latin1';
 import { replyAndClose } from '../transport/reply';
 import type { ByteStream } from '../transport/socket-transport';
 import { isRejection, runAcceptHook, type AcceptDecision } from './accept';
@@ -125,20 +127,23 @@ export interface ServerCloseOptions {
   timeoutMs?: number;
 }
 
-/** A request whose handshake is under way. */
-interface Handshake {
+/** A request whose handshake is under way. `expiresAt` is its `handshakeTimeoutMs` deadline. */
+interface Handshake extends Expiring {
   /** The TCP/TLS socket, or the HTTP/2 stream of an extended CONNECT (RFC 8441). */
   socket: ByteStream;
   /** True when `socket` is an HTTP/2 stream: answers are HTTP/2 responses, not HTTP/1.1 text. */
   h2: boolean;
   /** Where the peer's address is read: the socket itself, or the HTTP/2 session's socket. */
   peer: { readonly remoteAddress?: string | undefined; readonly remotePort?: number | undefined };
-  /** Removed when the handshake ends, so an open connection keeps nothing of its handshake. */
-  onClose: () => void;
   secure: boolean;
-  timer: ReturnType<typeof setTimeout>;
   /** True when we read the head ourselves (listen mode): plain HTTP requests get 426 there. */
   standalone: boolean;
+  /** Listen mode: the request head read so far (made at the first chunk). */
+  parser: HttpHeadParser<HttpRequestHead> | undefined;
+  /** Listen mode: the head has come in one chunk so far (see readHead). */
+  oneChunk: boolean;
+  /** Ends the handshake when the socket closes under it. */
+  onClose: () => void;
   /** Cancels an accept hook still running (an Observable) when the handshake ends. */
   cancelHook?: () => void;
 }
@@ -169,11 +174,15 @@ export class WebSocketServer {
   private readonly connectionSubject = new Subject<Connection<unknown>>();
   private readonly errorSubject = new Subject<RxwsError>();
   private readonly open = new Set<Connection<any>>();
-  private readonly handshakes = new Set<Handshake>();
+  /** Handshakes under way, in the order they started: one timer for all their
+   *  `handshakeTimeoutMs` deadlines. */
+  private readonly handshakes: ExpiryQueue<Handshake>;
   private readonly topics = new TopicRegistry(this.open, this.errorSubject);
   private listener: net.Server | undefined;
   private closing: Promise<void> | undefined;
   private readonly readBudget: ReadBudget;
+  /** The request head limits, validated once for every handshake's parser. */
+  private readonly headLimits: Readonly<HttpHeadLimits>;
   /** The RFC 8441 side of an attached `node:http2` server. */
   private readonly h2: H2Attachment | undefined;
   private readonly onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => this.handleUpgrade(request, socket, head);
@@ -187,6 +196,8 @@ export class WebSocketServer {
   constructor(options?: Partial<ServerOptions>) {
     this.options = validateOptions('server', options, DEFAULT_SERVER_OPTIONS, SERVER_OPTION_RULES);
     this.readBudget = new ReadBudget(this.options.maxBufferedMessageBytes);
+    this.handshakes = new ExpiryQueue(this.options.handshakeTimeoutMs, (handshake) => this.abortHandshake(handshake));
+    this.headLimits = Object.freeze({ maxHeaderBytes: this.options.maxHeaderBytes, maxHeaderCount: this.options.maxHeaderCount });
     this.connections$ = this.connectionSubject.asObservable();
     this.errors$ = this.errorSubject.asObservable();
     const attached = this.options.server;
@@ -337,16 +348,20 @@ export class WebSocketServer {
       peer: h2Peer ?? (socket as net.Socket),
       secure,
       standalone,
+      parser: undefined,
+      oneChunk: true,
+      cancelHook: undefined,
       onClose: () => this.endHandshake(handshake),
-      timer: setTimeout(() => this.abortHandshake(handshake), this.options.handshakeTimeoutMs),
+      expiresAt: 0,
+      expiryPrev: undefined,
+      expiryNext: undefined,
     };
     this.handshakes.add(handshake);
-    socket.once('close', handshake.onClose);
+    socket.on('close', handshake.onClose);
     return handshake;
   }
 
   private endHandshake(handshake: Handshake): void {
-    clearTimeout(handshake.timer);
     this.handshakes.delete(handshake);
     handshake.socket.off('close', handshake.onClose);
     handshake.cancelHook?.();
@@ -362,6 +377,9 @@ export class WebSocketServer {
 
   private refuse(handshake: Handshake, status: number, message: string, headers: Record<string, string> = {}): void {
     this.endHandshake(handshake);
+    // Nothing more is read from a refused peer while the answer goes out (listen mode left the
+    // socket flowing; the other modes never let it flow).
+    if (handshake.standalone) handshake.socket.pause();
     if (handshake.h2) refuseStream(handshake.socket as ServerHttp2Stream, status, headers, message);
     else replyAndClose(handshake.socket, buildRejectResponse(status, headers, message));
   }
@@ -374,23 +392,27 @@ export class WebSocketServer {
       return;
     }
     const handshake = this.startHandshake(socket, secure, true);
-    const parser = HttpHeadParser.request({ maxHeaderBytes: this.options.maxHeaderBytes, maxHeaderCount: this.options.maxHeaderCount });
-    // A head that came in one chunk can be kept as its text (KeptRequest); one that came in
-    // pieces is parsed for good, as holding the pieces would let a slow sender pin them all.
-    let oneChunk = true;
-    const onData = (chunk: Buffer) => {
-      const result = parser.push(chunk);
-      if (result.kind === 'incomplete') {
-        oneChunk = false;
-        return;
-      }
-      socket.off('data', onData);
-      socket.pause();
-      if (result.kind === 'error') return this.refuse(handshake, result.status, result.message);
-      const head: HttpRequestHead = result.head;
-      this.upgrade(handshake, head.method, head.target, head.httpVersion, head.headers, result.rest, oneChunk ? chunk : undefined);
-    };
+    const onData = (chunk: Buffer) => this.readHead(handshake, socket, chunk, onData);
     socket.on('data', onData);
+  }
+
+  /** Listen mode: the next chunk of a request head. */
+  private readHead(handshake: Handshake, socket: net.Socket, chunk: Buffer, onData: (chunk: Buffer) => void): void {
+    const parser = (handshake.parser ??= HttpHeadParser.request(this.headLimits, nodeLatin1));
+    const result = parser.push(chunk);
+    if (result.kind === 'incomplete') {
+      // A head that came in one chunk can be kept as its text (KeptRequest); one that came in
+      // pieces is parsed for good, as holding the pieces would let a slow sender pin them all.
+      handshake.oneChunk = false;
+      return;
+    }
+    handshake.parser = undefined;
+    socket.off('data', onData);
+    // The socket is left flowing: without an accept hook the connection takes over its 'data'
+    // before this returns, and whatever waits (a hook, a refusal) pauses it first.
+    if (result.kind === 'error') return this.refuse(handshake, result.status, result.message);
+    const head: HttpRequestHead = result.head;
+    this.upgrade(handshake, head.method, head.target, head.httpVersion, head.headers, result.rest, handshake.oneChunk ? chunk : undefined);
   }
 
   /** Validation, routing, origin and capacity checks, then the accept hook. `headChunk`: the
@@ -444,6 +466,8 @@ export class WebSocketServer {
       return this.complete(handshake, route, request, info, undefined, rest);
     }
     const request = upgradeRequestOf(target, headers, info, peer.remoteAddress, peer.remotePort, handshake.secure, params, method);
+    // Nothing is read while the hook decides (it may take its time): the connection resumes.
+    if (handshake.standalone) handshake.socket.pause();
     handshake.cancelHook = runAcceptHook(
       hook,
       request,
@@ -513,7 +537,8 @@ export class WebSocketServer {
     // The route tells the server when it closes (its `untrack`): one registration per connection.
     this.open.add(connection);
     route.add(connection);
-    this.connectionSubject.next(connection);
+    // Most servers listen on their routes' connections$ only: no emission to nobody per handshake.
+    if (this.connectionSubject.observed) this.connectionSubject.next(connection);
   }
 
   private refuseWithText(handshake: Handshake, status: number, headers: Record<string, string | number | string[]>, body: string): void {
@@ -552,7 +577,8 @@ export class WebSocketServer {
     const stopped = listener === undefined ? Promise.resolve() : new Promise<void>((resolve) => listener.close(() => resolve()));
     this.options.server?.off('upgrade', this.onUpgrade);
     this.h2?.detach();
-    for (const handshake of [...this.handshakes]) this.refuse(handshake, 503, 'server is shutting down');
+    for (const handshake of this.handshakes.values()) this.refuse(handshake, 503, 'server is shutting down');
+    this.handshakes.stop();
     const code = options.code ?? 1001;
     const reason = options.reason ?? 'server shutting down';
     const timeoutMs = options.timeoutMs ?? this.options.closeTimeoutMs;
