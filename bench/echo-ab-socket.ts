@@ -11,7 +11,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { killAllChildren, startChild } from './lib/child';
+import { runBenchMain, startChild } from './lib/child';
 import { numberArg } from './lib/in-memory-connection';
 import { runEchoLoad } from './load/echo-load';
 
@@ -76,12 +76,4 @@ async function main(): Promise<void> {
   }
 }
 
-main()
-  .catch((err: unknown) => {
-    console.error(err instanceof Error ? err.stack ?? err.message : err);
-    process.exitCode = 1;
-  })
-  .finally(() => {
-    killAllChildren();
-    setTimeout(() => process.exit(), 100).unref();
-  });
+runBenchMain(main);

@@ -11,11 +11,9 @@
  */
 import { execFileSync } from 'node:child_process';
 import * as path from 'node:path';
-import { Duplex } from 'node:stream';
-import type { Socket } from 'node:net';
 import type * as Rxws from '../src';
 import { BENCH_MASK_KEY, OPCODE_BINARY, buildFrame } from './lib/frames';
-import { NullSocket, numberArg } from './lib/in-memory-connection';
+import { NullSocket, inMemoryConnection, loadConnectionBuild, numberArg } from './lib/in-memory-connection';
 
 interface Sample {
   p10: number;
@@ -30,21 +28,9 @@ function child(dist: string): void {
   const readBytes = numberArg('read', 65536);
   const samples = numberArg('samples', 300);
   const root = path.resolve(dist, 'cjs');
-  /* eslint-disable @typescript-eslint/no-require-imports */
-  const { Connection } = require(path.join(root, 'rx/connection')) as typeof import('../src/rx/connection');
-  const { DEFAULT_CONNECTION_OPTIONS } = require(path.join(root, 'rx/connection-options')) as typeof import('../src/rx/connection-options');
-  /* eslint-enable @typescript-eslint/no-require-imports */
-  const socket: Duplex = new NullSocket();
-  const connection: Rxws.Connection = new Connection({
-    socket: socket as unknown as Socket,
-    role: 'server',
-    options: DEFAULT_CONNECTION_OPTIONS,
-    request: { method: 'GET', url: '/', path: '/', query: '', params: {}, host: undefined, headers: {}, origin: undefined, protocols: [], remoteAddress: undefined, remotePort: undefined, secure: false },
-    response: undefined,
-    protocol: undefined,
-    data: undefined,
-    head: new Uint8Array(0),
-  });
+  const socket = new NullSocket();
+  const connection: Rxws.Connection = inMemoryConnection(socket, loadConnectionBuild(root));
+
   let echoed = 0;
   connection.messages$.subscribe((m) => {
     if (m.type === 'text' || m.type === 'binary') {

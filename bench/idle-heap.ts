@@ -10,7 +10,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { killAllChildren } from './lib/child';
+import { runBenchMain } from './lib/child';
 import { censusPerConnection, heapCensus, holdersOf, namesOf, newNodes, parseHeapSnapshot } from './lib/heap-census';
 import { closeAll, rawConnectMany } from './load/raw-connect';
 import { sleep } from './load/window';
@@ -79,12 +79,4 @@ async function main(): Promise<void> {
   for (const impl of impls) await profile(impl, connections, top, holders);
 }
 
-main()
-  .catch((err: unknown) => {
-    console.error(err instanceof Error ? err.stack ?? err.message : err);
-    process.exitCode = 1;
-  })
-  .finally(() => {
-    killAllChildren();
-    setTimeout(() => process.exit(), 100).unref();
-  });
+runBenchMain(main);

@@ -7,7 +7,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { BENCH_DIR, killAllChildren } from './lib/child';
+import { BENCH_DIR, runBenchMain } from './lib/child';
 import { machineInfo } from './lib/machine';
 import { markdownReport, machineLine, scenarioText, type RunReport } from './lib/report';
 import { pairedRatios, summarizeSamples, type CaseResult, type ScenarioResult } from './lib/results';
@@ -272,13 +272,4 @@ async function main(): Promise<void> {
   console.log(`\nwrote bench/results/latest.json and docs/benchmarks.md in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 }
 
-main()
-  .catch((err: unknown) => {
-    console.error(err instanceof Error ? err.stack ?? err.message : err);
-    process.exitCode = 1;
-  })
-  .finally(() => {
-    killAllChildren();
-    // Sockets of a failed scenario may still be open; nothing else should keep the process alive.
-    setTimeout(() => process.exit(), 100).unref();
-  });
+runBenchMain(main);

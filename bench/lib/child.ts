@@ -22,6 +22,22 @@ export function killAllChildren(): void {
   live.clear();
 }
 
+/**
+ * Runs a bench's `main`: prints its failure (setting a failing exit code), then kills the children
+ * it left and exits shortly after, since sockets of a failed scenario may still be open.
+ */
+export function runBenchMain(main: () => Promise<void>): void {
+  main()
+    .catch((err: unknown) => {
+      console.error(err instanceof Error ? err.stack ?? err.message : err);
+      process.exitCode = 1;
+    })
+    .finally(() => {
+      killAllChildren();
+      setTimeout(() => process.exit(), 100).unref();
+    });
+}
+
 function installHooks(): void {
   if (hooksInstalled) return;
   hooksInstalled = true;

@@ -9,10 +9,23 @@ import type * as OptionsModule from '../../src/rx/connection-options';
 // RXWS_BENCH_DIST (an absolute path to another build's cjs folder) measures that build instead,
 // to compare two builds on the same machine minutes apart (see bench/servers/rxws-build.ts).
 const DIST = process.env['RXWS_BENCH_DIST'] || '../../dist/cjs';
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { Connection } = require(`${DIST}/rx/connection`) as typeof ConnectionModule;
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { DEFAULT_CONNECTION_OPTIONS } = require(`${DIST}/rx/connection-options`) as typeof OptionsModule;
+
+/** What the in-process benches take from a build: the Connection class and its default options. */
+export interface ConnectionBuild {
+  Connection: typeof ConnectionModule.Connection;
+  DEFAULT_CONNECTION_OPTIONS: typeof OptionsModule.DEFAULT_CONNECTION_OPTIONS;
+}
+
+/** Loads the Connection of the build whose cjs folder is `cjsRoot` (absolute, or relative to here). */
+export function loadConnectionBuild(cjsRoot: string): ConnectionBuild {
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  const { Connection } = require(`${cjsRoot}/rx/connection`) as typeof ConnectionModule;
+  const { DEFAULT_CONNECTION_OPTIONS } = require(`${cjsRoot}/rx/connection-options`) as typeof OptionsModule;
+  /* eslint-enable @typescript-eslint/no-require-imports */
+  return { Connection, DEFAULT_CONNECTION_OPTIONS };
+}
+
+let defaultBuild: ConnectionBuild | undefined;
 
 /** Discards what is written, counting it: the socket's place without a kernel. */
 export class NullSocket extends Duplex {
@@ -32,7 +45,8 @@ export class NullSocket extends Duplex {
 }
 
 /** A server-side Connection with the default options on `socket`, as if a GET / was accepted. */
-export function inMemoryConnection(socket: NullSocket = new NullSocket()): ConnectionModule.Connection {
+export function inMemoryConnection(socket: NullSocket = new NullSocket(), build: ConnectionBuild = (defaultBuild ??= loadConnectionBuild(DIST))): ConnectionModule.Connection {
+  const { Connection, DEFAULT_CONNECTION_OPTIONS } = build;
   return new Connection({
     socket: socket as unknown as Socket,
     role: 'server',
