@@ -11,14 +11,8 @@ import { spawn } from 'node:child_process';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import * as readline from 'node:readline';
+import { MiB, SRC, arg, args, rawUpgrade } from './attack-lib';
 
-const args = process.argv.slice(2);
-const arg = (name: string, fallback: string): string => {
-  const at = args.indexOf(`--${name}`);
-  return at >= 0 ? args[at + 1]! : fallback;
-};
-const SRC = path.resolve(arg('src', path.join(__dirname, '..', '..', 'src')));
-const MiB = 1024 * 1024;
 
 if (args.includes('--server')) void server();
 else void driver();
@@ -77,27 +71,7 @@ async function server(): Promise<void> {
 // ---- the driver (this process): subscribers and the publisher, raw sockets ----
 
 function upgrade(port: number, pathname: string, extensions?: string): Promise<net.Socket> {
-  return new Promise((resolve, reject) => {
-    const socket = net.connect(port, '127.0.0.1', () => {
-      socket.write(
-        `GET ${pathname} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
-          `Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n` +
-          (extensions !== undefined ? `Sec-WebSocket-Extensions: ${extensions}\r\n` : '') +
-          '\r\n',
-      );
-    });
-    socket.on('error', () => undefined);
-    let head = '';
-    const onData = (chunk: Buffer) => {
-      head += chunk.toString('latin1');
-      if (!head.includes('\r\n\r\n')) return;
-      socket.off('data', onData);
-      if (!head.startsWith('HTTP/1.1 101')) return reject(new Error(head.split('\r\n')[0]));
-      resolve(socket);
-    };
-    socket.on('data', onData);
-    socket.once('error', reject);
-  });
+  return rawUpgrade(port, { path: pathname, ...(extensions !== undefined ? { extensions } : {}), resume: false });
 }
 
 /** A masked binary frame (client to server) carrying `payload`. */
