@@ -1,5 +1,5 @@
 import { UsageError } from '../../src/errors';
-import { resolveTarget, type ConnectTarget } from '../../src/client/connect-target';
+import { resolveTarget, sentUpgradeRequest, type ConnectTarget } from '../../src/client/connect-target';
 
 describe('src/client/connect-target.ts resolveTarget', () => {
   it.each<[ConnectTarget, object]>([
@@ -51,5 +51,28 @@ describe('src/client/connect-target.ts resolveTarget', () => {
     }
     expect(thrown).toBeInstanceOf(UsageError);
     expect((thrown as UsageError).code).toBe(code);
+  });
+});
+
+describe('sentUpgradeRequest', () => {
+  it('reports the sent request as the server would: path and query split, Host lower-cased, no params, origin from the option or the headers', () => {
+    const target = resolveTarget('wss://Example.COM:8443/chat/room?x=1&y=2');
+    const request = sentUpgradeRequest('CONNECT', target, { origin: 'https://a.example' }, { origin: undefined, protocols: ['chat'], remoteAddress: '127.0.0.1', remotePort: 8443 });
+    expect(request).toEqual({
+      method: 'CONNECT',
+      url: '/chat/room?x=1&y=2',
+      path: '/chat/room',
+      query: 'x=1&y=2',
+      params: {},
+      host: 'example.com:8443',
+      headers: { origin: 'https://a.example' },
+      origin: 'https://a.example',
+      protocols: ['chat'],
+      remoteAddress: '127.0.0.1',
+      remotePort: 8443,
+      secure: true,
+    });
+    const plain = sentUpgradeRequest('GET', resolveTarget('ws://h/'), {}, { origin: 'https://b.example', protocols: undefined, remoteAddress: undefined, remotePort: undefined });
+    expect([plain.query, plain.origin, plain.protocols, plain.secure]).toEqual(['', 'https://b.example', [], false]);
   });
 });

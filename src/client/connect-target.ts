@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
-import { UsageError } from '../errors';
+import { UsageError, type HttpHeaders } from '../errors';
+import { NO_PARAMS, type UpgradeRequest } from '../rx/upgrade-request';
 
 /** Where to connect: a ws:/wss: URL (http:/https: are mapped to them), or its parts (`secure`
  *  for TLS; `port` defaults to 80 or 443, `path` to '/'). A URL with a fragment or user info, an
@@ -76,4 +77,32 @@ function fromUrl(target: string | URL): ResolvedTarget {
 function hostHeader(host: string, port: number, defaultPort: number): string {
   const name = isIP(host) === 6 ? `[${host}]` : host;
   return port === defaultPort ? name : `${name}:${port}`;
+}
+
+/**
+ * @internal The request a client sent to `target`, in the shape the server side reports
+ * requests in (`conn.request`): the path and query split out of the request target, no route
+ * parameters, the Host header lower-cased. HTTP/1.1 and HTTP/2 (RFC 8441) handshakes both use it.
+ */
+export function sentUpgradeRequest(
+  method: 'GET' | 'CONNECT',
+  target: ResolvedTarget,
+  headers: HttpHeaders,
+  sent: { origin: string | undefined; protocols: readonly string[] | undefined; remoteAddress: string | undefined; remotePort: number | undefined },
+): UpgradeRequest {
+  const query = target.path.indexOf('?');
+  return {
+    method,
+    url: target.path,
+    path: query < 0 ? target.path : target.path.slice(0, query),
+    query: query < 0 ? '' : target.path.slice(query + 1),
+    params: NO_PARAMS,
+    host: target.hostHeader.toLowerCase(),
+    headers,
+    origin: sent.origin ?? (typeof headers['origin'] === 'string' ? headers['origin'] : undefined),
+    protocols: sent.protocols ?? [],
+    remoteAddress: sent.remoteAddress,
+    remotePort: sent.remotePort,
+    secure: target.secure,
+  };
 }

@@ -6,13 +6,13 @@ import { buildUpgradeRequest, validateUpgradeResponse as validateUpgrade } from 
 import { formatExtensions } from '../handshake/extensions';
 import { PERMESSAGE_DEFLATE, acceptDeflateResponse, deflateOffer, resolveDeflateConfig, type DeflateConfig } from '../extensions/permessage-deflate';
 import { HttpHeadParser, type HttpResponseHead } from '../handshake/http-head-parser';
-import { NO_PARAMS, type UpgradeRequest } from '../rx/upgrade-request';
+import type { UpgradeRequest } from '../rx/upgrade-request';
 import { validateOptions } from '../rx/validate-options';
 import { computeAcceptKey, generateClientKey } from '../transport/accept-key';
 import { ClientConnection } from './client-connection';
 import type { ConnectionInit } from '../rx/connection';
 import { CLIENT_OPTION_RULES, DEFAULT_CLIENT_OPTIONS, MAX_ERROR_BODY_BYTES, connectionOptionsOf, type ClientOptions } from './client-options';
-import { resolveTarget, type ConnectTarget, type ResolvedTarget } from './connect-target';
+import { resolveTarget, sentUpgradeRequest, type ConnectTarget, type ResolvedTarget } from './connect-target';
 import { readErrorBody, type ErrorBody } from './error-body';
 import { extendedConnectHeaders, startH2Handshake } from './h2-handshake';
 import { openingAsObservable, openingAsPromise } from './opening';
@@ -266,19 +266,5 @@ function sentRequest({ target, options, deflate }: ConnectionPlan, key: string, 
     headers[lower] = previous === undefined ? text : `${previous}, ${text}`;
   }
   if (options.origin !== undefined) headers['origin'] = options.origin;
-  const query = target.path.indexOf('?');
-  return {
-    method: 'GET',
-    url: target.path,
-    path: query < 0 ? target.path : target.path.slice(0, query),
-    query: query < 0 ? '' : target.path.slice(query + 1),
-    params: NO_PARAMS,
-    host: target.hostHeader.toLowerCase(),
-    headers,
-    origin: options.origin ?? (typeof headers['origin'] === 'string' ? headers['origin'] : undefined),
-    protocols: options.protocols ?? [],
-    remoteAddress: socket.remoteAddress,
-    remotePort: socket.remotePort,
-    secure: target.secure,
-  };
+  return sentUpgradeRequest('GET', target, headers, { origin: options.origin, protocols: options.protocols, remoteAddress: socket.remoteAddress, remotePort: socket.remotePort });
 }

@@ -3,10 +3,10 @@ import { HandshakeError, NetworkError, TimeoutError, type HttpHeaders, type Rxws
 import { PERMESSAGE_DEFLATE, acceptDeflateResponse, type DeflateConfig } from '../extensions/permessage-deflate';
 import { buildExtendedConnectRequest, validateExtendedConnectResponse, type H2Headers } from '../handshake/extended-connect';
 import type { ConnectionInit } from '../rx/connection';
-import { NO_PARAMS, type UpgradeRequest } from '../rx/upgrade-request';
+import type { UpgradeRequest } from '../rx/upgrade-request';
 import { ClientConnection } from './client-connection';
 import { MAX_ERROR_BODY_BYTES, connectionOptionsOf, type ClientOptions } from './client-options';
-import type { ResolvedTarget } from './connect-target';
+import { sentUpgradeRequest, type ResolvedTarget } from './connect-target';
 import { h2Sessions, type PooledSession } from './h2-session-pool';
 
 /** @internal What the HTTP/2 handshake needs of a checked `connect()` call. */
@@ -183,19 +183,5 @@ function destroyAborted(this: ClientHttp2Stream): void {
 function sentRequest({ target, options }: H2Plan, sent: H2Headers, lease: PooledSession): UpgradeRequest {
   const headers: HttpHeaders = {};
   for (const [name, value] of Object.entries(sent)) headers[name] = Array.isArray(value) ? value.join(name === 'cookie' ? '; ' : ', ') : String(value);
-  const query = target.path.indexOf('?');
-  return {
-    method: 'CONNECT',
-    url: target.path,
-    path: query < 0 ? target.path : target.path.slice(0, query),
-    query: query < 0 ? '' : target.path.slice(query + 1),
-    params: NO_PARAMS,
-    host: target.hostHeader.toLowerCase(),
-    headers,
-    origin: typeof headers['origin'] === 'string' ? headers['origin'] : undefined,
-    protocols: options.protocols ?? [],
-    remoteAddress: lease.remoteAddress,
-    remotePort: lease.remotePort,
-    secure: target.secure,
-  };
+  return sentUpgradeRequest('CONNECT', target, headers, { origin: undefined, protocols: options.protocols, remoteAddress: lease.remoteAddress, remotePort: lease.remotePort });
 }

@@ -91,19 +91,13 @@ function splitPath(target: string): { path: string; query: string } | null {
   return q < 0 ? { path: target, query: '' } : { path: target.slice(0, q), query: target.slice(q + 1) };
 }
 
-/** Response header fields a caller's extra headers may not set: the handshake's own, and the
+/** Fields neither side's extra headers may set over HTTP/2: message framing, and the
  *  connection-specific fields HTTP/2 forbids (RFC 9113 §8.2.2). */
-const RESERVED: ReadonlySet<string> = new Set([
-  'sec-websocket-accept',
-  'sec-websocket-protocol',
-  'sec-websocket-extensions',
-  'content-length',
-  'transfer-encoding',
-  'connection',
-  'upgrade',
-  'keep-alive',
-  'proxy-connection',
-]);
+const FRAMING_AND_CONNECTION = ['content-length', 'transfer-encoding', 'connection', 'upgrade', 'keep-alive', 'proxy-connection'];
+
+/** Response header fields a caller's extra headers may not set: the handshake's own, and the
+ *  framing and connection-specific ones. */
+const RESERVED: ReadonlySet<string> = new Set(['sec-websocket-accept', 'sec-websocket-protocol', 'sec-websocket-extensions', ...FRAMING_AND_CONNECTION]);
 
 /** HTTP/2 header fields as `node:http2` takes them: pseudo-headers plus lower-case names. */
 export type H2Headers = Record<string, string | number | string[]>;
@@ -170,21 +164,8 @@ function addExtraHeaders(out: H2Headers, headers: ExtraHeaders | undefined, rese
 }
 
 /** Request header fields a client's extra headers may not set: the request's own, those RFC 8441
- *  §5 drops (the key), and HTTP/2's connection-specific fields (RFC 9113 §8.2.2). */
-const REQUEST_RESERVED: ReadonlySet<string> = new Set([
-  'host',
-  'sec-websocket-key',
-  'sec-websocket-version',
-  'sec-websocket-protocol',
-  'sec-websocket-extensions',
-  'content-length',
-  'transfer-encoding',
-  'connection',
-  'upgrade',
-  'keep-alive',
-  'proxy-connection',
-  'te',
-]);
+ *  §5 drops (the key), the framing and connection-specific ones, and `te`. */
+const REQUEST_RESERVED: ReadonlySet<string> = new Set(['host', 'sec-websocket-key', 'sec-websocket-version', 'sec-websocket-protocol', 'sec-websocket-extensions', ...FRAMING_AND_CONNECTION, 'te']);
 
 /**
  * The header fields of a client's extended CONNECT (RFC 8441 §4, §5): `:method: CONNECT`,
