@@ -19,9 +19,9 @@ import type { ClientOptions } from './client-options';
  */
 export class ClientConnection<TData = unknown> extends ReactiveConnection<TData> {
   /** The URL the browser connected to. */
-  readonly url: string;
+  declare readonly url: string;
   /** The extensions the server agreed to, as the browser reports them (e.g. permessage-deflate). */
-  readonly extensions: string;
+  declare readonly extensions: string;
 
   /** @internal */
   declare protected transport: BrowserTransport;
@@ -34,7 +34,7 @@ export class ClientConnection<TData = unknown> extends ReactiveConnection<TData>
     super(options, socket.protocol === '' ? undefined : socket.protocol, data);
     this.url = url;
     this.extensions = socket.extensions;
-    this.transport = new BrowserTransport(socket, { closeTimeoutMs: options.closeTimeoutMs }, this);
+    this.transport = new BrowserTransport(socket, options.closeTimeoutMs, this);
   }
 
   /**

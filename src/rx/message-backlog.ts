@@ -32,12 +32,13 @@ export abstract class MessageBacklog {
    * for the next subscriber (then reading is paused, so nothing is dropped); after the close,
    * a new subscriber gets what is left of the backlog and the `close` message.
    */
-  readonly messages$: Observable<Message>;
+  declare readonly messages$: Observable<Message>;
 
   /** @internal Carries the messages; set by the connection class on top, right after `super()`. */
   protected transport!: Transport;
-  /** @internal */
-  protected readonly limits: ConnectionLimits;
+  /** @internal Set in the constructor, as `messages$` is (`declare`d: no field definitions for
+   *  the browser bundle to carry). */
+  declare protected readonly limits: ConnectionLimits;
   /** @internal messages$ subscribers in subscription order: the one subscriber most connections
    *  have (without an array around it: idle connections are the memory that adds up), an array
    *  of two or more, or undefined when there are none. Unsubscribed ones are dropped lazily (see
@@ -76,11 +77,6 @@ export abstract class MessageBacklog {
   /** @internal Called by the transport. */
   onBinary(data: Uint8Array): void {
     this.deliver({ type: 'binary', data }, data.length);
-  }
-
-  /** @internal Called by the transport. */
-  onPong(data: Uint8Array): void {
-    this.deliver({ type: 'pong', data }, data.length);
   }
 
   /**
@@ -191,12 +187,17 @@ export abstract class MessageBacklog {
  * (and its context) per connection. RxJS calls it with `this` set to the Observable.
  */
 class MessageStream extends Observable<Message> {
-  constructor(private readonly connection: MessageBacklog) {
+  // A declared field, not a parameter property, and a name only this class uses: so the browser
+  // bundle's mangleProps shortens it (a parameter property would keep its name as a second field).
+  private readonly backlogOwner: MessageBacklog;
+
+  constructor(owner: MessageBacklog) {
     super(MessageStream.subscribeTo);
+    this.backlogOwner = owner;
   }
 
   private static subscribeTo(this: Observable<Message>, subscriber: Subscriber<Message>): void {
-    (this as MessageStream).connection.subscribeMessages(subscriber);
+    (this as MessageStream).backlogOwner.subscribeMessages(subscriber);
   }
 }
 

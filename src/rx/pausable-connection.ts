@@ -4,6 +4,7 @@ import { packRare } from '../protocol/rare-fields';
 import type { CloseMessage, Message } from './message';
 import { HOLD, sizeOf, type ConnectionLimits } from './message-backlog';
 import { ReactiveConnection } from './reactive-connection';
+import type { PausableTransport } from '../transport/transport';
 
 /** @internal The limits of a connection whose transport can stop reading. */
 export interface PausableLimits extends ConnectionLimits {
@@ -23,6 +24,8 @@ export interface PausableLimits extends ConnectionLimits {
 export abstract class PausableConnection<TData = unknown> extends ReactiveConnection<TData> {
   /** @internal */
   declare protected readonly limits: PausableLimits;
+  /** @internal */
+  declare protected transport: PausableTransport;
   /** @internal Every boolean of this layer and the Node `Connection` (`declare`d), one bit each
    *  (see packFlags). */
   protected flags = 0;

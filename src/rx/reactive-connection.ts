@@ -3,15 +3,17 @@ import { TimeoutError } from '../errors';
 import { CLOSE_INTERNAL_ERROR, CLOSE_NORMAL } from '../protocol/close-code';
 import { checkCloseToSend } from '../protocol/close-payload';
 import type { CloseInfo } from '../protocol/protocol-types';
-import { utf8ByteLength } from '../protocol/text-codec';
 import { closedError } from './closed-error';
 import type { CloseMessage, Message, MessageType } from './message';
 import type { ConnectionLimits } from './message-backlog';
 import { MessageSender } from './message-sender';
 import { sinkErrorCode } from './sink-error-code';
 
-/** How close reasons are measured (the TextEncoder's length, without a TextEncoder). */
-const UTF8 = { byteLength: utf8ByteLength };
+/** How close reasons are measured: the platform's TextEncoder (Node's and every browser's), so
+ *  the browser bundle carries no UTF-8 code of its own; a close is too rare for the encoding to
+ *  matter. */
+const encoder = /* @__PURE__ */ new TextEncoder();
+const UTF8 = { byteLength: (text: string) => encoder.encode(text).length };
 
 /** Options for the waiting helpers (`ping`, `waitForMessage`). */
 export interface WaitOptions {
@@ -31,10 +33,11 @@ export interface WaitOptions {
 export abstract class ReactiveConnection<TData = unknown> extends MessageSender {
   /** The subprotocol agreed in the handshake (`Sec-WebSocket-Protocol`), or undefined when none
    *  was. */
-  readonly protocol: string | undefined;
+  declare readonly protocol: string | undefined;
   /** Per-connection user data: what the server's accept hook returned as `data` (undefined
    *  otherwise); yours to read and replace. */
-  data: TData;
+  declare data: TData;
+  // (Declared and set in the constructor: no field definitions for the browser bundle to carry.)
 
   /** Declared, not initialised: undefined until someone waits; on Node, `PausableConnection`
    *  keeps it in its side object with the other fields most connections never set (packRare). */

@@ -1,5 +1,6 @@
 import { CLOSE_ABNORMAL, CLOSE_NORMAL } from '../protocol/close-code';
 import type { CloseInfo, ProtocolState } from '../protocol/protocol-types';
+import { toBytes } from '../rx/to-bytes';
 import type { Transport, TransportListener } from './transport';
 
 /**
@@ -34,12 +35,6 @@ export interface WebSocketLike {
 /** A WebSocket class: `new (url, protocols)`, as the global `WebSocket` is. */
 export type WebSocketClass = new (url: string, protocols?: string | string[]) => WebSocketLike;
 
-/** @internal The browser transport's settings. */
-export interface BrowserTransportOptions {
-  /** After our close frame, how long to wait for the close event before reporting 1006. */
-  closeTimeoutMs: number;
-}
-
 /** `WebSocket.readyState` values (WHATWG WebSockets §"readyState"). */
 const OPEN = 1;
 const CLOSING = 2;
@@ -63,6 +58,13 @@ export function isBrowserCloseCode(code: number): boolean {
  * event), a close timeout, and binary messages as `Uint8Array`s.
  */
 export class BrowserTransport implements Transport {
+  // Declared fields, not constructor parameter properties: esbuild's mangleProps (the browser
+  // bundle) would leave each parameter property's original name in the bundle as a second,
+  // undefined field.
+  private readonly socket: WebSocketLike;
+  /** After our close frame, how long to wait for the close event before reporting 1006. */
+  private readonly closeTimeoutMs: number;
+  private readonly listener: TransportListener;
   private done = false;
   /** The code this side meant when the browser had to send 1000 instead (see isBrowserCloseCode). */
   private meantCode: number | undefined;
@@ -71,13 +73,12 @@ export class BrowserTransport implements Transport {
   private pollDelayMs = 0;
   private flushWaiters: Array<() => void> | undefined;
 
-  constructor(
-    private readonly socket: WebSocketLike,
-    private readonly options: BrowserTransportOptions,
-    private readonly listener: TransportListener,
-  ) {
+  constructor(socket: WebSocketLike, closeTimeoutMs: number, listener: TransportListener) {
+    this.socket = socket;
+    this.closeTimeoutMs = closeTimeoutMs;
+    this.listener = listener;
     socket.binaryType = 'arraybuffer';
-    socket.onmessage = (event: { data: unknown }) => this.received(event.data);
+    socket.onmessage = (event: { data: string | ArrayBuffer }) => this.received(event.data);
     socket.onclose = (event: { code: number; reason: string; wasClean: boolean }) =>
       this.finish({ code: this.meantCode ?? event.code, reason: event.reason, wasClean: event.wasClean });
     // An error event always comes with a close event, which reports the outcome (1006). The
@@ -114,7 +115,7 @@ export class BrowserTransport implements Transport {
     this.closeTimer = setTimeout(() => {
       this.closeTimer = undefined;
       this.finish({ code: CLOSE_ABNORMAL, reason: '', wasClean: false });
-    }, this.options.closeTimeoutMs);
+    }, this.closeTimeoutMs);
   }
 
   fail(code: number, reason: string): void {
@@ -122,12 +123,6 @@ export class BrowserTransport implements Transport {
     this.close(code, reason);
     this.meantCode = code;
   }
-
-  pause(): void {
-    // A WebSocket cannot stop reading (only WebSocketStream could): messages keep coming.
-  }
-
-  resume(): void {}
 
   flush(): void {
     // The browser writes at once; nothing is batched here.
@@ -141,11 +136,12 @@ export class BrowserTransport implements Transport {
     });
   }
 
-  private received(data: unknown): void {
+  /** A message: binaryType 'arraybuffer' makes binary ones ArrayBuffers (some WebSocket classes
+   *  outside browsers hand over views, which toBytes takes too). */
+  private received(data: string | ArrayBuffer): void {
     if (this.done) return;
     if (typeof data === 'string') this.listener.onText(data);
-    else if (data instanceof ArrayBuffer) this.listener.onBinary(new Uint8Array(data));
-    else if (ArrayBuffer.isView(data)) this.listener.onBinary(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+    else this.listener.onBinary(toBytes(data));
   }
 
   /** Looks at `bufferedAmount` until it is 0, then releases the waiters and reports a drain.
