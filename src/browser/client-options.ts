@@ -1,5 +1,5 @@
 import { DEFAULT_BACKPRESSURE, DEFAULT_CLOSE_TIMEOUT_MS, DEFAULT_MAX_BUFFERED_BYTES } from '../rx/connection-options';
-import { MAX_SAFE_INTEGER, type OptionRules } from '../rx/validate-options';
+import { integer, MAX_SAFE_INTEGER, oneOf, type OptionRules } from '../rx/validate-options';
 import type { WebSocketClass } from '../transport/browser-transport';
 
 /**
@@ -40,13 +40,10 @@ export const DEFAULT_CLIENT_OPTIONS: Readonly<ClientOptions> = /* @__PURE__ */ O
 
 /** @internal How each browser client option is checked by `validateOptions`. */
 export const CLIENT_OPTION_RULES: OptionRules<ClientOptions> = {
-  protocols: {
-    kind: 'check',
-    test: (v) => (Array.isArray(v) && v.every((p) => typeof p === 'string') ? undefined : 'must be an array of strings'),
-  },
-  handshakeTimeoutMs: { kind: 'int', min: 1, max: 2_147_483_647 },
-  closeTimeoutMs: { kind: 'int', min: 1, max: 2_147_483_647 },
-  maxBufferedBytes: { kind: 'int', min: 1, max: MAX_SAFE_INTEGER },
-  backpressure: { kind: 'enum', values: ['close', 'drop'] },
-  webSocketClass: { kind: 'check', test: (v) => (typeof v === 'function' ? undefined : 'must be a WebSocket class') },
+  protocols: (v) => (Array.isArray(v) && v.every((p) => typeof p === 'string') ? undefined : 'must be an array of strings'),
+  handshakeTimeoutMs: integer(1, 2_147_483_647),
+  closeTimeoutMs: integer(1, 2_147_483_647),
+  maxBufferedBytes: integer(1, MAX_SAFE_INTEGER),
+  backpressure: oneOf(['close', 'drop']),
+  webSocketClass: (v) => (typeof v === 'function' ? undefined : 'must be a WebSocket class'),
 };
