@@ -410,7 +410,7 @@ export class Connection<TData = unknown> extends PausableConnection<TData> imple
         pending!.resolve({ data, rttMs: performance.now() - pending!.startedAt });
       }
     }
-    this.deliver({ type: 'pong', data }, data.length);
+    this.deliverMessage({ type: 'pong', data }, data.length);
   }
 
   /** @internal Called by the transport. */

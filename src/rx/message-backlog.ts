@@ -48,8 +48,9 @@ export abstract class MessageBacklog {
    *  Declared, not initialised: undefined until set; on Node, `PausableConnection` keeps it in
    *  its side object with the other fields most connections never set (see packRare). */
   declare protected backlog: Message[] | undefined;
-  /** @internal Bytes of `backlog` (what `PausableConnection` bounds). */
-  protected backlogBytes = 0;
+  /** @internal Bytes of `backlog` (what `PausableConnection` bounds to the `backlogBytes`
+   *  option; a name of its own, so that the browser bundle shortens it). */
+  protected backlogSize = 0;
   /** @internal How reading goes once our close frame is out: READ_ON, HOLD and KEEP bits, set by
    *  `PausableConnection` (always 0 where reading cannot pause). Only HOLD matters here: it
    *  sends messages to the backlog as if nobody subscribed. */
@@ -71,12 +72,12 @@ export abstract class MessageBacklog {
 
   /** @internal Called by the transport. */
   onText(text: string): void {
-    this.deliver({ type: 'text', data: text }, text.length);
+    this.deliverMessage({ type: 'text', data: text }, text.length);
   }
 
   /** @internal Called by the transport. */
   onBinary(data: Uint8Array): void {
-    this.deliver({ type: 'binary', data }, data.length);
+    this.deliverMessage({ type: 'binary', data }, data.length);
   }
 
   /**
@@ -91,13 +92,13 @@ export abstract class MessageBacklog {
     let backlog = this.backlog;
     while (backlog !== undefined) {
       this.backlog = undefined;
-      this.backlogBytes = 0;
+      this.backlogSize = 0;
       let i = 0;
       while (i < backlog.length && !subscriber.closed) subscriber.next(backlog[i++]!);
       if (i < backlog.length) {
         // The subscriber left early (waitForMessage): the rest waits for the next one.
         this.backlog = backlog.slice(i).concat(this.backlog ?? []);
-        this.backlogBytes = this.backlog.reduce((n, m) => n + sizeOf(m), 0);
+        this.backlogSize = this.backlog.reduce((n, m) => n + sizeOf(m), 0);
         this.backlogTaken();
         return;
       }
@@ -129,7 +130,7 @@ export abstract class MessageBacklog {
   }
 
   /** @internal Hands a message to the subscribers, or keeps it in the backlog. */
-  protected deliver(message: Message, size: number): void {
+  protected deliverMessage(message: Message, size: number): void {
     const one = this.subscribers;
     if (one !== undefined && !Array.isArray(one) && !one.closed && (this.closeReading & HOLD) === 0) {
       one.next(message);
@@ -149,7 +150,7 @@ export abstract class MessageBacklog {
    *  this). */
   protected keep(message: Message, size: number): void {
     (this.backlog ??= []).push(message);
-    this.backlogBytes += size;
+    this.backlogSize += size;
   }
 
   /** @internal Ends `messages$` with `close`: the subscribers get it and complete; with none,
@@ -175,7 +176,7 @@ export abstract class MessageBacklog {
   protected liveSubscribers(): Subscriber<Message>[] | undefined {
     const held = this.subscribers;
     const live = held === undefined ? [] : Array.isArray(held) ? held.filter(isOpen) : held.closed ? [] : [held];
-    // A lone subscriber is kept without its array, for the fast path of deliver().
+    // A lone subscriber is kept without its array, for the fast path of deliverMessage().
     this.subscribers = live.length > 1 ? live : live[0];
     return live.length === 0 ? undefined : live;
   }

@@ -57,7 +57,7 @@ export abstract class PausableConnection<TData = unknown> extends ReactiveConnec
   /** @internal Bytes of received messages waiting for a subscriber (a server's read budget
    *  counts them). */
   get heldBacklogBytes(): number {
-    return this.backlogBytes;
+    return this.backlogSize;
   }
 
   /** @internal Keeps what nobody took, pausing reading once the backlog is full; after our close
@@ -66,7 +66,7 @@ export abstract class PausableConnection<TData = unknown> extends ReactiveConnec
     if (this.closeReading !== 0) {
       // Our close frame is out and reading goes on only to find the peer's: a message nobody
       // takes is kept if it was read before our close (KEEP), else while the backlog has room.
-      if ((this.closeReading & KEEP) === 0 && this.backlogBytes >= this.limits.backlogBytes) {
+      if ((this.closeReading & KEEP) === 0 && this.backlogSize >= this.limits.backlogBytes) {
         this.discardedAfterClose++;
         return;
       }
@@ -74,7 +74,7 @@ export abstract class PausableConnection<TData = unknown> extends ReactiveConnec
       return;
     }
     super.keep(message, size);
-    if (this.backlogBytes >= this.limits.backlogBytes && !this.pausedForBacklog) {
+    if (this.backlogSize >= this.limits.backlogBytes && !this.pausedForBacklog) {
       this.pausedForBacklog = true;
       this.transport.pause();
     }
@@ -117,7 +117,7 @@ export abstract class PausableConnection<TData = unknown> extends ReactiveConnec
     let subscribers = this.liveSubscribers();
     if (backlog === undefined || subscribers === undefined) return;
     this.backlog = undefined;
-    this.backlogBytes = 0;
+    this.backlogSize = 0;
     let i = 0;
     while (i < backlog.length && (this.closeReading & HOLD) === 0 && subscribers !== undefined) {
       const message = backlog[i++]!;
@@ -132,7 +132,7 @@ export abstract class PausableConnection<TData = unknown> extends ReactiveConnec
     }
     if (i < backlog.length) {
       this.backlog = backlog.slice(i).concat(this.backlog ?? []);
-      this.backlogBytes = this.backlog.reduce((n, m) => n + sizeOf(m), 0);
+      this.backlogSize = this.backlog.reduce((n, m) => n + sizeOf(m), 0);
     }
     this.backlogTaken();
   }

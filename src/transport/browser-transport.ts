@@ -63,9 +63,10 @@ export class BrowserTransport implements Transport {
   // undefined field.
   private readonly socket: WebSocketLike;
   /** After our close frame, how long to wait for the close event before reporting 1006. */
-  private readonly closeTimeoutMs: number;
+  private readonly closeWaitMs: number;
   private readonly listener: TransportListener;
-  private done = false;
+  /** The socket has closed (or the close timed out): nothing more is reported. */
+  private ended = false;
   /** The code this side meant when the browser had to send 1000 instead (see isBrowserCloseCode). */
   private meantCode: number | undefined;
   private closeTimer: ReturnType<typeof setTimeout> | undefined;
@@ -73,9 +74,9 @@ export class BrowserTransport implements Transport {
   private pollDelayMs = 0;
   private flushWaiters: Array<() => void> | undefined;
 
-  constructor(socket: WebSocketLike, closeTimeoutMs: number, listener: TransportListener) {
+  constructor(socket: WebSocketLike, closeWaitMs: number, listener: TransportListener) {
     this.socket = socket;
-    this.closeTimeoutMs = closeTimeoutMs;
+    this.closeWaitMs = closeWaitMs;
     this.listener = listener;
     socket.binaryType = 'arraybuffer';
     socket.onmessage = (event: { data: string | ArrayBuffer }) => this.received(event.data);
@@ -87,13 +88,13 @@ export class BrowserTransport implements Transport {
   }
 
   get state(): ProtocolState {
-    if (this.done) return 'closed';
+    if (this.ended) return 'closed';
     const readyState = this.socket.readyState;
     return readyState === OPEN && this.closeTimer === undefined ? 'open' : readyState <= CLOSING ? 'closing' : 'closed';
   }
 
   get bufferedAmount(): number {
-    return this.done ? 0 : this.socket.bufferedAmount;
+    return this.ended ? 0 : this.socket.bufferedAmount;
   }
 
   sendText(text: string): void {
@@ -107,7 +108,7 @@ export class BrowserTransport implements Transport {
   }
 
   close(code: number, reason: string): void {
-    if (this.done || this.closeTimer !== undefined) return;
+    if (this.ended || this.closeTimer !== undefined) return;
     if (!isBrowserCloseCode(code)) this.meantCode = code;
     this.socket.close(isBrowserCloseCode(code) ? code : CLOSE_NORMAL, reason);
     // RFC 6455 §7.1.1 leaves the wait for the server's answer to us; the browser's own wait can
@@ -115,7 +116,7 @@ export class BrowserTransport implements Transport {
     this.closeTimer = setTimeout(() => {
       this.closeTimer = undefined;
       this.finish({ code: CLOSE_ABNORMAL, reason: '', wasClean: false });
-    }, this.closeTimeoutMs);
+    }, this.closeWaitMs);
   }
 
   fail(code: number, reason: string): void {
@@ -129,7 +130,7 @@ export class BrowserTransport implements Transport {
   }
 
   whenFlushed(): Promise<void> {
-    if (this.done || this.socket.bufferedAmount === 0) return Promise.resolve();
+    if (this.ended || this.socket.bufferedAmount === 0) return Promise.resolve();
     return new Promise((resolve) => {
       (this.flushWaiters ??= []).push(resolve);
       this.watchBuffer();
@@ -139,7 +140,7 @@ export class BrowserTransport implements Transport {
   /** A message: binaryType 'arraybuffer' makes binary ones ArrayBuffers (some WebSocket classes
    *  outside browsers hand over views, which toBytes takes too). */
   private received(data: string | ArrayBuffer): void {
-    if (this.done) return;
+    if (this.ended) return;
     if (typeof data === 'string') this.listener.onText(data);
     else this.listener.onBinary(toBytes(data));
   }
@@ -148,14 +149,14 @@ export class BrowserTransport implements Transport {
    *  One timer per connection, only while bytes are buffered: first at once, then backing off
    *  to MAX_POLL_MS. */
   private watchBuffer(): void {
-    if (this.pollTimer !== undefined || this.done) return;
+    if (this.pollTimer !== undefined || this.ended) return;
     this.pollTimer = setTimeout(poll, this.pollDelayMs, this);
   }
 
   /** @internal One look at `bufferedAmount` (see watchBuffer). */
   poll(): void {
     this.pollTimer = undefined;
-    if (this.done) return;
+    if (this.ended) return;
     if (this.socket.bufferedAmount > 0) {
       this.pollDelayMs = Math.min(MAX_POLL_MS, Math.max(1, this.pollDelayMs * 2));
       this.watchBuffer();
@@ -173,8 +174,8 @@ export class BrowserTransport implements Transport {
   }
 
   private finish(info: CloseInfo): void {
-    if (this.done) return;
-    this.done = true;
+    if (this.ended) return;
+    this.ended = true;
     if (this.closeTimer !== undefined) clearTimeout(this.closeTimer);
     if (this.pollTimer !== undefined) clearTimeout(this.pollTimer);
     this.closeTimer = undefined;
