@@ -40,10 +40,15 @@ export function openConnection<TData = unknown>(target: ConnectTarget, options?:
   return openingAsPromise<ClientConnection<TData>>((opened, failed) => open<TData>(plan, opened, failed));
 }
 
+/** @internal What every subscription of one `connect()` opens: checked once. Member names of
+ *  their own, so that the browser bundle shortens them. */
 interface ConnectionPlan {
-  url: string;
-  options: ClientOptions;
-  webSocketClass: WebSocketClass;
+  /** The resolved ws: or wss: URL. */
+  socketUrl: string;
+  settings: ClientOptions;
+  socketClass: WebSocketClass;
+  /** The subprotocols to offer, copied when `connect()` was called (as they were checked). */
+  offered: string[];
 }
 
 function planConnection(target: ConnectTarget, given: Partial<ClientOptions> | undefined): ConnectionPlan {
@@ -52,12 +57,12 @@ function planConnection(target: ConnectTarget, given: Partial<ClientOptions> | u
   if (webSocketClass === undefined) {
     throw new UsageError('no_websocket', 'there is no global WebSocket here: pass one as the webSocketClass option');
   }
-  const protocols = options.protocols ?? [];
+  const offered = [...(options.protocols ?? [])];
   // RFC 6455 §4.1 item 10: distinct tokens (the WebSocket constructor would throw a SyntaxError).
-  if (protocols.some((p, i) => !isToken(p) || protocols.indexOf(p) !== i)) {
+  if (offered.some((p, i) => !isToken(p) || offered.indexOf(p) !== i)) {
     throw new UsageError('bad_option', "client option 'protocols' must list distinct tokens");
   }
-  return { url: resolveUrl(target), options, webSocketClass };
+  return { socketUrl: resolveUrl(target), settings: options, socketClass: webSocketClass, offered };
 }
 
 /** The WHATWG WebSocket constructor's URL rules, checked up front so they throw a UsageError. */
@@ -80,10 +85,10 @@ function resolveUrl(target: ConnectTarget): string {
 /** Opens one WebSocket. Calls exactly one of `opened` and `failed`, unless aborted first with
  *  the function it returns. */
 function open<TData>(plan: ConnectionPlan, opened: (connection: ClientConnection<TData>) => void, failed: (error: RxwsError) => void): () => void {
-  const { url, options } = plan;
+  const { socketUrl: url, settings: options } = plan;
   let socket: WebSocketLike;
   try {
-    socket = new plan.webSocketClass(url, options.protocols === undefined ? [] : [...options.protocols]);
+    socket = new plan.socketClass(url, plan.offered);
   } catch (error) {
     // Only what was checked up front makes it throw (a SyntaxError), or a page's content
     // security policy (a SecurityError): report it rather than throw into the subscriber.
