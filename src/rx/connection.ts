@@ -469,7 +469,7 @@ export class Connection<TData = unknown> extends PausableConnection<TData> imple
     const queue = this.streamQueue;
     this.streamQueue = undefined;
     if (queue !== undefined) queue.forEach((run) => run());
-    super.abortPending(close);
+    super.abortPending?.(close);
   }
 
   /** @internal The live sets and topics let go before anyone sees the close: a leave notice built

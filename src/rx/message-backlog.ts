@@ -64,11 +64,11 @@ export abstract class MessageBacklog {
     this.messages$ = new MessageStream(this);
   }
 
+  // Hooks for the layers above, optional rather than empty methods (see ReactiveConnection).
+
   /** @internal The backlog shrank outside a read (a subscriber took it): the Node connection
    *  tells its server's read budget. */
-  protected backlogTaken(): void {
-    // Nothing to tell by default.
-  }
+  protected backlogTaken?(): void;
 
   /** @internal Called by the transport. */
   onText(text: string): void {
@@ -99,7 +99,7 @@ export abstract class MessageBacklog {
         // The subscriber left early (waitForMessage): the rest waits for the next one.
         this.backlog = backlog.slice(i).concat(this.backlog ?? []);
         this.backlogSize = this.backlog.reduce((n, m) => n + sizeOf(m), 0);
-        this.backlogTaken();
+        this.backlogTaken?.();
         return;
       }
       if (backlog[backlog.length - 1]!.type === 'close') {
@@ -108,7 +108,7 @@ export abstract class MessageBacklog {
       }
       backlog = this.backlog;
     }
-    this.backlogTaken();
+    this.backlogTaken?.();
     if (this.closeMessage !== undefined) {
       if (!subscriber.closed) {
         subscriber.next(this.closeMessage);
@@ -121,13 +121,11 @@ export abstract class MessageBacklog {
     // reach this subscriber rather than start a new backlog.
     const subscribers = this.liveSubscribers();
     this.subscribers = subscribers === undefined ? subscriber : [...subscribers, subscriber];
-    this.subscribed();
+    this.subscribed?.();
   }
 
   /** @internal A subscriber was added: where reading paused for a full backlog, it resumes. */
-  protected subscribed(): void {
-    // Nothing paused by default.
-  }
+  protected subscribed?(): void;
 
   /** @internal Hands a message to the subscribers, or keeps it in the backlog. */
   protected deliverMessage(message: Message, size: number): void {

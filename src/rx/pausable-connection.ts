@@ -134,7 +134,7 @@ export abstract class PausableConnection<TData = unknown> extends ReactiveConnec
       this.backlog = backlog.slice(i).concat(this.backlog ?? []);
       this.backlogSize = this.backlog.reduce((n, m) => n + sizeOf(m), 0);
     }
-    this.backlogTaken();
+    this.backlogTaken?.();
   }
 
   /** @internal Reports the messages discarded after our close frame, before `messages$` ends. */

@@ -60,15 +60,12 @@ export abstract class ReactiveConnection<TData = unknown> extends MessageSender 
    *  completes; a subscriber that comes later gets it at once. Never errors. */
   get closed$(): Observable<CloseMessage> {
     return new Observable<CloseMessage>((subscriber) => {
-      let active = true;
       this.whenClosed((close) => {
-        if (!active) return;
+        // An unsubscribed subscriber is closed: it gets nothing.
+        if (subscriber.closed) return;
         subscriber.next(close);
         subscriber.complete();
       });
-      return () => {
-        active = false;
-      };
     });
   }
 
@@ -141,7 +138,7 @@ export abstract class ReactiveConnection<TData = unknown> extends MessageSender 
   onClosed(info: CloseInfo): void {
     const close: CloseMessage = { type: 'close', code: info.code, reason: info.reason, wasClean: info.wasClean };
     this.closeMessage = close;
-    this.abortPending(close);
+    this.abortPending?.(close);
     this.endMessages(close);
     const waiters = this.closeWaiters;
     this.closeWaiters = undefined;
@@ -153,20 +150,20 @@ export abstract class ReactiveConnection<TData = unknown> extends MessageSender 
   private sendClose(code: number, reason: string): void {
     this.transport.close(code, reason);
     this.transport.flush();
-    this.closeSent();
+    this.closeSent?.(code);
   }
 
-  /** @internal Our close frame is out (or the transport refused to send it): where reading can
-   *  pause, it now goes on to the peer's close frame (see PausableConnection). */
-  protected closeSent(): void {
-    // Reading never pauses by default.
-  }
+  // Hooks for the layers above, optional rather than empty methods: a browser connection needs
+  // few of them, and its bundle carries none it does not use.
+
+  /** @internal This side started the close with `code` (`close()`, `sink.complete()`,
+   *  `sink.error()`) and its close frame is out (or the transport refused to send it): where
+   *  reading can pause, it now goes on to the peer's close frame (see PausableConnection). */
+  protected closeSent?(code: number): void;
 
   /** @internal First step of closing, for the layers above: fail what waits on this connection
    *  (pings, a stream in progress) before `messages$` ends. */
-  protected abortPending(close: CloseMessage): void {
-    void close;
-  }
+  protected abortPending?(close: CloseMessage): void;
 
   /** @internal Calls back with the close event once the connection has closed (at once if it has). */
   protected whenClosed(callback: (close: CloseMessage) => void): void {
