@@ -155,11 +155,6 @@ export abstract class MessageBacklog {
    *  it waits at the end of the backlog for the first one. */
   protected endMessages(close: CloseMessage): void {
     const subscribers = this.liveSubscribers();
-    if (subscribers !== undefined && (this.closeReading & HOLD) !== 0 && this.backlog !== undefined) {
-      // Paused by the user with messages waiting: the close event waits behind them for resume().
-      this.backlog.push(close);
-      return;
-    }
     this.subscribers = undefined;
     if (subscribers === undefined) {
       (this.backlog ??= []).push(close);

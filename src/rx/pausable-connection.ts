@@ -60,6 +60,13 @@ export abstract class PausableConnection<TData = unknown> extends ReactiveConnec
     return this.backlogSize;
   }
 
+  /** @internal Paused by the user (HOLD) with messages waiting: the close event waits behind
+   *  them for resume(). (Here, not in MessageBacklog: a browser cannot pause.) */
+  protected override endMessages(close: CloseMessage): void {
+    if ((this.closeReading & HOLD) !== 0 && this.backlog !== undefined && this.liveSubscribers() !== undefined) this.backlog.push(close);
+    else super.endMessages(close);
+  }
+
   /** @internal Keeps what nobody took, pausing reading once the backlog is full; after our close
    *  frame, discards instead what the backlog has no room for. */
   protected override keep(message: Message, size: number): void {
