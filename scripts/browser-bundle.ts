@@ -93,9 +93,18 @@ export function internalMemberNames(files: readonly string[]): string[] {
   const judge = (name: ts.Node) => {
     if (!ts.isIdentifier(name) && !ts.isPrivateIdentifier(name)) return;
     if (ts.isPrivateIdentifier(name)) return; // `#name`: esbuild shortens those itself
-    const declarations = checker.getSymbolAtLocation(name)?.declarations ?? [];
+    const declarations = literalTargetOf(name) ?? checker.getSymbolAtLocation(name)?.declarations ?? [];
     if (declarations.length > 0 && declarations.every(isInternal)) candidates.add(name.text);
     else kept.add(name.text);
+  };
+  /** A member of an object literal written for a type (`const plan: Plan = { url }`, a return
+   *  value, an argument) is the member of that type it fills: the declarations of that member,
+   *  or undefined where the literal has no such type (then it is its own declaration). */
+  const literalTargetOf = (name: ts.Identifier): ts.Declaration[] | undefined => {
+    const member = name.parent;
+    if (!(ts.isPropertyAssignment(member) || ts.isShorthandPropertyAssignment(member)) || member.name !== name) return undefined;
+    const target = checker.getContextualType(member.parent)?.getProperty(name.text)?.declarations;
+    return target !== undefined && target.length > 0 ? target : undefined;
   };
   const fileSet = new Set(files);
   for (const file of program.getSourceFiles()) {

@@ -10,22 +10,21 @@
 export class RxwsError extends Error {
   /** @internal The name as text, which minifiers keep (they rename classes). */
   static readonly errorName: string = 'RxwsError';
+  /** A stable, machine-readable identifier of what happened, e.g. `'send_after_close'` or
+   *  `'timeout'`: test this rather than the message, which may be reworded. */
+  declare readonly code: string;
   /**
    * Makes an error with a `code`; rxws's own errors are its subclasses. Subclass it for your own
    * errors if you like: one with a `closeCode` given to `sink.error()` closes with that code.
    * @param code - the stable, machine-readable `code`
    * @param message - the human-readable message
    */
-  constructor(
-    /** A stable, machine-readable identifier of what happened, e.g. `'send_after_close'` or
-     *  `'timeout'`: test this rather than the message, which may be reworded. */
-    readonly code: string,
-    message: string,
-  ) {
+  constructor(code: string, message: string) {
     super(message);
+    this.code = code;
     // rxws's classes state their name as text (errorName), so bundled and minified apps still
     // see 'HandshakeError'; a subclass of yours is named after its class.
-    this.name = Object.prototype.hasOwnProperty.call(new.target, 'errorName') ? (new.target as unknown as { errorName: string }).errorName : new.target.name;
+    this.name = Object.hasOwn(new.target, 'errorName') ? (new.target as unknown as { errorName: string }).errorName : new.target.name;
   }
 }
 
@@ -48,20 +47,18 @@ export class UsageError extends RxwsError {
 export class ProtocolError extends RxwsError {
   /** @internal The name as text, which minifiers keep (they rename classes). */
   static override readonly errorName: string = 'ProtocolError';
+  /** The close code the connection was failed with: 1002 (protocol error), 1007 (invalid
+   *  UTF-8), 1008 (policy), 1009 (too big)... (RFC 6455 §7.4.1). */
+  declare readonly closeCode: number;
   /**
    * Made by rxws when the peer breaks the protocol; exported for `instanceof` and for tests.
    * @param code - the stable `code`, e.g. `'invalid_utf8'`
    * @param message - the human-readable message
    * @param closeCode - the close code the connection was failed with
    */
-  constructor(
-    code: string,
-    message: string,
-    /** The close code the connection was failed with: 1002 (protocol error), 1007 (invalid
-     *  UTF-8), 1008 (policy), 1009 (too big)... (RFC 6455 §7.4.1). */
-    readonly closeCode: number,
-  ) {
+  constructor(code: string, message: string, closeCode: number) {
     super(code, message);
+    this.closeCode = closeCode;
   }
 }
 
@@ -73,6 +70,12 @@ export class ProtocolError extends RxwsError {
 export class ConnectionClosedError extends RxwsError {
   /** @internal The name as text, which minifiers keep (they rename classes). */
   static override readonly errorName: string = 'ConnectionClosedError';
+  /** The connection's close code: the peer's, ours, or 1006 when the socket dropped. */
+  declare readonly closeCode: number;
+  /** The close reason that came with the code ('' when none). */
+  declare readonly reason: string;
+  /** True when both close frames were exchanged before the socket closed (RFC 6455 §7.1.5). */
+  declare readonly wasClean: boolean;
   /**
    * Made by rxws when a connection ends under a pending operation; exported for `instanceof`.
    * @param message - the human-readable message
@@ -80,16 +83,11 @@ export class ConnectionClosedError extends RxwsError {
    * @param reason - the close reason
    * @param wasClean - whether the closing handshake completed
    */
-  constructor(
-    message: string,
-    /** The connection's close code: the peer's, ours, or 1006 when the socket dropped. */
-    readonly closeCode: number,
-    /** The close reason that came with the code ('' when none). */
-    readonly reason: string,
-    /** True when both close frames were exchanged before the socket closed (RFC 6455 §7.1.5). */
-    readonly wasClean: boolean,
-  ) {
+  constructor(message: string, closeCode: number, reason: string, wasClean: boolean) {
     super('connection_closed', message);
+    this.closeCode = closeCode;
+    this.reason = reason;
+    this.wasClean = wasClean;
   }
 }
 
@@ -100,17 +98,16 @@ export class ConnectionClosedError extends RxwsError {
 export class TimeoutError extends RxwsError {
   /** @internal The name as text, which minifiers keep (they rename classes). */
   static override readonly errorName: string = 'TimeoutError';
+  /** The limit that was reached, in milliseconds. */
+  declare readonly timeoutMs: number;
   /**
    * Made by rxws when a time limit is reached; exported for `instanceof`.
    * @param message - the human-readable message
    * @param timeoutMs - the limit that was reached
    */
-  constructor(
-    message: string,
-    /** The limit that was reached, in milliseconds. */
-    readonly timeoutMs: number,
-  ) {
+  constructor(message: string, timeoutMs: number) {
     super('timeout', message);
+    this.timeoutMs = timeoutMs;
   }
 }
 
@@ -126,6 +123,12 @@ export type HttpHeaders = Record<string, string | string[] | undefined>;
 export class HandshakeError extends RxwsError {
   /** @internal The name as text, which minifiers keep (they rename classes). */
   static override readonly errorName: string = 'HandshakeError';
+  /** HTTP status the server sent (0 when none was received). */
+  declare readonly status: number;
+  /** The response headers, lower-case names (`retry-after`, `www-authenticate`...). */
+  declare readonly headers: HttpHeaders;
+  /** The response body, decoded as UTF-8 (bounded). */
+  declare readonly body: string;
   /**
    * Made by the client when a handshake fails; exported for `instanceof` and for tests.
    * @param code - the stable `code`, e.g. `'bad_response'`
@@ -134,17 +137,11 @@ export class HandshakeError extends RxwsError {
    * @param headers - the response headers
    * @param body - the response body
    */
-  constructor(
-    code: string,
-    message: string,
-    /** HTTP status the server sent (0 when none was received). */
-    readonly status: number,
-    /** The response headers, lower-case names (`retry-after`, `www-authenticate`...). */
-    readonly headers: HttpHeaders,
-    /** The response body, decoded as UTF-8 (bounded). */
-    readonly body: string,
-  ) {
+  constructor(code: string, message: string, status: number, headers: HttpHeaders, body: string) {
     super(code, message);
+    this.status = status;
+    this.headers = headers;
+    this.body = body;
   }
 }
 
@@ -156,17 +153,16 @@ export class HandshakeError extends RxwsError {
 export class NetworkError extends RxwsError {
   /** @internal The name as text, which minifiers keep (they rename classes). */
   static override readonly errorName: string = 'NetworkError';
+  /** The underlying Node error (its `code` is e.g. `'ECONNREFUSED'` or `'ENOTFOUND'`). */
+  declare readonly cause?: unknown;
   /**
    * Made by the client when the network fails; exported for `instanceof`.
    * @param message - the human-readable message
    * @param cause - the underlying Node error
    */
-  constructor(
-    message: string,
-    /** The underlying Node error (its `code` is e.g. `'ECONNREFUSED'` or `'ENOTFOUND'`). */
-    override readonly cause?: unknown,
-  ) {
+  constructor(message: string, cause?: unknown) {
     super('network', message);
+    this.cause = cause;
   }
 }
 
@@ -179,16 +175,15 @@ export class NetworkError extends RxwsError {
 export class Http2UnsupportedError extends RxwsError {
   /** @internal The name as text, which minifiers keep (they rename classes). */
   static override readonly errorName: string = 'Http2UnsupportedError';
+  /** `'alpn'`: TLS chose no `h2`; `'setting'`: SETTINGS_ENABLE_CONNECT_PROTOCOL was not sent. */
+  declare readonly reason: 'alpn' | 'setting';
   /**
    * Made by the client when a server does not offer WebSockets over HTTP/2; exported for `instanceof`.
    * @param message - the human-readable message
    * @param reason - what the server lacked
    */
-  constructor(
-    message: string,
-    /** `'alpn'`: TLS chose no `h2`; `'setting'`: SETTINGS_ENABLE_CONNECT_PROTOCOL was not sent. */
-    readonly reason: 'alpn' | 'setting',
-  ) {
+  constructor(message: string, reason: 'alpn' | 'setting') {
     super('http2_unsupported', message);
+    this.reason = reason;
   }
 }

@@ -22,11 +22,18 @@ describe('browser connect(): checked when called', () => {
     expect(() => connect(url, options)).toThrow(expect.objectContaining({ code }));
   });
 
+  it('takes a URL object as the target without changing it (its http: becomes ws: in a copy)', () => {
+    const url = new URL('http://127.0.0.1:1/x');
+    connect(url, options); // cold: checks, opens nothing
+    expect(url.href).toBe('http://127.0.0.1:1/x');
+  });
+
   it('rejects unknown options, bad values, and subprotocols that are not distinct tokens', () => {
     expect(() => connect('ws://127.0.0.1:1/', { ...options, headers: {} } as never)).toThrow(expect.objectContaining({ code: 'unknown_option' }));
     expect(() => connect('ws://127.0.0.1:1/', { ...options, handshakeTimeoutMs: 0 })).toThrow(UsageError);
     expect(() => connect('ws://127.0.0.1:1/', { ...options, protocols: ['a', 'a'] })).toThrow(UsageError);
     expect(() => connect('ws://127.0.0.1:1/', { ...options, protocols: ['a b'] })).toThrow(UsageError);
+    expect(() => connect('ws://127.0.0.1:1/', { ...options, protocols: ['a', 1] as never })).toThrow("client option 'protocols' must be an array of distinct tokens");
   });
 });
 

@@ -19,6 +19,19 @@ describe('isToken (RFC 9110 §5.6.2)', () => {
     }
   });
 
+  it('RFC 9110 §5.6.2: isToken agrees with the tchar table on every character, alone and in a longer token', () => {
+    for (let c = 0; c < 300; c++) {
+      const ch = String.fromCharCode(c);
+      expect([c, isToken(ch), isToken(`a${ch}b`)]).toEqual([c, isTcharCode(c), isTcharCode(c)]);
+    }
+  });
+
+  it('isToken takes linear time on a long run of tchars that ends badly (no backtracking blow-up)', () => {
+    const hostile = 'a'.repeat(256 * 1024) + ' ';
+    expect(isToken(hostile)).toBe(false);
+    expect(minTimeMs(() => isToken(hostile))).toBeLessThan(20);
+  });
+
   it('RFC 9110 §5.6.2: tchar and OWS code tables agree with the ABNF', () => {
     const tchars = "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
     for (let c = 0; c < 300; c++) {

@@ -1,6 +1,6 @@
 // DESIGN §3: every option is validated at construction; unknown keys and out-of-range values throw.
 import { UsageError, WebSocketServer } from '../../src';
-import { CONNECTION_OPTION_RULES, validateOptions, type OptionRules } from '../../src/rx/validate-options';
+import { anything, CONNECTION_OPTION_RULES, integer, oneOf, type OptionRules, trueOrFalse, validateOptions } from '../../src/rx/validate-options';
 
 interface Demo {
   sizeBytes: number;
@@ -11,11 +11,11 @@ interface Demo {
 }
 const defaults: Demo = { sizeBytes: 10, flag: false, mode: 'a', anything: undefined, even: 2 };
 const rules: OptionRules<Demo> = {
-  sizeBytes: { kind: 'int', min: 1, max: 100 },
-  flag: { kind: 'bool' },
-  mode: { kind: 'enum', values: ['a', 'b'] },
-  anything: { kind: 'any' },
-  even: { kind: 'check', test: (v) => (typeof v === 'number' && v % 2 === 0 ? undefined : 'must be even') },
+  sizeBytes: integer(1, 100),
+  flag: trueOrFalse,
+  mode: oneOf(['a', 'b']),
+  anything: anything,
+  even: (v) => (typeof v === 'number' && v % 2 === 0 ? undefined : 'must be even'),
 };
 
 describe('validateOptions', () => {

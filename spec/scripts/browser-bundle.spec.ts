@@ -41,6 +41,13 @@ describe('scripts/browser-bundle.ts, the browser entry as one ES module', () => 
     }
   });
 
+  it("shortens the members of an internal interface in object literals written for it too (connect()'s plan)", () => {
+    for (const name of ['socketUrl', 'socketClass', 'offered']) {
+      expect([name, mangled.has(name)]).toEqual([name, true]);
+      expect(bundle).not.toMatch(new RegExp(`\\b${name}\\b`));
+    }
+  });
+
   it('leaves every name users can reach: the public members, the options, the WebSocket and rxjs members', () => {
     const options = [...Object.keys(DEFAULT_CLIENT_OPTIONS), ...Object.keys(DEFAULT_RECONNECT_OPTIONS), ...Object.keys(DEFAULT_TYPED_OPTIONS)];
     const members = ['messages$', 'sink', 'send', 'close', 'closed$', 'waitForMessage', 'state', 'bufferedAmount', 'drain$', 'errors$', 'localCloseCode', 'url', 'protocol', 'extensions', 'data', 'state$', 'connection$', 'queuedCount', 'failure', 'connection', 'request', 'reply', 'invalid$'];

@@ -4,11 +4,11 @@ import * as net from 'node:net';
 import { ProtocolError } from '../../src/errors';
 import { Opcode } from '../../src/protocol/opcode';
 import type { CloseInfo } from '../../src/protocol/protocol-types';
-import { SocketTransport, type TransportListener, type TransportOptions } from '../../src/transport/socket-transport';
+import { SocketTransport, type FramingTransportListener, type TransportOptions } from '../../src/transport/socket-transport';
 import { closeCodeOf, sleep, until } from '../helpers/harness';
 import { FrameReader, clientFrame, closePayload, type RawFrame } from '../helpers/raw-peer';
 
-class Recorder implements TransportListener {
+class Recorder implements FramingTransportListener {
   texts: string[] = [];
   binaries: Uint8Array[] = [];
   pongs: Uint8Array[] = [];

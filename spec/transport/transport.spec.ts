@@ -1,13 +1,21 @@
 import { firstValueFrom } from 'rxjs';
 import type { Connection } from '../../src/rx/connection';
-import type { Transport, TransportListener } from '../../src/transport/transport';
+import type { FramingTransportListener, PausableTransport, Transport, TransportListener } from '../../src/transport/transport';
+import type { BrowserTransport } from '../../src/transport/browser-transport';
+import type { ClientConnection } from '../../src/browser/client-connection';
 import type { SocketTransport } from '../../src/transport/socket-transport';
 import { Resources, wsClosed } from '../helpers/harness';
 
-/** Type-level checks, compiled by `tsc --noEmit -p .`: the Node implementation satisfies the
- *  interface, and the RxJS connection is a listener of it. */
+/** Type-level checks, compiled by `tsc --noEmit -p .`: both implementations satisfy the
+ *  interface (the Node one can also pause, and reports pongs and protocol errors), and the RxJS
+ *  connections are listeners of them. */
 type Satisfies<T, I> = T extends I ? true : never;
-const typeChecks: [Satisfies<SocketTransport, Transport>, Satisfies<Connection, TransportListener>] = [true, true];
+const typeChecks: [
+  Satisfies<SocketTransport, PausableTransport>,
+  Satisfies<Connection, FramingTransportListener>,
+  Satisfies<BrowserTransport, Transport>,
+  Satisfies<ClientConnection, TransportListener>,
+] = [true, true, true, true];
 
 const resources = new Resources();
 afterEach(() => resources.dispose());
@@ -19,7 +27,7 @@ function transportOf(connection: Connection): Transport {
 
 describe('src/transport/transport.ts', () => {
   it('the type-level checks hold', () => {
-    expect(typeChecks).toEqual([true, true]);
+    expect(typeChecks).toEqual([true, true, true, true]);
   });
 
   it("state: 'open', then 'closing' once our close frame is out, then 'closed' once the stream has closed", async () => {

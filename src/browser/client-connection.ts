@@ -2,7 +2,6 @@ import { UsageError } from '../errors';
 import { CLOSE_NORMAL, isValidWireCloseCode } from '../protocol/close-code';
 import type { CloseMessage } from '../rx/message';
 import { ReactiveConnection } from '../rx/reactive-connection';
-import { sinkErrorCode } from '../rx/sink-error-code';
 import { BrowserTransport, isBrowserCloseCode, type WebSocketLike } from '../transport/browser-transport';
 import type { ClientOptions } from './client-options';
 
@@ -19,9 +18,9 @@ import type { ClientOptions } from './client-options';
  */
 export class ClientConnection<TData = unknown> extends ReactiveConnection<TData> {
   /** The URL the browser connected to. */
-  readonly url: string;
+  declare readonly url: string;
   /** The extensions the server agreed to, as the browser reports them (e.g. permessage-deflate). */
-  readonly extensions: string;
+  declare readonly extensions: string;
 
   /** @internal */
   declare protected transport: BrowserTransport;
@@ -34,7 +33,7 @@ export class ClientConnection<TData = unknown> extends ReactiveConnection<TData>
     super(options, socket.protocol === '' ? undefined : socket.protocol, data);
     this.url = url;
     this.extensions = socket.extensions;
-    this.transport = new BrowserTransport(socket, { closeTimeoutMs: options.closeTimeoutMs }, this);
+    this.transport = new BrowserTransport(socket, options.closeTimeoutMs, this);
   }
 
   /**
@@ -57,25 +56,12 @@ export class ClientConnection<TData = unknown> extends ReactiveConnection<TData>
     if (Number.isInteger(code) && isValidWireCloseCode(code) && !isBrowserCloseCode(code)) {
       throw new UsageError('invalid_close_code', `close code ${code} may not be sent from a browser: use 1000 or 3000-4999`);
     }
-    const wasOpen = this.state === 'open';
-    const result = super.close(code, reason); // throws UsageError for a bad code or reason
-    if (wasOpen && this.localCode === undefined) this.localCode = code;
-    return result;
+    return super.close(code, reason); // throws UsageError for a bad code or reason
   }
 
-  /** @internal `sink.error()`: a code a browser cannot send goes out as 1000 (see BrowserTransport). */
-  override sinkError(error: unknown): void {
-    this.markLocal(sinkErrorCode(error));
-    super.sinkError(error);
-  }
-
-  /** @internal `sink.complete()`. */
-  override sinkComplete(): void {
-    this.markLocal(CLOSE_NORMAL);
-    super.sinkComplete();
-  }
-
-  private markLocal(code: number): void {
-    if (this.localCode === undefined && this.state === 'open') this.localCode = code;
+  /** @internal This side started the close (`close()`, `sink.complete()`, `sink.error()`; a code
+   *  a browser cannot send went out as 1000, see BrowserTransport): `localCloseCode`. */
+  protected override closeSent(code: number): void {
+    this.localCode ??= code;
   }
 }

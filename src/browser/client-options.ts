@@ -1,5 +1,6 @@
 import { DEFAULT_BACKPRESSURE, DEFAULT_CLOSE_TIMEOUT_MS, DEFAULT_MAX_BUFFERED_BYTES } from '../rx/connection-options';
-import { MAX_SAFE_INTEGER, type OptionRules } from '../rx/validate-options';
+import { integer, MAX_SAFE_INTEGER, oneOf, type OptionRules } from '../rx/validate-options';
+import { isToken } from '../handshake/header-tokens';
 import type { WebSocketClass } from '../transport/browser-transport';
 
 /**
@@ -38,15 +39,17 @@ export const DEFAULT_CLIENT_OPTIONS: Readonly<ClientOptions> = /* @__PURE__ */ O
   webSocketClass: undefined,
 });
 
+/** A setTimeout delay: at least 1 ms, and within what a timer can hold (2^31 - 1). */
+const TIMER_MS = /* @__PURE__ */ integer(1, 2_147_483_647);
+
 /** @internal How each browser client option is checked by `validateOptions`. */
 export const CLIENT_OPTION_RULES: OptionRules<ClientOptions> = {
-  protocols: {
-    kind: 'check',
-    test: (v) => (Array.isArray(v) && v.every((p) => typeof p === 'string') ? undefined : 'must be an array of strings'),
-  },
-  handshakeTimeoutMs: { kind: 'int', min: 1, max: 2_147_483_647 },
-  closeTimeoutMs: { kind: 'int', min: 1, max: 2_147_483_647 },
-  maxBufferedBytes: { kind: 'int', min: 1, max: MAX_SAFE_INTEGER },
-  backpressure: { kind: 'enum', values: ['close', 'drop'] },
-  webSocketClass: { kind: 'check', test: (v) => (typeof v === 'function' ? undefined : 'must be a WebSocket class') },
+  // RFC 6455 §4.1 item 10: distinct tokens (the WebSocket constructor would throw a SyntaxError).
+  protocols: (v) =>
+    Array.isArray(v) && v.every((p, i) => typeof p === 'string' && isToken(p) && v.indexOf(p) === i) ? undefined : 'must be an array of distinct tokens',
+  handshakeTimeoutMs: TIMER_MS,
+  closeTimeoutMs: TIMER_MS,
+  maxBufferedBytes: integer(1, MAX_SAFE_INTEGER),
+  backpressure: oneOf(['close', 'drop']),
+  webSocketClass: (v) => (typeof v === 'function' ? undefined : 'must be a WebSocket class'),
 };

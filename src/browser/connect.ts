@@ -1,6 +1,5 @@
 import type { Observable } from 'rxjs';
 import { NetworkError, TimeoutError, UsageError, type RxwsError } from '../errors';
-import { isToken } from '../handshake/header-tokens';
 import { validateOptions } from '../rx/validate-options';
 import type { WebSocketClass, WebSocketLike } from '../transport/browser-transport';
 import { ClientConnection } from './client-connection';
@@ -40,24 +39,24 @@ export function openConnection<TData = unknown>(target: ConnectTarget, options?:
   return openingAsPromise<ClientConnection<TData>>((opened, failed) => open<TData>(plan, opened, failed));
 }
 
+/** @internal What every subscription of one `connect()` opens: checked once. Member names of
+ *  their own, so that the browser bundle shortens them. */
 interface ConnectionPlan {
-  url: string;
-  options: ClientOptions;
-  webSocketClass: WebSocketClass;
+  /** The resolved ws: or wss: URL. */
+  socketUrl: string;
+  settings: ClientOptions;
+  socketClass: WebSocketClass;
+  /** The subprotocols to offer, copied when `connect()` was called (as they were checked). */
+  offered: string[];
 }
 
 function planConnection(target: ConnectTarget, given: Partial<ClientOptions> | undefined): ConnectionPlan {
   const options = validateOptions<ClientOptions>('client', given, DEFAULT_CLIENT_OPTIONS, CLIENT_OPTION_RULES);
   const webSocketClass = options.webSocketClass ?? (globalThis as { WebSocket?: WebSocketClass }).WebSocket;
   if (webSocketClass === undefined) {
-    throw new UsageError('no_websocket', 'there is no global WebSocket here: pass one as the webSocketClass option');
+    throw new UsageError('no_websocket', 'no global WebSocket here: pass one as the webSocketClass option');
   }
-  const protocols = options.protocols ?? [];
-  // RFC 6455 §4.1 item 10: distinct tokens (the WebSocket constructor would throw a SyntaxError).
-  if (protocols.some((p, i) => !isToken(p) || protocols.indexOf(p) !== i)) {
-    throw new UsageError('bad_option', "client option 'protocols' must list distinct tokens");
-  }
-  return { url: resolveUrl(target), options, webSocketClass };
+  return { socketUrl: resolveUrl(target), settings: options, socketClass: webSocketClass, offered: [...(options.protocols ?? [])] };
 }
 
 /** The WHATWG WebSocket constructor's URL rules, checked up front so they throw a UsageError. */
@@ -65,25 +64,27 @@ function resolveUrl(target: ConnectTarget): string {
   let url: URL;
   try {
     const base = (globalThis as { location?: { href?: string } }).location?.href;
-    url = target instanceof URL ? target : new URL(String(target), base);
+    // A copy of a URL given as one (its scheme may change below); URL turns anything else to text.
+    url = new URL(target as string, base);
   } catch {
     throw new UsageError('bad_url', 'not a valid url');
   }
-  if (url.protocol === 'http:') url.protocol = 'ws:';
-  else if (url.protocol === 'https:') url.protocol = 'wss:';
+  // http: → ws:, https: → wss: (any other scheme is refused below).
+  url.protocol = url.protocol.replace('http', 'ws');
   if (url.protocol !== 'ws:' && url.protocol !== 'wss:') throw new UsageError('bad_url', 'the url scheme must be ws:, wss:, http: or https:');
-  // RFC 6455 §3: fragment identifiers are meaningless in WebSocket URIs and must not be used.
-  if (url.hash !== '' || url.href.includes('#')) throw new UsageError('bad_url', 'a websocket url must not have a fragment');
+  // RFC 6455 §3: fragment identifiers are meaningless in WebSocket URIs and must not be used
+  // (an empty one, `ws://host/#`, too: it is in the href, not in `hash`).
+  if (url.href.includes('#')) throw new UsageError('bad_url', 'a websocket url must not have a fragment');
   return url.href;
 }
 
 /** Opens one WebSocket. Calls exactly one of `opened` and `failed`, unless aborted first with
  *  the function it returns. */
 function open<TData>(plan: ConnectionPlan, opened: (connection: ClientConnection<TData>) => void, failed: (error: RxwsError) => void): () => void {
-  const { url, options } = plan;
+  const { socketUrl: url, settings: options } = plan;
   let socket: WebSocketLike;
   try {
-    socket = new plan.webSocketClass(url, options.protocols === undefined ? [] : [...options.protocols]);
+    socket = new plan.socketClass(url, plan.offered);
   } catch (error) {
     // Only what was checked up front makes it throw (a SyntaxError), or a page's content
     // security policy (a SecurityError): report it rather than throw into the subscriber.

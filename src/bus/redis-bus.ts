@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { Observable, Subject } from 'rxjs';
 import { UsageError, type RxwsError } from '../errors';
-import { validateOptions, type OptionRules } from '../rx/validate-options';
+import { integer, type OptionRules, trueOrFalse, validateOptions } from '../rx/validate-options';
 import type { Bus, BusListener } from './bus';
 import { BusConnectionError, BusPublishError } from './bus-errors';
 
@@ -93,13 +93,13 @@ export const DEFAULT_REDIS_BUS_OPTIONS: Readonly<RedisBusOptions> = Object.freez
 });
 
 const RULES: OptionRules<RedisBusOptions> = {
-  url: { kind: 'check', test: (v) => (typeof v === 'string' && /^rediss?:\/\//.test(v) ? undefined : 'must be a redis:// or rediss:// URL') },
-  client: { kind: 'check', test: (v) => (typeof (v as RedisClientLike | null)?.duplicate === 'function' ? undefined : 'must be a node-redis client') },
-  channelPrefix: { kind: 'check', test: (v) => (typeof v === 'string' && v.length <= 256 ? undefined : 'must be a string of at most 256 characters') },
-  sharded: { kind: 'bool' },
-  reconnectMinDelayMs: { kind: 'int', min: 1, max: 60_000 },
-  reconnectMaxDelayMs: { kind: 'int', min: 1, max: 600_000 },
-  connectTimeoutMs: { kind: 'int', min: 1, max: 600_000 },
+  url: (v) => (typeof v === 'string' && /^rediss?:\/\//.test(v) ? undefined : 'must be a redis:// or rediss:// URL'),
+  client: (v) => (typeof (v as RedisClientLike | null)?.duplicate === 'function' ? undefined : 'must be a node-redis client'),
+  channelPrefix: (v) => (typeof v === 'string' && v.length <= 256 ? undefined : 'must be a string of at most 256 characters'),
+  sharded: trueOrFalse,
+  reconnectMinDelayMs: integer(1, 60_000),
+  reconnectMaxDelayMs: integer(1, 600_000),
+  connectTimeoutMs: integer(1, 600_000),
 };
 
 /** The `redis` package, loaded when a bus is made from a URL (so the core never needs it). */

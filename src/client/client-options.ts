@@ -1,6 +1,6 @@
 import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import { DEFAULT_CONNECTION_OPTIONS, type ConnectionOptions } from '../rx/connection-options';
-import { CONNECTION_OPTION_RULES, type OptionRules } from '../rx/validate-options';
+import { CONNECTION_OPTION_RULES, integer, type OptionRules } from '../rx/validate-options';
 
 /** Custom handshake headers (Authorization, Cookie, ...). Arrays become repeated lines. */
 export type ClientHeaders = Readonly<Record<string, string | number | readonly string[]>>;
@@ -62,20 +62,14 @@ export const MAX_ERROR_BODY_BYTES = 64 * 1024;
 /** How each client option is checked by `validateOptions`. */
 export const CLIENT_OPTION_RULES: OptionRules<ClientOptions> = {
   ...CONNECTION_OPTION_RULES,
-  headers: {
-    kind: 'check',
-    test: (v) => (typeof v === 'object' && v !== null && !Array.isArray(v) ? undefined : 'must be an object of header names to values'),
-  },
-  protocols: {
-    kind: 'check',
-    test: (v) => (Array.isArray(v) && v.every((p) => typeof p === 'string') ? undefined : 'must be an array of strings'),
-  },
-  origin: { kind: 'check', test: (v) => (typeof v === 'string' ? undefined : 'must be a string') },
-  tls: { kind: 'check', test: (v) => (typeof v === 'object' && v !== null ? undefined : 'must be an object of tls options') },
-  handshakeTimeoutMs: { kind: 'int', min: 1, max: 2_147_483_647 },
-  maxHeaderBytes: { kind: 'int', min: 256, max: 1024 * 1024 },
-  maxHeaderCount: { kind: 'int', min: 1, max: 10_000 },
-  http2: { kind: 'check', test: (v) => (v === true || v === false || v === 'auto' ? undefined : "must be true, false or 'auto'") },
+  headers: (v) => (typeof v === 'object' && v !== null && !Array.isArray(v) ? undefined : 'must be an object of header names to values'),
+  protocols: (v) => (Array.isArray(v) && v.every((p) => typeof p === 'string') ? undefined : 'must be an array of strings'),
+  origin: (v) => (typeof v === 'string' ? undefined : 'must be a string'),
+  tls: (v) => (typeof v === 'object' && v !== null ? undefined : 'must be an object of tls options'),
+  handshakeTimeoutMs: integer(1, 2_147_483_647),
+  maxHeaderBytes: integer(256, 1024 * 1024),
+  maxHeaderCount: integer(1, 10_000),
+  http2: (v) => (v === true || v === false || v === 'auto' ? undefined : "must be true, false or 'auto'"),
 };
 
 /** The per-connection subset of the client options, as `Connection` takes it. */

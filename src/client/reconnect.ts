@@ -3,7 +3,7 @@ import { ConnectionClosedError, HandshakeError, NetworkError, TimeoutError } fro
 import { CLOSE_NORMAL } from '../protocol/close-code';
 import type { CloseMessage } from '../rx/message';
 import type { ReactiveConnection } from '../rx/reactive-connection';
-import { MAX_SAFE_INTEGER, validateOptions, type OptionRules } from '../rx/validate-options';
+import { integer, MAX_SAFE_INTEGER, oneOf, type OptionRules, validateOptions } from '../rx/validate-options';
 
 /** How one connection attempt ended, as `shouldRetry` sees it. */
 export type ReconnectOutcome =
@@ -88,19 +88,16 @@ export const DEFAULT_RECONNECT_OPTIONS: Readonly<ReconnectOptions> = /* @__PURE_
 const isFunction = (v: unknown) => (typeof v === 'function' ? undefined : 'must be a function');
 
 const RECONNECT_OPTION_RULES: OptionRules<ReconnectOptions> = {
-  initialDelayMs: { kind: 'int', min: 0, max: 2_147_483_647 },
-  factor: { kind: 'check', test: (v) => (typeof v === 'number' && Number.isFinite(v) && v >= 1 ? undefined : 'must be a number of at least 1') },
-  maxDelayMs: { kind: 'int', min: 0, max: 2_147_483_647 },
-  jitter: { kind: 'enum', values: ['full', 'equal', 'none'] },
-  resetAfterMs: { kind: 'int', min: 0, max: MAX_SAFE_INTEGER },
-  maxAttempts: {
-    kind: 'check',
-    test: (v) => (v === Infinity || (typeof v === 'number' && Number.isInteger(v) && v >= 0) ? undefined : 'must be a non-negative integer or Infinity'),
-  },
-  shouldRetry: { kind: 'check', test: isFunction },
-  onRetry: { kind: 'check', test: isFunction },
-  scheduler: { kind: 'check', test: (v) => (typeof (v as SchedulerLike | null)?.schedule === 'function' ? undefined : 'must be an rxjs scheduler') },
-  random: { kind: 'check', test: isFunction },
+  initialDelayMs: integer(0, 2_147_483_647),
+  factor: (v) => (typeof v === 'number' && Number.isFinite(v) && v >= 1 ? undefined : 'must be a number of at least 1'),
+  maxDelayMs: integer(0, 2_147_483_647),
+  jitter: oneOf(['full', 'equal', 'none']),
+  resetAfterMs: integer(0, MAX_SAFE_INTEGER),
+  maxAttempts: (v) => (v === Infinity || (typeof v === 'number' && Number.isInteger(v) && v >= 0) ? undefined : 'must be a non-negative integer or Infinity'),
+  shouldRetry: isFunction,
+  onRetry: isFunction,
+  scheduler: (v) => (typeof (v as SchedulerLike | null)?.schedule === 'function' ? undefined : 'must be an rxjs scheduler'),
+  random: isFunction,
 };
 
 /**

@@ -5,7 +5,7 @@ import { utf8ByteLength } from '../protocol/text-codec';
 import type { DataMessage, Message, OutgoingMessage } from '../rx/message';
 import type { ReactiveConnection } from '../rx/reactive-connection';
 import { sinkErrorCode } from '../rx/sink-error-code';
-import { MAX_SAFE_INTEGER, validateOptions, type OptionRules } from '../rx/validate-options';
+import { integer, MAX_SAFE_INTEGER, oneOf, type OptionRules, validateOptions } from '../rx/validate-options';
 import { reconnect, type ReconnectOptions } from './reconnect';
 
 /**
@@ -41,10 +41,10 @@ const DEFAULT_SETTINGS: Readonly<ReconnectingClientSettings> = /* @__PURE__ */ O
 });
 
 const SETTING_RULES: OptionRules<ReconnectingClientSettings> = {
-  reconnect: { kind: 'check', test: (v) => (typeof v === 'object' && v !== null ? undefined : 'must be an object of reconnect options') },
-  whileDisconnected: { kind: 'enum', values: ['queue', 'fail'] },
-  queueLimit: { kind: 'int', min: 0, max: MAX_SAFE_INTEGER },
-  queueLimitBytes: { kind: 'int', min: 0, max: MAX_SAFE_INTEGER },
+  reconnect: (v) => (typeof v === 'object' && v !== null ? undefined : 'must be an object of reconnect options'),
+  whileDisconnected: oneOf(['queue', 'fail']),
+  queueLimit: integer(0, MAX_SAFE_INTEGER),
+  queueLimitBytes: integer(0, MAX_SAFE_INTEGER),
 };
 
 /** Why a message given to `send()` was not sent (reported on `errors$`): `code` is

@@ -4,7 +4,7 @@ import { Opcode } from '../protocol/opcode';
 import { packFlags } from '../protocol/packed-flags';
 import { packRare } from '../protocol/rare-fields';
 import { SocketTransport, type ByteStream, type TransportOptions } from '../transport/socket-transport';
-import type { TransportListener } from '../transport/transport';
+import type { FramingTransportListener } from '../transport/transport';
 import type { DeflateConfig, DeflateParams } from '../extensions/permessage-deflate';
 import type { DeflateCodec } from '../transport/deflate-codec';
 import type { ReadBudget } from '../transport/read-budget';
@@ -87,7 +87,7 @@ interface PendingPing {
  * when it is full the socket is paused, so nothing is dropped (once our close frame is out,
  * reading goes on to complete the handshake: see `pause()`).
  */
-export class Connection<TData = unknown> extends PausableConnection<TData> implements TransportListener {
+export class Connection<TData = unknown> extends PausableConnection<TData> implements FramingTransportListener {
   /** The opening handshake request as this side saw it: path, query, headers, origin, offered
    *  subprotocols (on the client: the request it sent). */
   get request(): UpgradeRequest {
@@ -397,10 +397,10 @@ export class Connection<TData = unknown> extends PausableConnection<TData> imple
     return true;
   }
 
-  // TransportListener --------------------------------------------------------------------------
+  // FramingTransportListener ----------------------------------------------------------------------
 
   /** @internal Called by the transport: settles the ping this pong answers, then delivers it. */
-  override onPong(data: Uint8Array): void {
+  onPong(data: Uint8Array): void {
     const pings = this.pings;
     if (pings !== undefined) {
       const index = pings.findIndex((p) => sameBytes(p.payload, data));
@@ -410,7 +410,7 @@ export class Connection<TData = unknown> extends PausableConnection<TData> imple
         pending!.resolve({ data, rttMs: performance.now() - pending!.startedAt });
       }
     }
-    super.onPong(data);
+    this.deliverMessage({ type: 'pong', data }, data.length);
   }
 
   /** @internal Called by the transport. */
@@ -429,7 +429,7 @@ export class Connection<TData = unknown> extends PausableConnection<TData> imple
   }
 
   /** @internal Called by the transport. */
-  override onProtocolError(error: ProtocolError): void {
+  onProtocolError(error: ProtocolError): void {
     // A message being received as a stream ends with the reason (1007 at the offending chunk...).
     this.streamReceiver?.fail(error);
     this.report(error);
@@ -469,7 +469,7 @@ export class Connection<TData = unknown> extends PausableConnection<TData> imple
     const queue = this.streamQueue;
     this.streamQueue = undefined;
     if (queue !== undefined) queue.forEach((run) => run());
-    super.abortPending(close);
+    super.abortPending?.(close);
   }
 
   /** @internal The live sets and topics let go before anyone sees the close: a leave notice built

@@ -32,12 +32,13 @@ export abstract class MessageBacklog {
    * for the next subscriber (then reading is paused, so nothing is dropped); after the close,
    * a new subscriber gets what is left of the backlog and the `close` message.
    */
-  readonly messages$: Observable<Message>;
+  declare readonly messages$: Observable<Message>;
 
   /** @internal Carries the messages; set by the connection class on top, right after `super()`. */
   protected transport!: Transport;
-  /** @internal */
-  protected readonly limits: ConnectionLimits;
+  /** @internal Set in the constructor, as `messages$` is (`declare`d: no field definitions for
+   *  the browser bundle to carry). */
+  declare protected readonly limits: ConnectionLimits;
   /** @internal messages$ subscribers in subscription order: the one subscriber most connections
    *  have (without an array around it: idle connections are the memory that adds up), an array
    *  of two or more, or undefined when there are none. Unsubscribed ones are dropped lazily (see
@@ -47,9 +48,10 @@ export abstract class MessageBacklog {
    *  Declared, not initialised: undefined until set; on Node, `PausableConnection` keeps it in
    *  its side object with the other fields most connections never set (see packRare). */
   declare protected backlog: Message[] | undefined;
-  /** @internal Bytes of `backlog` (what `PausableConnection` bounds). 0 until set (a default
+  /** @internal Bytes of `backlog` (what `PausableConnection` bounds to the `backlogBytes`
+   *  option; a name of its own, so that the browser bundle shortens it). 0 until set (a default
    *  on the prototype, below); on Node, in the side object with `backlog` (see packRare). */
-  declare protected backlogBytes: number;
+  declare protected backlogSize: number;
   /** @internal How reading goes once our close frame is out: READ_ON, HOLD and KEEP bits, set by
    *  `PausableConnection` (always 0 where reading cannot pause). Only HOLD matters here: it
    *  sends messages to the backlog as if nobody subscribed. 0 until set (a default on the
@@ -63,7 +65,7 @@ export abstract class MessageBacklog {
     // The numeric fields declared above start at 0 from here, where the Node layers do not keep
     // them elsewhere (idle connections are the memory that adds up): a write makes an own
     // property. Member accesses, not keys, so that the browser bundle's renaming sees them.
-    this.prototype.backlogBytes = 0;
+    this.prototype.backlogSize = 0;
     this.prototype.closeReading = 0;
   }
 
@@ -73,25 +75,20 @@ export abstract class MessageBacklog {
     this.messages$ = new MessageStream(this);
   }
 
+  // Hooks for the layers above, optional rather than empty methods (see ReactiveConnection).
+
   /** @internal The backlog shrank outside a read (a subscriber took it): the Node connection
    *  tells its server's read budget. */
-  protected backlogTaken(): void {
-    // Nothing to tell by default.
-  }
+  protected backlogTaken?(): void;
 
   /** @internal Called by the transport. */
   onText(text: string): void {
-    this.deliver({ type: 'text', data: text }, text.length);
+    this.deliverMessage({ type: 'text', data: text }, text.length);
   }
 
   /** @internal Called by the transport. */
   onBinary(data: Uint8Array): void {
-    this.deliver({ type: 'binary', data }, data.length);
-  }
-
-  /** @internal Called by the transport. */
-  onPong(data: Uint8Array): void {
-    this.deliver({ type: 'pong', data }, data.length);
+    this.deliverMessage({ type: 'binary', data }, data.length);
   }
 
   /**
@@ -106,14 +103,14 @@ export abstract class MessageBacklog {
     let backlog = this.backlog;
     while (backlog !== undefined) {
       this.backlog = undefined;
-      this.backlogBytes = 0;
+      this.backlogSize = 0;
       let i = 0;
       while (i < backlog.length && !subscriber.closed) subscriber.next(backlog[i++]!);
       if (i < backlog.length) {
         // The subscriber left early (waitForMessage): the rest waits for the next one.
         this.backlog = backlog.slice(i).concat(this.backlog ?? []);
-        this.backlogBytes = this.backlog.reduce((n, m) => n + sizeOf(m), 0);
-        this.backlogTaken();
+        this.backlogSize = this.backlog.reduce((n, m) => n + sizeOf(m), 0);
+        this.backlogTaken?.();
         return;
       }
       if (backlog[backlog.length - 1]!.type === 'close') {
@@ -122,7 +119,7 @@ export abstract class MessageBacklog {
       }
       backlog = this.backlog;
     }
-    this.backlogTaken();
+    this.backlogTaken?.();
     if (this.closeMessage !== undefined) {
       if (!subscriber.closed) {
         subscriber.next(this.closeMessage);
@@ -135,16 +132,14 @@ export abstract class MessageBacklog {
     // reach this subscriber rather than start a new backlog.
     const subscribers = this.liveSubscribers();
     this.subscribers = subscribers === undefined ? subscriber : [...subscribers, subscriber];
-    this.subscribed();
+    this.subscribed?.();
   }
 
   /** @internal A subscriber was added: where reading paused for a full backlog, it resumes. */
-  protected subscribed(): void {
-    // Nothing paused by default.
-  }
+  protected subscribed?(): void;
 
   /** @internal Hands a message to the subscribers, or keeps it in the backlog. */
-  protected deliver(message: Message, size: number): void {
+  protected deliverMessage(message: Message, size: number): void {
     const one = this.subscribers;
     if (one !== undefined && !Array.isArray(one) && !one.closed && (this.closeReading & HOLD) === 0) {
       one.next(message);
@@ -164,18 +159,13 @@ export abstract class MessageBacklog {
    *  this). */
   protected keep(message: Message, size: number): void {
     (this.backlog ??= []).push(message);
-    this.backlogBytes += size;
+    this.backlogSize += size;
   }
 
   /** @internal Ends `messages$` with `close`: the subscribers get it and complete; with none,
    *  it waits at the end of the backlog for the first one. */
   protected endMessages(close: CloseMessage): void {
     const subscribers = this.liveSubscribers();
-    if (subscribers !== undefined && (this.closeReading & HOLD) !== 0 && this.backlog !== undefined) {
-      // Paused by the user with messages waiting: the close event waits behind them for resume().
-      this.backlog.push(close);
-      return;
-    }
     this.subscribers = undefined;
     if (subscribers === undefined) {
       (this.backlog ??= []).push(close);
@@ -190,7 +180,7 @@ export abstract class MessageBacklog {
   protected liveSubscribers(): Subscriber<Message>[] | undefined {
     const held = this.subscribers;
     const live = held === undefined ? [] : Array.isArray(held) ? held.filter(isOpen) : held.closed ? [] : [held];
-    // A lone subscriber is kept without its array, for the fast path of deliver().
+    // A lone subscriber is kept without its array, for the fast path of deliverMessage().
     this.subscribers = live.length > 1 ? live : live[0];
     return live.length === 0 ? undefined : live;
   }
@@ -202,12 +192,17 @@ export abstract class MessageBacklog {
  * (and its context) per connection. RxJS calls it with `this` set to the Observable.
  */
 class MessageStream extends Observable<Message> {
-  constructor(private readonly connection: MessageBacklog) {
+  // A declared field, not a parameter property, and a name only this class uses: so the browser
+  // bundle's mangleProps shortens it (a parameter property would keep its name as a second field).
+  private readonly backlogOwner: MessageBacklog;
+
+  constructor(owner: MessageBacklog) {
     super(MessageStream.subscribeTo);
+    this.backlogOwner = owner;
   }
 
   private static subscribeTo(this: Observable<Message>, subscriber: Subscriber<Message>): void {
-    (this as MessageStream).connection.subscribeMessages(subscriber);
+    (this as MessageStream).backlogOwner.subscribeMessages(subscriber);
   }
 }
 

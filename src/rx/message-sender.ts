@@ -1,5 +1,5 @@
 import { Observable, Subject, type Observer } from 'rxjs';
-import { RxwsError, UsageError, type ProtocolError } from '../errors';
+import { RxwsError, UsageError } from '../errors';
 import { CLOSE_POLICY_VIOLATION } from '../protocol/close-code';
 import type { OutgoingMessage } from './message';
 import { MessageBacklog } from './message-backlog';
@@ -76,11 +76,6 @@ export abstract class MessageSender extends MessageBacklog {
   abstract sinkComplete(): void;
 
   /** @internal Called by the transport. */
-  onProtocolError(error: ProtocolError): void {
-    this.report(error);
-  }
-
-  /** @internal Called by the transport. */
   onDrain(): void {
     this.drainSubject?.next();
   }
@@ -124,14 +119,19 @@ export function backpressureDrop(): RxwsError {
 
 /** `sink`: one small object per connection rather than three closures. */
 class ConnectionSink implements Observer<OutgoingMessage> {
-  constructor(private readonly connection: MessageSender) {}
+  // A declared field and a name only this class uses, so the browser bundle shortens it (see
+  // MessageStream).
+  private readonly sinkOwner: MessageSender;
+  constructor(owner: MessageSender) {
+    this.sinkOwner = owner;
+  }
   next(message: OutgoingMessage): void {
-    this.connection.trySend(message);
+    this.sinkOwner.trySend(message);
   }
   error(error: unknown): void {
-    this.connection.sinkError(error);
+    this.sinkOwner.sinkError(error);
   }
   complete(): void {
-    this.connection.sinkComplete();
+    this.sinkOwner.sinkComplete();
   }
 }

@@ -4,6 +4,7 @@ import { packRare } from '../protocol/rare-fields';
 import type { CloseMessage, Message } from './message';
 import { HOLD, sizeOf, type ConnectionLimits } from './message-backlog';
 import { ReactiveConnection } from './reactive-connection';
+import type { PausableTransport } from '../transport/transport';
 
 /** @internal The limits of a connection whose transport can stop reading. */
 export interface PausableLimits extends ConnectionLimits {
@@ -23,6 +24,8 @@ export interface PausableLimits extends ConnectionLimits {
 export abstract class PausableConnection<TData = unknown> extends ReactiveConnection<TData> {
   /** @internal */
   declare protected readonly limits: PausableLimits;
+  /** @internal */
+  declare protected transport: PausableTransport;
   /** @internal Every boolean of this layer and the Node `Connection` (`declare`d), one bit each
    *  (see packFlags). */
   protected flags = 0;
@@ -54,7 +57,14 @@ export abstract class PausableConnection<TData = unknown> extends ReactiveConnec
   /** @internal Bytes of received messages waiting for a subscriber (a server's read budget
    *  counts them). */
   get heldBacklogBytes(): number {
-    return this.backlogBytes;
+    return this.backlogSize;
+  }
+
+  /** @internal Paused by the user (HOLD) with messages waiting: the close event waits behind
+   *  them for resume(). (Here, not in MessageBacklog: a browser cannot pause.) */
+  protected override endMessages(close: CloseMessage): void {
+    if ((this.closeReading & HOLD) !== 0 && this.backlog !== undefined && this.liveSubscribers() !== undefined) this.backlog.push(close);
+    else super.endMessages(close);
   }
 
   /** @internal Keeps what nobody took, pausing reading once the backlog is full; after our close
@@ -63,7 +73,7 @@ export abstract class PausableConnection<TData = unknown> extends ReactiveConnec
     if (this.closeReading !== 0) {
       // Our close frame is out and reading goes on only to find the peer's: a message nobody
       // takes is kept if it was read before our close (KEEP), else while the backlog has room.
-      if ((this.closeReading & KEEP) === 0 && this.backlogBytes >= this.limits.backlogBytes) {
+      if ((this.closeReading & KEEP) === 0 && this.backlogSize >= this.limits.backlogBytes) {
         this.discardedAfterClose++;
         return;
       }
@@ -71,7 +81,7 @@ export abstract class PausableConnection<TData = unknown> extends ReactiveConnec
       return;
     }
     super.keep(message, size);
-    if (this.backlogBytes >= this.limits.backlogBytes && !this.pausedForBacklog) {
+    if (this.backlogSize >= this.limits.backlogBytes && !this.pausedForBacklog) {
       this.pausedForBacklog = true;
       this.transport.pause();
     }
@@ -114,7 +124,7 @@ export abstract class PausableConnection<TData = unknown> extends ReactiveConnec
     let subscribers = this.liveSubscribers();
     if (backlog === undefined || subscribers === undefined) return;
     this.backlog = undefined;
-    this.backlogBytes = 0;
+    this.backlogSize = 0;
     let i = 0;
     while (i < backlog.length && (this.closeReading & HOLD) === 0 && subscribers !== undefined) {
       const message = backlog[i++]!;
@@ -129,9 +139,9 @@ export abstract class PausableConnection<TData = unknown> extends ReactiveConnec
     }
     if (i < backlog.length) {
       this.backlog = backlog.slice(i).concat(this.backlog ?? []);
-      this.backlogBytes = this.backlog.reduce((n, m) => n + sizeOf(m), 0);
+      this.backlogSize = this.backlog.reduce((n, m) => n + sizeOf(m), 0);
     }
-    this.backlogTaken();
+    this.backlogTaken?.();
   }
 
   /** @internal Reports the messages discarded after our close frame, before `messages$` ends. */
@@ -162,7 +172,7 @@ export const PAUSABLE_FLAGS_END = packFlags(PausableConnection.prototype, { paus
 // side object) stays as it was.
 packRare(PausableConnection.prototype, {
   closeMessage: undefined,
-  backlogBytes: 0,
+  backlogSize: 0,
   discardedAfterClose: 0,
   backlog: undefined,
   errorSubject: undefined,

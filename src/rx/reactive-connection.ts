@@ -3,15 +3,17 @@ import { TimeoutError } from '../errors';
 import { CLOSE_INTERNAL_ERROR, CLOSE_NORMAL } from '../protocol/close-code';
 import { checkCloseToSend } from '../protocol/close-payload';
 import type { CloseInfo } from '../protocol/protocol-types';
-import { utf8ByteLength } from '../protocol/text-codec';
 import { closedError } from './closed-error';
 import type { CloseMessage, Message, MessageType } from './message';
 import type { ConnectionLimits } from './message-backlog';
 import { MessageSender } from './message-sender';
 import { sinkErrorCode } from './sink-error-code';
 
-/** How close reasons are measured (the TextEncoder's length, without a TextEncoder). */
-const UTF8 = { byteLength: utf8ByteLength };
+/** How close reasons are measured: the platform's TextEncoder (Node's and every browser's), so
+ *  the browser bundle carries no UTF-8 code of its own; a close is too rare for the encoding to
+ *  matter. */
+const encoder = /* @__PURE__ */ new TextEncoder();
+const UTF8 = { byteLength: (text: string) => encoder.encode(text).length };
 
 /** Options for the waiting helpers (`ping`, `waitForMessage`). */
 export interface WaitOptions {
@@ -31,10 +33,11 @@ export interface WaitOptions {
 export abstract class ReactiveConnection<TData = unknown> extends MessageSender {
   /** The subprotocol agreed in the handshake (`Sec-WebSocket-Protocol`), or undefined when none
    *  was. */
-  readonly protocol: string | undefined;
+  declare readonly protocol: string | undefined;
   /** Per-connection user data: what the server's accept hook returned as `data` (undefined
    *  otherwise); yours to read and replace. */
-  data: TData;
+  declare data: TData;
+  // (Declared and set in the constructor: no field definitions for the browser bundle to carry.)
 
   /** Declared, not initialised: undefined until someone waits; on Node, `PausableConnection`
    *  keeps it in its side object with the other fields most connections never set (packRare). */
@@ -57,15 +60,12 @@ export abstract class ReactiveConnection<TData = unknown> extends MessageSender 
    *  completes; a subscriber that comes later gets it at once. Never errors. */
   get closed$(): Observable<CloseMessage> {
     return new Observable<CloseMessage>((subscriber) => {
-      let active = true;
       this.whenClosed((close) => {
-        if (!active) return;
+        // An unsubscribed subscriber is closed: it gets nothing.
+        if (subscriber.closed) return;
         subscriber.next(close);
         subscriber.complete();
       });
-      return () => {
-        active = false;
-      };
     });
   }
 
@@ -138,7 +138,7 @@ export abstract class ReactiveConnection<TData = unknown> extends MessageSender 
   onClosed(info: CloseInfo): void {
     const close: CloseMessage = { type: 'close', code: info.code, reason: info.reason, wasClean: info.wasClean };
     this.closeMessage = close;
-    this.abortPending(close);
+    this.abortPending?.(close);
     this.endMessages(close);
     const waiters = this.closeWaiters;
     this.closeWaiters = undefined;
@@ -150,20 +150,20 @@ export abstract class ReactiveConnection<TData = unknown> extends MessageSender 
   private sendClose(code: number, reason: string): void {
     this.transport.close(code, reason);
     this.transport.flush();
-    this.closeSent();
+    this.closeSent?.(code);
   }
 
-  /** @internal Our close frame is out (or the transport refused to send it): where reading can
-   *  pause, it now goes on to the peer's close frame (see PausableConnection). */
-  protected closeSent(): void {
-    // Reading never pauses by default.
-  }
+  // Hooks for the layers above, optional rather than empty methods: a browser connection needs
+  // few of them, and its bundle carries none it does not use.
+
+  /** @internal This side started the close with `code` (`close()`, `sink.complete()`,
+   *  `sink.error()`) and its close frame is out (or the transport refused to send it): where
+   *  reading can pause, it now goes on to the peer's close frame (see PausableConnection). */
+  protected closeSent?(code: number): void;
 
   /** @internal First step of closing, for the layers above: fail what waits on this connection
    *  (pings, a stream in progress) before `messages$` ends. */
-  protected abortPending(close: CloseMessage): void {
-    void close;
-  }
+  protected abortPending?(close: CloseMessage): void;
 
   /** @internal Calls back with the close event once the connection has closed (at once if it has). */
   protected whenClosed(callback: (close: CloseMessage) => void): void {

@@ -12,7 +12,7 @@ import { negotiatePerMessageDeflate } from '../extensions/permessage-deflate';
 import { Connection } from '../rx/connection';
 import { DEFAULT_CONNECTION_OPTIONS, type ConnectionOptions } from '../rx/connection-options';
 import { NO_PARAMS, type KeptUpgradeRequest, type UpgradeRequest } from '../rx/upgrade-request';
-import { CONNECTION_OPTION_RULES, validateOptions, type OptionRules } from '../rx/validate-options';
+import { CONNECTION_OPTION_RULES, integer, type OptionRules, trueOrFalse, validateOptions } from '../rx/validate-options';
 import { computeAcceptKey } from '../transport/accept-key';
 import { ReadBudget } from '../transport/read-budget';
 import { ExpiryQueue, type Expiring } from '../transport/expiry-queue';
@@ -90,31 +90,28 @@ const isObject = (what: string) => (value: unknown) => (typeof value === 'object
 
 const SERVER_OPTION_RULES: OptionRules<ServerOptions> = {
   ...CONNECTION_OPTION_RULES,
-  port: { kind: 'int', min: 0, max: 65535 },
-  host: { kind: 'check', test: (v) => (typeof v === 'string' ? undefined : 'must be a string') },
-  tls: { kind: 'check', test: isObject('an object of tls options') },
-  server: { kind: 'check', test: (v) => (typeof (v as HttpServer | null)?.on === 'function' ? undefined : 'must be an http or https server') },
-  handshakeTimeoutMs: { kind: 'int', min: 1, max: 2_147_483_647 },
-  maxHeaderBytes: { kind: 'int', min: 256, max: 1024 * 1024 },
-  maxHeaderCount: { kind: 'int', min: 1, max: 10_000 },
-  maxConnections: { kind: 'int', min: 0, max: Number.MAX_SAFE_INTEGER },
-  maxBufferedMessageBytes: { kind: 'int', min: 1, max: Number.MAX_SAFE_INTEGER },
-  bus: { kind: 'check', test: (v) => (['publish', 'publishCounted', 'subscribe', 'unsubscribe', 'close'].every((m) => typeof (v as Record<string, unknown> | null)?.[m] === 'function') && typeof (v as Bus).errors$?.subscribe === 'function' ? undefined : 'must be a Bus') },
+  port: integer(0, 65535),
+  host: (v) => (typeof v === 'string' ? undefined : 'must be a string'),
+  tls: isObject('an object of tls options'),
+  server: (v) => (typeof (v as HttpServer | null)?.on === 'function' ? undefined : 'must be an http or https server'),
+  handshakeTimeoutMs: integer(1, 2_147_483_647),
+  maxHeaderBytes: integer(256, 1024 * 1024),
+  maxHeaderCount: integer(1, 10_000),
+  maxConnections: integer(0, Number.MAX_SAFE_INTEGER),
+  maxBufferedMessageBytes: integer(1, Number.MAX_SAFE_INTEGER),
+  bus: (v) => (['publish', 'publishCounted', 'subscribe', 'unsubscribe', 'close'].every((m) => typeof (v as Record<string, unknown> | null)?.[m] === 'function') && typeof (v as Bus).errors$?.subscribe === 'function' ? undefined : 'must be a Bus'),
 };
 
 const ROUTE_ONLY_RULES = {
-  host: { kind: 'check', test: (v: unknown) => (typeof v === 'string' ? undefined : 'must be a string') },
-  path: { kind: 'check', test: (v: unknown) => (typeof v === 'string' && v.startsWith('/') ? undefined : 'must be a string starting with /') },
-  defaultHost: { kind: 'bool' },
-  defaultPath: { kind: 'bool' },
-  accept: { kind: 'check', test: (v: unknown) => (typeof v === 'function' ? undefined : 'must be a function') },
-  handle: { kind: 'check', test: (v: unknown) => (typeof v === 'function' ? undefined : 'must be a function') },
-  protocols: { kind: 'check', test: (v: unknown) => (Array.isArray(v) && v.every((p) => typeof p === 'string') ? undefined : 'must be an array of strings') },
-  allowOrigins: {
-    kind: 'check',
-    test: (v: unknown) => (typeof v === 'function' || (Array.isArray(v) && v.every((o) => typeof o === 'string')) ? undefined : 'must be an array of strings or a function'),
-  },
-  maxConnections: { kind: 'int', min: 0, max: Number.MAX_SAFE_INTEGER },
+  host: (v: unknown) => (typeof v === 'string' ? undefined : 'must be a string'),
+  path: (v: unknown) => (typeof v === 'string' && v.startsWith('/') ? undefined : 'must be a string starting with /'),
+  defaultHost: trueOrFalse,
+  defaultPath: trueOrFalse,
+  accept: (v: unknown) => (typeof v === 'function' ? undefined : 'must be a function'),
+  handle: (v: unknown) => (typeof v === 'function' ? undefined : 'must be a function'),
+  protocols: (v: unknown) => (Array.isArray(v) && v.every((p) => typeof p === 'string') ? undefined : 'must be an array of strings'),
+  allowOrigins: (v: unknown) => (typeof v === 'function' || (Array.isArray(v) && v.every((o) => typeof o === 'string')) ? undefined : 'must be an array of strings or a function'),
+  maxConnections: integer(0, Number.MAX_SAFE_INTEGER),
 } as const;
 
 /** Options for the graceful `WebSocketServer.close`. */

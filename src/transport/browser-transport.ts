@@ -1,5 +1,6 @@
 import { CLOSE_ABNORMAL, CLOSE_NORMAL } from '../protocol/close-code';
 import type { CloseInfo, ProtocolState } from '../protocol/protocol-types';
+import { toBytes } from '../rx/to-bytes';
 import type { Transport, TransportListener } from './transport';
 
 /**
@@ -34,12 +35,6 @@ export interface WebSocketLike {
 /** A WebSocket class: `new (url, protocols)`, as the global `WebSocket` is. */
 export type WebSocketClass = new (url: string, protocols?: string | string[]) => WebSocketLike;
 
-/** @internal The browser transport's settings. */
-export interface BrowserTransportOptions {
-  /** After our close frame, how long to wait for the close event before reporting 1006. */
-  closeTimeoutMs: number;
-}
-
 /** `WebSocket.readyState` values (WHATWG WebSockets §"readyState"). */
 const OPEN = 1;
 const CLOSING = 2;
@@ -63,7 +58,15 @@ export function isBrowserCloseCode(code: number): boolean {
  * event), a close timeout, and binary messages as `Uint8Array`s.
  */
 export class BrowserTransport implements Transport {
-  private done = false;
+  // Declared fields, not constructor parameter properties: esbuild's mangleProps (the browser
+  // bundle) would leave each parameter property's original name in the bundle as a second,
+  // undefined field.
+  private readonly socket: WebSocketLike;
+  /** After our close frame, how long to wait for the close event before reporting 1006. */
+  private readonly closeWaitMs: number;
+  private readonly listener: TransportListener;
+  /** The socket has closed (or the close timed out): nothing more is reported. */
+  private ended = false;
   /** The code this side meant when the browser had to send 1000 instead (see isBrowserCloseCode). */
   private meantCode: number | undefined;
   private closeTimer: ReturnType<typeof setTimeout> | undefined;
@@ -71,13 +74,12 @@ export class BrowserTransport implements Transport {
   private pollDelayMs = 0;
   private flushWaiters: Array<() => void> | undefined;
 
-  constructor(
-    private readonly socket: WebSocketLike,
-    private readonly options: BrowserTransportOptions,
-    private readonly listener: TransportListener,
-  ) {
+  constructor(socket: WebSocketLike, closeWaitMs: number, listener: TransportListener) {
+    this.socket = socket;
+    this.closeWaitMs = closeWaitMs;
+    this.listener = listener;
     socket.binaryType = 'arraybuffer';
-    socket.onmessage = (event: { data: unknown }) => this.received(event.data);
+    socket.onmessage = (event: { data: string | ArrayBuffer }) => this.received(event.data);
     socket.onclose = (event: { code: number; reason: string; wasClean: boolean }) =>
       this.finish({ code: this.meantCode ?? event.code, reason: event.reason, wasClean: event.wasClean });
     // An error event always comes with a close event, which reports the outcome (1006). The
@@ -86,13 +88,13 @@ export class BrowserTransport implements Transport {
   }
 
   get state(): ProtocolState {
-    if (this.done) return 'closed';
+    if (this.ended) return 'closed';
     const readyState = this.socket.readyState;
     return readyState === OPEN && this.closeTimer === undefined ? 'open' : readyState <= CLOSING ? 'closing' : 'closed';
   }
 
   get bufferedAmount(): number {
-    return this.done ? 0 : this.socket.bufferedAmount;
+    return this.ended ? 0 : this.socket.bufferedAmount;
   }
 
   sendText(text: string): void {
@@ -106,7 +108,7 @@ export class BrowserTransport implements Transport {
   }
 
   close(code: number, reason: string): void {
-    if (this.done || this.closeTimer !== undefined) return;
+    if (this.ended || this.closeTimer !== undefined) return;
     if (!isBrowserCloseCode(code)) this.meantCode = code;
     this.socket.close(isBrowserCloseCode(code) ? code : CLOSE_NORMAL, reason);
     // RFC 6455 §7.1.1 leaves the wait for the server's answer to us; the browser's own wait can
@@ -114,7 +116,7 @@ export class BrowserTransport implements Transport {
     this.closeTimer = setTimeout(() => {
       this.closeTimer = undefined;
       this.finish({ code: CLOSE_ABNORMAL, reason: '', wasClean: false });
-    }, this.options.closeTimeoutMs);
+    }, this.closeWaitMs);
   }
 
   fail(code: number, reason: string): void {
@@ -123,43 +125,38 @@ export class BrowserTransport implements Transport {
     this.meantCode = code;
   }
 
-  pause(): void {
-    // A WebSocket cannot stop reading (only WebSocketStream could): messages keep coming.
-  }
-
-  resume(): void {}
-
   flush(): void {
     // The browser writes at once; nothing is batched here.
   }
 
   whenFlushed(): Promise<void> {
-    if (this.done || this.socket.bufferedAmount === 0) return Promise.resolve();
+    if (this.ended || this.socket.bufferedAmount === 0) return Promise.resolve();
     return new Promise((resolve) => {
       (this.flushWaiters ??= []).push(resolve);
       this.watchBuffer();
     });
   }
 
-  private received(data: unknown): void {
-    if (this.done) return;
+  /** A message: binaryType 'arraybuffer' makes binary ones ArrayBuffers (some WebSocket classes
+   *  outside browsers hand over views, which toBytes takes too). */
+  private received(data: string | ArrayBuffer): void {
+    if (this.ended) return;
     if (typeof data === 'string') this.listener.onText(data);
-    else if (data instanceof ArrayBuffer) this.listener.onBinary(new Uint8Array(data));
-    else if (ArrayBuffer.isView(data)) this.listener.onBinary(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+    else this.listener.onBinary(toBytes(data));
   }
 
   /** Looks at `bufferedAmount` until it is 0, then releases the waiters and reports a drain.
    *  One timer per connection, only while bytes are buffered: first at once, then backing off
    *  to MAX_POLL_MS. */
   private watchBuffer(): void {
-    if (this.pollTimer !== undefined || this.done) return;
+    if (this.pollTimer !== undefined || this.ended) return;
     this.pollTimer = setTimeout(poll, this.pollDelayMs, this);
   }
 
   /** @internal One look at `bufferedAmount` (see watchBuffer). */
   poll(): void {
     this.pollTimer = undefined;
-    if (this.done) return;
+    if (this.ended) return;
     if (this.socket.bufferedAmount > 0) {
       this.pollDelayMs = Math.min(MAX_POLL_MS, Math.max(1, this.pollDelayMs * 2));
       this.watchBuffer();
@@ -177,8 +174,8 @@ export class BrowserTransport implements Transport {
   }
 
   private finish(info: CloseInfo): void {
-    if (this.done) return;
-    this.done = true;
+    if (this.ended) return;
+    this.ended = true;
     if (this.closeTimer !== undefined) clearTimeout(this.closeTimer);
     if (this.pollTimer !== undefined) clearTimeout(this.pollTimer);
     this.closeTimer = undefined;

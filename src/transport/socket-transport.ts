@@ -10,10 +10,10 @@ import { DeflateCodec, type InflateSink } from './deflate-codec';
 import { Heartbeat, type HeartbeatHost, type HeartbeatOptions } from './heartbeat';
 import { nodeTextCodec } from './node-text-codec';
 import type { BudgetHolder, ReadBudget } from './read-budget';
-import type { Transport, TransportListener } from './transport';
+import type { FramingTransportListener, PausableTransport } from './transport';
 import { enterInput, forgetInput, isPausedForZlib, leaveInput, type InputSource } from './zlib-backpressure';
 
-export type { TransportListener } from './transport';
+export type { FramingTransportListener } from './transport';
 
 export interface TransportOptions extends ProtocolLimits {
   role: Role;
@@ -108,7 +108,7 @@ function protocolSettings(options: TransportOptions): ProtocolSettings {
  * few socket writes as possible (the replies produced while handling one read go out in one
  * write), arms the timers it asks for, and pauses the socket when the reader above falls behind.
  */
-export class SocketTransport implements Transport, ProtocolEvents, InflateSink, BudgetHolder, InputSource, HeartbeatHost {
+export class SocketTransport implements PausableTransport, ProtocolEvents, InflateSink, BudgetHolder, InputSource, HeartbeatHost {
   readonly protocol: ProtocolConnection;
   /** zlib for permessage-deflate, when negotiated. */
   declare readonly deflate: DeflateCodec | undefined;
@@ -150,7 +150,7 @@ export class SocketTransport implements Transport, ProtocolEvents, InflateSink, 
   constructor(
     readonly socket: ByteStream,
     private readonly options: TransportOptions,
-    private readonly listener: TransportListener,
+    private readonly listener: FramingTransportListener,
   ) {
     if (options.streamThresholdBytes !== undefined && (listener.onMessageStart === undefined || listener.onMessageChunk === undefined || listener.onMessageEnd === undefined)) {
       throw new Error('streamThresholdBytes needs a listener with onMessageStart, onMessageChunk and onMessageEnd');

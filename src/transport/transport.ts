@@ -26,10 +26,6 @@ export interface Transport {
   close(code: number, reason: string): void;
   /** Fails the connection from this side with `code` (RFC 6455 §7.1.7): 1008, 1011, ... */
   fail(code: number, reason: string): void;
-  /** Stops reading for backpressure (where the platform can: a browser cannot). */
-  pause(): void;
-  /** Reads again after `pause()`. */
-  resume(): void;
   /** Writes what is batched now instead of at the end of the turn. */
   flush(): void;
   /** Resolves once everything written so far has been handed to the network (or the
@@ -37,10 +33,28 @@ export interface Transport {
   whenFlushed(): Promise<void>;
 }
 
-/** @internal What a transport reports upward, to the RxJS connection. */
+/** @internal A transport that can stop reading for backpressure (the Node socket; a browser's
+ *  WebSocket cannot, so the browser transport has no such methods to carry). */
+export interface PausableTransport extends Transport {
+  /** Stops reading for backpressure. */
+  pause(): void;
+  /** Reads again after `pause()`. */
+  resume(): void;
+}
+
+/** @internal What every transport reports upward, to the RxJS connection. */
 export interface TransportListener {
   onText(text: string): void;
   onBinary(data: Uint8Array): void;
+  /** Last call: the connection has closed, how and why. */
+  onClosed(info: CloseInfo): void;
+  /** The outgoing buffer has drained. */
+  onDrain(): void;
+}
+
+/** @internal What a transport that runs the protocol core itself (the Node socket) also reports:
+ *  what a browser's WebSocket keeps to itself (pongs, the peer's protocol errors in detail). */
+export interface FramingTransportListener extends TransportListener {
   onPong(data: Uint8Array): void;
   /** Where messages can be received as they arrive (the Node socket transport, with its
    *  `streamThresholdBytes` option, which requires these three): a message at or over the
@@ -49,10 +63,6 @@ export interface TransportListener {
   onMessageChunk?(data: Uint8Array): void;
   onMessageEnd?(): void;
   onProtocolError(error: ProtocolError): void;
-  /** Last call: the connection has closed, how and why. */
-  onClosed(info: CloseInfo): void;
-  /** The outgoing buffer has drained. */
-  onDrain(): void;
   /** Bytes of received messages waiting for a subscriber (a server's read budget counts them). */
   readonly heldBacklogBytes?: number;
 }

@@ -1,6 +1,6 @@
 import { Observable, type OperatorFunction } from 'rxjs';
 import { UsageError } from '../errors';
-import { validateOptions, type OptionRules } from '../rx/validate-options';
+import { integer, type OptionRules, validateOptions } from '../rx/validate-options';
 import { closeWith } from './close-with';
 import { isThenable } from './in-order';
 import { holdInput, releaseInput } from './input-hold';
@@ -163,6 +163,6 @@ interface Settings {
 }
 
 const RULES: OptionRules<Settings> = {
-  concurrency: { kind: 'int', min: 1, max: 1_000_000 },
-  errorResponse: { kind: 'check', test: (value) => (typeof value === 'function' ? undefined : 'must be a function') },
+  concurrency: integer(1, 1_000_000),
+  errorResponse: (value) => (typeof value === 'function' ? undefined : 'must be a function'),
 };

@@ -1,5 +1,5 @@
 import { UsageError } from '../errors';
-import { validateOptions, type OptionRules } from '../rx/validate-options';
+import { integer, oneOf, type OptionRules, validateOptions } from '../rx/validate-options';
 import { jsonCodec, type Codec } from './codec';
 import type { InferInput, InferOutput, StandardSchemaV1 } from './standard-schema';
 import { TypedView, type ConnectionLike, type TypedConnection, type TypedSettings } from './typed-connection';
@@ -69,19 +69,16 @@ export function typed<
 }
 
 const RULES: OptionRules<TypedSettings> = {
-  receive: { kind: 'check', test: schemaProblem },
-  send: { kind: 'check', test: schemaProblem },
-  codec: {
-    kind: 'check',
-    test: (value) =>
-      typeof value === 'object' && value !== null && typeof (value as Codec).decode === 'function' && typeof (value as Codec).encode === 'function'
-        ? undefined
-        : 'must be an object with decode and encode functions',
-  },
-  requestId: { kind: 'check', test: (value) => (typeof value === 'string' && value !== '' ? undefined : 'must be a non-empty string') },
-  onInvalid: { kind: 'enum', values: ['report', 'close'] },
-  requestTimeoutMs: { kind: 'int', min: 1, max: 2_147_483_647 },
-  nextRequestId: { kind: 'check', test: (value) => (typeof value === 'function' ? undefined : 'must be a function') },
+  receive: schemaProblem,
+  send: schemaProblem,
+  codec: (value) =>
+    typeof value === 'object' && value !== null && typeof (value as Codec).decode === 'function' && typeof (value as Codec).encode === 'function'
+      ? undefined
+      : 'must be an object with decode and encode functions',
+  requestId: (value) => (typeof value === 'string' && value !== '' ? undefined : 'must be a non-empty string'),
+  onInvalid: oneOf(['report', 'close']),
+  requestTimeoutMs: integer(1, 2_147_483_647),
+  nextRequestId: (value) => (typeof value === 'function' ? undefined : 'must be a function'),
 };
 
 function schemaProblem(value: unknown): string | undefined {
