@@ -1,4 +1,4 @@
-import { packFlags } from '../../src/protocol/packed-flags';
+import { packBitFields, packFlags } from '../../src/protocol/packed-flags';
 
 class Base {
   flags = 0;
@@ -38,5 +38,44 @@ describe('packFlags', () => {
     expect(() => packFlags({}, { x: true }, 30)).toThrow(RangeError);
     expect(() => packFlags({}, Object.fromEntries(Array.from({ length: 31 }, (_, i) => [`f${i}`, true] as const)))).toThrow(RangeError);
     expect(() => packFlags(Base.prototype, { a: true }, 5)).toThrow(/already defined/);
+  });
+});
+
+class WithFields {
+  flags = 0;
+  declare on: boolean;
+  declare opcode: number;
+  declare state: number;
+}
+const FIELDS_END = packBitFields(WithFields.prototype, { opcode: 4, state: 2 }, packFlags(WithFields.prototype, { on: true }));
+
+describe('packBitFields', () => {
+  it('reads and writes each field in its own bits of flags, starting at 0, beside the flags', () => {
+    const x = new WithFields();
+    expect([x.on, x.opcode, x.state]).toEqual([false, 0, 0]);
+    x.opcode = 0xa;
+    x.on = true;
+    x.state = 2;
+    expect([x.on, x.opcode, x.state]).toEqual([true, 0xa, 2]);
+    expect(x.flags).toBe(0b10_1010_1);
+    x.opcode = 0;
+    expect([x.on, x.opcode, x.state]).toEqual([true, 0, 2]);
+    x.state = 1;
+    x.opcode = 0xf;
+    expect([x.on, x.opcode, x.state]).toEqual([true, 0xf, 1]);
+    expect(Object.keys(x)).toEqual(['flags']);
+  });
+
+  it('a value wider than its field is masked, never spills into the next', () => {
+    const x = new WithFields();
+    x.opcode = 0x1f;
+    expect([x.opcode, x.state]).toEqual([0xf, 0]);
+  });
+
+  it('returns the next free bit, and refuses fields past 30 bits, bad widths or a name taken', () => {
+    expect(FIELDS_END).toBe(7);
+    expect(() => packBitFields({}, { x: 4 }, 27)).toThrow(RangeError);
+    expect(() => packBitFields({}, { x: 0 })).toThrow(RangeError);
+    expect(() => packBitFields(WithFields.prototype, { opcode: 4 }, 10)).toThrow(/already defined/);
   });
 });

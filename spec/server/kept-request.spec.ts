@@ -4,6 +4,7 @@ import * as fc from 'fast-check';
 import { HttpHeadParser } from '../../src/handshake/http-head-parser';
 import { validateUpgradeRequest } from '../../src/handshake/server-handshake';
 import type { UpgradeRequest } from '../../src/rx/upgrade-request';
+import { HeadTemplates } from '../../src/server/head-templates';
 import { KeptRequest, KeptRequestWithParams, upgradeRequestOf } from '../../src/server/kept-request';
 
 const KEY = 'dGhlIHNhbXBsZSBub25jZQ==';
@@ -33,7 +34,7 @@ describe('KeptRequest', () => {
     ['obs-text (bytes 0x80-0xff) and inner whitespace in values', head('/', ['X-Latin: caf\xe9 \xff\tend', 'X-Pad:    padded   '])],
     ['empty lines before the request line (RFC 9112 §2.2)', head('/', [], '\r\n\r\n')],
   ])('%s: restores an equal request, headers with a null prototype', (_title, text) => {
-    const kept = new KeptRequest(text, '10.0.0.1', 5555, true);
+    const kept = new KeptRequest(text, undefined, '10.0.0.1', 5555, true);
     const restored = kept.restore();
     expect(restored).toStrictEqual(parsedNow(text, '10.0.0.1', 5555, true));
     expect(Object.getPrototypeOf(restored)).toBe(Object.prototype);
@@ -41,21 +42,35 @@ describe('KeptRequest', () => {
     expect(kept.remoteAddress).toBe('10.0.0.1');
   });
 
+  it('kept as a shared template and its key: restores the request of that head, key included', () => {
+    const templates = new HeadTemplates();
+    const other = 'AQIDBAUGBwgJCgsMDQ4PEA==';
+    templates.shared(head('/', ['Origin: https://o.test']).replace(KEY, other), other);
+    const text = head('/', ['Origin: https://o.test']);
+    const template = templates.shared(text, KEY);
+    expect(template).toBeDefined();
+    const restored = new KeptRequest(template!, KEY, '10.0.0.1', 5555, false).restore();
+    expect(restored).toStrictEqual(parsedNow(text, '10.0.0.1', 5555, false));
+    expect(restored.headers['sec-websocket-key']).toBe(KEY);
+    const params = { name: 'x' };
+    expect(new KeptRequestWithParams(template!, KEY, '10.0.0.1', 5555, false, params).restore()).toStrictEqual({ ...parsedNow(text, '10.0.0.1', 5555, false), params });
+  });
+
   it('a route with path parameters: the restored request carries their values; others an empty params', () => {
     const text = head('/room/caf%C3%A9', []);
     const params = { name: 'café' };
-    const restored = new KeptRequestWithParams(text, '10.0.0.1', 5555, false, params).restore();
+    const restored = new KeptRequestWithParams(text, undefined, '10.0.0.1', 5555, false, params).restore();
     expect(restored).toStrictEqual({ ...parsedNow(text, '10.0.0.1', 5555, false), params });
-    expect({ ...new KeptRequest(text, '10.0.0.1', 5555, false).restore().params }).toEqual({});
+    expect({ ...new KeptRequest(text, undefined, '10.0.0.1', 5555, false).restore().params }).toEqual({});
   });
 
   it('keeps the socket details as given, undefined included', () => {
     const text = head('/', []);
-    expect(new KeptRequest(text, undefined, undefined, false).restore()).toMatchObject({ remoteAddress: undefined, remotePort: undefined, secure: false });
+    expect(new KeptRequest(text, undefined, undefined, undefined, false).restore()).toMatchObject({ remoteAddress: undefined, remotePort: undefined, secure: false });
   });
 
   it('each restore is a new object (the connection keeps the first)', () => {
-    const kept = new KeptRequest(head('/', ['Sec-WebSocket-Protocol: a']), '::1', 1, false);
+    const kept = new KeptRequest(head('/', ['Sec-WebSocket-Protocol: a']), undefined, '::1', 1, false);
     const first = kept.restore();
     const second = kept.restore();
     expect(second).not.toBe(first);
@@ -75,7 +90,7 @@ describe('KeptRequest', () => {
         fc.boolean(),
         (extra, target, secure) => {
           const text = head(target, extra.map(([n, v]) => `${n}: ${v}`));
-          expect(new KeptRequest(text, '127.0.0.1', 1234, secure).restore()).toStrictEqual(parsedNow(text, '127.0.0.1', 1234, secure));
+          expect(new KeptRequest(text, undefined, '127.0.0.1', 1234, secure).restore()).toStrictEqual(parsedNow(text, '127.0.0.1', 1234, secure));
         },
       ),
     );

@@ -268,6 +268,22 @@ describe('WebSocketServer: the accept hook', () => {
     }
   });
 
+  it('conn.request of heads that differ only in their key (kept as one shared template): each has its own key', async () => {
+    const { routes, port } = await listen([{ path: '/', defaultPath: true }]);
+    const keys = ['dGhlIHNhbXBsZSBub25jZQ==', 'AQIDBAUGBwgJCgsMDQ4PEA==', 'EBEREhMUFRYXGBkaGxwdHg=='];
+    const conns: Connection[] = [];
+    for (const key of keys) {
+      const opened = firstValueFrom(routes[0]!.connections$);
+      const peer = await raw(port);
+      peer.socket.write(`GET /?a=1 HTTP/1.1\r\nHost: h.test\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\nX-App: 1\r\n\r\n`);
+      expect((await peer.readResponse()).status).toBe(101);
+      conns.push(await opened);
+    }
+    expect(conns.map((c) => c.request.headers['sec-websocket-key'])).toEqual(keys);
+    expect(conns.map((c) => c.request.url)).toEqual(['/?a=1', '/?a=1', '/?a=1']);
+    expect(conns.map((c) => c.request.headers['x-app'])).toEqual(['1', '1', '1']);
+  });
+
   it('a request that offers no subprotocol has an empty list that cannot be changed (it is shared)', async () => {
     const seen: UpgradeRequest[] = [];
     const { port } = await listen([{ path: '/', accept: (request) => void seen.push(request) }]);

@@ -38,3 +38,35 @@ export function packFlags(prototype: object, flags: Readonly<Record<string, true
   });
   return next;
 }
+
+/**
+ * Small unsigned integers (an opcode, a state) kept in bits of the same `flags` field, as
+ * packFlags keeps booleans: `{ name: width }` gives each `width` bits from `firstBit` on. A value
+ * must fit its width (it is masked); reading one never set gives 0. Returns the next free bit.
+ *
+ * @internal
+ */
+export function packBitFields(prototype: object, fields: Readonly<Record<string, number>>, firstBit = 0): number {
+  let bit = firstBit;
+  for (const name of Object.keys(fields)) {
+    const width = fields[name]!;
+    if (!Number.isInteger(width) || width < 1 || bit < 0 || bit + width > 30) {
+      throw new RangeError(`packBitFields: ${name} (bits ${bit} to ${bit + width - 1}) does not fit in 30`);
+    }
+    if (Object.prototype.hasOwnProperty.call(prototype, name)) throw new Error(`packBitFields: ${name} is already defined`);
+    const shift = bit;
+    const max = (1 << width) - 1;
+    const mask = max << shift;
+    Object.defineProperty(prototype, name, {
+      get(this: { flags: number }): number {
+        return (this.flags & mask) >>> shift;
+      },
+      set(this: { flags: number }, value: number) {
+        this.flags = (this.flags & ~mask) | ((value & max) << shift);
+      },
+      configurable: true,
+    });
+    bit += width;
+  }
+  return bit;
+}

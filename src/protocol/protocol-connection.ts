@@ -19,7 +19,7 @@ import type {
   TextCodec,
 } from './protocol-types';
 import { defaultTextCodec } from './text-codec';
-import { packFlags } from './packed-flags';
+import { packBitFields, packFlags } from './packed-flags';
 import { packRare } from './rare-fields';
 import { isValidUtf8 } from './utf8-validator';
 
@@ -37,6 +37,15 @@ const defaultAlloc = (size: number): Uint8Array => new Uint8Array(size);
  *  idle connection holds none). Frozen, so a push that missed the swap fails loudly. */
 const NO_INPUT: Uint8Array[] = Object.freeze([]) as unknown as Uint8Array[];
 const NO_SLOTS: OutSlot[] = Object.freeze([]) as unknown as OutSlot[];
+/** The states by `stateCode`. */
+const STATES: readonly ProtocolState[] = ['open', 'closing', 'closed'];
+/**
+ * Where the frame begun by `beginFrame` starts in the buffer it returned. One for every
+ * connection rather than a field each: `beginFrame` and `endFrame` run in one synchronous call
+ * with only header writing, masking and text encoding between them (no callback, no other
+ * frame), and endFrame reads it before handing the frame on.
+ */
+let frameAt = 0;
 
 const OPTION_KEYS = new Set([
   'role',
@@ -104,8 +113,6 @@ export class ProtocolConnection implements FrameHandler {
   /** The fields below that most connections never set, or set only as they close (`declare`d;
    *  see packRare), once one is. */
   protected rare: Record<string, unknown> | undefined;
-  /** Where the frame begun by `beginFrame` starts in the buffer it returned. */
-  private frameAt = 0;
   /** The frame begun by `beginFrame` is in the arena. */
   declare private frameInArena: boolean;
   /** Made on the first bytes received, and the assembler on the first message that needs it:
@@ -115,7 +122,8 @@ export class ProtocolConnection implements FrameHandler {
   /** permessage-deflate, when negotiated (RFC 7692). */
   declare private readonly compression: MessageCompression | undefined;
 
-  private currentState: ProtocolState = 'open';
+  /** 0 open, 1 closing, 2 closed (see currentState), in bits of flags (packBitFields). */
+  declare private stateCode: number;
   declare private isPaused: boolean;
 
   // ---- receive side ----
@@ -125,6 +133,8 @@ export class ProtocolConnection implements FrameHandler {
   declare private processing: boolean;
   /** Chunks (or the tail of one) kept while paused, in arrival order. */
   private pending: Uint8Array[] = NO_INPUT;
+  // The opcodes are fields, not bits of flags (packBitFields): they are read and written on
+  // every frame, and accessors there cost the echo loop some 3-5% (bench/echo-in-process.ts).
   private frameOpcode = 0;
   declare private frameFin: boolean;
   private frameLength = 0;
@@ -259,6 +269,14 @@ export class ProtocolConnection implements FrameHandler {
 
   get state(): ProtocolState {
     return this.currentState;
+  }
+
+  private get currentState(): ProtocolState {
+    return STATES[this.stateCode]!;
+  }
+
+  private set currentState(state: ProtocolState) {
+    this.stateCode = STATES.indexOf(state);
   }
 
   /**
@@ -1003,7 +1021,7 @@ export class ProtocolConnection implements FrameHandler {
     // One buffer for header + payload; the text is encoded straight into it.
     const size = frameHeaderSize(len, masked) + len;
     const out = this.beginFrame(size, true);
-    const at = this.frameAt;
+    const at = frameAt;
     const p = masked
       ? writeMaskedFrameHeader(out, at, opcode, fin, false, len, this.maskSource)
       : writeFrameHeader(out, at, opcode, fin, false, len);
@@ -1021,21 +1039,21 @@ export class ProtocolConnection implements FrameHandler {
         // Large server payloads: header alone, then the caller's bytes by reference.
         const headerSize = frameHeaderSize(len, false);
         const header = this.beginFrame(headerSize, true);
-        writeFrameHeader(header, this.frameAt, opcode, fin, rsv1, len);
+        writeFrameHeader(header, frameAt, opcode, fin, rsv1, len);
         this.endFrame(header, headerSize, true);
         this.writeOrdered(data);
         return;
       }
       const size = frameHeaderSize(len, false) + len;
       const out = this.beginFrame(size, true);
-      out.set(data, writeFrameHeader(out, this.frameAt, opcode, fin, rsv1, len));
+      out.set(data, writeFrameHeader(out, frameAt, opcode, fin, rsv1, len));
       this.endFrame(out, size, true);
       return;
     }
     // Clients mask a copy, never the caller's buffer (§5.3).
     const size = frameHeaderSize(len, true) + len;
     const out = this.beginFrame(size, true);
-    const p = writeMaskedFrameHeader(out, this.frameAt, opcode, fin, rsv1, len, this.maskSource);
+    const p = writeMaskedFrameHeader(out, frameAt, opcode, fin, rsv1, len, this.maskSource);
     out.set(data, p);
     applyMask(out, p, p + len, out, p - 4, 0);
     this.endFrame(out, size, true);
@@ -1043,18 +1061,18 @@ export class ProtocolConnection implements FrameHandler {
 
   /**
    * Starts an outgoing frame of `size` bytes: returns the buffer to write it into, at
-   * `this.frameAt`. That is the arena when there is one, the frame is small, and (for data
+   * `frameAt`. That is the arena when there is one, the frame is small, and (for data
    * frames, `ordered`) nothing waits in the ordered queue; otherwise a buffer of its own.
    * `endFrame` must follow, with no other frame in between.
    */
   private beginFrame(size: number, ordered: boolean): Uint8Array {
     const arena = this.arena;
     if (arena !== undefined && size <= arena.maxFrameBytes && (!ordered || this.outQueue.length === 0 || this.pumping)) {
-      this.frameAt = arena.reserve(size);
+      frameAt = arena.reserve(size);
       this.frameInArena = true;
       return arena.bytes;
     }
-    this.frameAt = 0;
+    frameAt = 0;
     this.frameInArena = false;
     return this.alloc(size);
   }
@@ -1062,7 +1080,7 @@ export class ProtocolConnection implements FrameHandler {
   /** Hands the frame begun by `beginFrame` to the transport (through the ordered queue if
    *  `ordered` and it is not in the arena). */
   private endFrame(out: Uint8Array, size: number, ordered: boolean): void {
-    if (this.frameInArena) this.events.writeArena!(this.frameAt, size);
+    if (this.frameInArena) this.events.writeArena!(frameAt, size);
     else if (ordered) this.writeOrdered(out);
     else this.events.write(out);
   }
@@ -1168,7 +1186,7 @@ export class ProtocolConnection implements FrameHandler {
     const masked = !this.isServer;
     const size = frameHeaderSize(len, masked) + len;
     const out = this.beginFrame(size, false);
-    const at = this.frameAt;
+    const at = frameAt;
     if (masked) {
       const p = writeMaskedFrameHeader(out, at, opcode, true, false, len, this.maskSource);
       out.set(payload, p);
@@ -1218,7 +1236,7 @@ export class ProtocolConnection implements FrameHandler {
   }
 }
 
-packFlags(ProtocolConnection.prototype, {
+const FLAGS_END = packFlags(ProtocolConnection.prototype, {
   frameInArena: true,
   isPaused: true,
   inputDone: true,
@@ -1236,6 +1254,7 @@ packFlags(ProtocolConnection.prototype, {
   pumping: true,
   freshDeflate: true,
 });
+packBitFields(ProtocolConnection.prototype, { stateCode: 2 }, FLAGS_END);
 packRare(ProtocolConnection.prototype, {
   compression: undefined,
   inflatingInputBytes: 0,

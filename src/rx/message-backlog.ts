@@ -49,14 +49,25 @@ export abstract class MessageBacklog {
    *  its side object with the other fields most connections never set (see packRare). */
   declare protected backlog: Message[] | undefined;
   /** @internal Bytes of `backlog` (what `PausableConnection` bounds to the `backlogBytes`
-   *  option; a name of its own, so that the browser bundle shortens it). */
-  protected backlogSize = 0;
+   *  option; a name of its own, so that the browser bundle shortens it). 0 until set (a default
+   *  on the prototype, below); on Node, in the side object with `backlog` (see packRare). */
+  declare protected backlogSize: number;
   /** @internal How reading goes once our close frame is out: READ_ON, HOLD and KEEP bits, set by
    *  `PausableConnection` (always 0 where reading cannot pause). Only HOLD matters here: it
-   *  sends messages to the backlog as if nobody subscribed. */
-  protected closeReading = 0;
-  /** @internal Set once, when the connection has closed. */
-  protected closeMessage: CloseMessage | undefined;
+   *  sends messages to the backlog as if nobody subscribed. 0 until set (a default on the
+   *  prototype, below); on Node, three bits of `PausableConnection`'s flags. */
+  declare protected closeReading: number;
+  /** @internal Set once, when the connection has closed. Declared, not initialised: undefined
+   *  until set; on Node, in the side object (see packRare). */
+  declare protected closeMessage: CloseMessage | undefined;
+
+  static {
+    // The numeric fields declared above start at 0 from here, where the Node layers do not keep
+    // them elsewhere (idle connections are the memory that adds up): a write makes an own
+    // property. Member accesses, not keys, so that the browser bundle's renaming sees them.
+    this.prototype.backlogSize = 0;
+    this.prototype.closeReading = 0;
+  }
 
   /** @internal Made by the connection class on top (the Node `Connection`, the browser's `ClientConnection`). */
   constructor(limits: ConnectionLimits) {

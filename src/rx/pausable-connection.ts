@@ -154,11 +154,25 @@ export abstract class PausableConnection<TData = unknown> extends ReactiveConnec
   }
 }
 
+// closeReading (declared by the shared layers) in the low bits of flags, not a field of its own.
+Object.defineProperty(PausableConnection.prototype, 'closeReading', {
+  get(this: { flags: number }): number {
+    return this.flags & CLOSE_READING_BITS;
+  },
+  set(this: { flags: number }, bits: number) {
+    this.flags = (this.flags & ~CLOSE_READING_BITS) | bits;
+  },
+  configurable: true,
+});
+
 /** @internal The first bit of `flags` the Node `Connection` may use. */
-export const PAUSABLE_FLAGS_END = packFlags(PausableConnection.prototype, { pausedForBacklog: true });
+export const PAUSABLE_FLAGS_END = packFlags(PausableConnection.prototype, { pausedForBacklog: true }, 3); // above closeReading
 // With the fields of the shared layers below that most connections never set, declared there
-// without a value so that a browser connection (which has no side object) stays as it was.
+// without a value (or with one on their prototype) so that a browser connection (which has no
+// side object) stays as it was.
 packRare(PausableConnection.prototype, {
+  closeMessage: undefined,
+  backlogSize: 0,
   discardedAfterClose: 0,
   backlog: undefined,
   errorSubject: undefined,
@@ -171,3 +185,5 @@ packRare(PausableConnection.prototype, {
 export const READ_ON = 1;
 /** @internal Input read before our close frame is being parsed: kept whatever the backlog holds. */
 export const KEEP = 4;
+/** `closeReading`'s bits: the low bits of `flags` (the Node layers' flags start above them). */
+const CLOSE_READING_BITS = READ_ON | HOLD | KEEP;

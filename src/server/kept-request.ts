@@ -3,6 +3,7 @@ import { HttpHeadParser } from '../handshake/http-head-parser';
 import type { ExtendedConnectInfo } from '../handshake/extended-connect';
 import { validateUpgradeRequest } from '../handshake/server-handshake';
 import { nodeLatin1 } from '../transport/node-latin1';
+import { headOf, type HeadTemplate } from './head-templates';
 import { KeptUpgradeRequest, NO_PARAMS, type UpgradeRequest } from '../rx/upgrade-request';
 
 /**
@@ -13,11 +14,15 @@ import { KeptUpgradeRequest, NO_PARAMS, type UpgradeRequest } from '../rx/upgrad
  * request object itself) costs about twice the head's own size and lives as long as the
  * connection, while many applications never look at it. The same bytes through the same
  * deterministic parser and validator give an equal request, so nothing a user can see changes.
+ * A head that other connections sent too but for its key is kept as their shared template and
+ * this connection's key (HeadTemplates), not as a copy of its own.
  */
 export class KeptRequest extends KeptUpgradeRequest {
   constructor(
-    /** The request head, from the request line to its blank line included. */
-    private readonly head: string,
+    /** The request head, from the request line to its blank line included, or its template. */
+    private readonly head: string | HeadTemplate,
+    /** The `Sec-WebSocket-Key` value that goes into a template; undefined with a head. */
+    private readonly key: string | undefined,
     readonly remoteAddress: string | undefined,
     private readonly remotePort: number | undefined,
     private readonly secure: boolean,
@@ -26,7 +31,8 @@ export class KeptRequest extends KeptUpgradeRequest {
   }
 
   restore(): UpgradeRequest {
-    const bytes = Buffer.from(this.head, 'latin1');
+    const head = typeof this.head === 'string' ? this.head : headOf(this.head, this.key!);
+    const bytes = Buffer.from(head, 'latin1');
     // These bytes were accepted under the server's limits, so any limits at least their size do.
     const parsed = HttpHeadParser.request({ maxHeaderBytes: bytes.length, maxHeaderCount: bytes.length }, nodeLatin1).push(bytes);
     if (parsed.kind !== 'done') throw new Error(`rxws bug: a kept request head no longer parses (${parsed.kind})`);
@@ -46,13 +52,14 @@ export class KeptRequest extends KeptUpgradeRequest {
 /** A kept request whose route path has parameters (`/room/:name`): their decoded values. */
 export class KeptRequestWithParams extends KeptRequest {
   constructor(
-    head: string,
+    head: string | HeadTemplate,
+    key: string | undefined,
     remoteAddress: string | undefined,
     remotePort: number | undefined,
     secure: boolean,
     private readonly routeParams: Readonly<Record<string, string>>,
   ) {
-    super(head, remoteAddress, remotePort, secure);
+    super(head, key, remoteAddress, remotePort, secure);
   }
 
   protected override params(): Readonly<Record<string, string>> {

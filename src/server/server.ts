@@ -21,6 +21,7 @@ import { replyAndClose } from '../transport/reply';
 import type { ByteStream } from '../transport/socket-transport';
 import { isRejection, runAcceptHook, type AcceptDecision } from './accept';
 import { H2Attachment, isHttp2Server, refuseStream, respondOnStream } from './h2-attach';
+import { HeadTemplates } from './head-templates';
 import { KeptRequest, KeptRequestWithParams, upgradeRequestOf } from './kept-request';
 import { Route, type RouteOptions } from './route';
 import { Router } from './router';
@@ -180,6 +181,8 @@ export class WebSocketServer {
   private readonly readBudget: ReadBudget;
   /** The request head limits, validated once for every handshake's parser. */
   private readonly headLimits: Readonly<HttpHeadLimits>;
+  /** Kept heads shared by the connections that sent the same one but for the key. */
+  private readonly headTemplates = new HeadTemplates();
   /** The RFC 8441 side of an attached `node:http2` server. */
   private readonly h2: H2Attachment | undefined;
   private readonly onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => this.handleUpgrade(request, socket, head);
@@ -453,13 +456,22 @@ export class WebSocketServer {
     if (hook === undefined) {
       // Nobody sees the request before the connection opens: keep its head's text rather than the
       // parsed request, for as long as nobody reads `conn.request`.
-      const head = headChunk?.toString('latin1', 0, headChunk.length - rest.length);
-      const request =
-        head === undefined
-          ? upgradeRequestOf(target, headers, info, peer.remoteAddress, peer.remotePort, handshake.secure, params, method)
-          : params === NO_PARAMS
-            ? new KeptRequest(head, peer.remoteAddress, peer.remotePort, handshake.secure)
-            : new KeptRequestWithParams(head, peer.remoteAddress, peer.remotePort, handshake.secure, params);
+      let request: UpgradeRequest | KeptRequest;
+      if (headChunk === undefined) {
+        request = upgradeRequestOf(target, headers, info, peer.remoteAddress, peer.remotePort, handshake.secure, params, method);
+      } else {
+        const head = headChunk.toString('latin1', 0, headChunk.length - rest.length);
+        const key = headers['sec-websocket-key'];
+        const template = typeof key === 'string' ? this.headTemplates.shared(head, key) : undefined;
+        // The key as a string of its own: the parsed value is a slice of the chunk's text, and
+        // would keep the whole head alive.
+        const keptKey = template === undefined ? undefined : headChunk.toString('latin1', template.keyAt, template.keyAt + (key as string).length);
+        const kept = template ?? head;
+        request =
+          params === NO_PARAMS
+            ? new KeptRequest(kept, keptKey, peer.remoteAddress, peer.remotePort, handshake.secure)
+            : new KeptRequestWithParams(kept, keptKey, peer.remoteAddress, peer.remotePort, handshake.secure, params);
+      }
       return this.complete(handshake, route, request, info, undefined, rest);
     }
     const request = upgradeRequestOf(target, headers, info, peer.remoteAddress, peer.remotePort, handshake.secure, params, method);

@@ -43,7 +43,11 @@ export class Heartbeat {
 
   pong(payload: Uint8Array): void {
     const sent = this.outstanding;
-    if (sent !== undefined && sameBytes(sent, payload)) this.sawTraffic = true;
+    if (sent !== undefined && sameBytes(sent, payload)) {
+      this.sawTraffic = true;
+      // Answered: nothing to keep until the timer fires (it then goes on as after any traffic).
+      this.outstanding = undefined;
+    }
   }
 
   stop(): void {
@@ -52,10 +56,12 @@ export class Heartbeat {
   }
 
   private arm(ms: number): void {
-    this.timer = setTimeout(() => this.fire(), ms);
+    // A shared function and this as its argument, not a closure (and its context) per connection.
+    this.timer = setTimeout(fireHeartbeat, ms, this);
   }
 
-  private fire(): void {
+  /** @internal The timer's callback (see fireHeartbeat). */
+  fire(): void {
     this.timer = undefined;
     if (this.outstanding !== undefined && !this.sawTraffic) {
       this.host.terminate();
@@ -73,4 +79,8 @@ export class Heartbeat {
     this.outstanding = undefined;
     this.arm(this.options.intervalMs);
   }
+}
+
+function fireHeartbeat(heartbeat: Heartbeat): void {
+  heartbeat.fire();
 }

@@ -7,7 +7,7 @@ import { packRare } from '../protocol/rare-fields';
 import { ProtocolConnection, ProtocolSettings } from '../protocol/protocol-connection';
 import type { CloseInfo, FrameArena, ProtocolEvents, ProtocolState, Role } from '../protocol/protocol-types';
 import { DeflateCodec, type InflateSink } from './deflate-codec';
-import { Heartbeat, type HeartbeatOptions } from './heartbeat';
+import { Heartbeat, type HeartbeatHost, type HeartbeatOptions } from './heartbeat';
 import { nodeTextCodec } from './node-text-codec';
 import type { BudgetHolder, ReadBudget } from './read-budget';
 import type { FramingTransportListener, PausableTransport } from './transport';
@@ -108,7 +108,7 @@ function protocolSettings(options: TransportOptions): ProtocolSettings {
  * few socket writes as possible (the replies produced while handling one read go out in one
  * write), arms the timers it asks for, and pauses the socket when the reader above falls behind.
  */
-export class SocketTransport implements PausableTransport, ProtocolEvents, InflateSink, BudgetHolder, InputSource {
+export class SocketTransport implements PausableTransport, ProtocolEvents, InflateSink, BudgetHolder, InputSource, HeartbeatHost {
   readonly protocol: ProtocolConnection;
   /** zlib for permessage-deflate, when negotiated. */
   declare readonly deflate: DeflateCodec | undefined;
@@ -172,12 +172,9 @@ export class SocketTransport implements PausableTransport, ProtocolEvents, Infla
     socket.on('drain', onSocketDrain);
     socket.on('error', onSocketError);
     if (options.heartbeat !== undefined) {
-      this.heartbeat = new Heartbeat(options.heartbeat, {
-        sendPing: (payload) => {
-          if (this.protocol.state === 'open') this.protocol.ping(payload);
-        },
-        terminate: () => this.terminate(),
-      });
+      // This transport is the heartbeat's host (sendPing, terminate): no object and closures
+      // per connection for it.
+      this.heartbeat = new Heartbeat(options.heartbeat, this);
     }
     if (socket.destroyed) process.nextTick(() => this.socketClosed());
   }
@@ -333,6 +330,11 @@ export class SocketTransport implements PausableTransport, ProtocolEvents, Infla
 
   terminate(): void {
     this.socket.destroy();
+  }
+
+  /** @internal The heartbeat's ping (HeartbeatHost): sent only while the connection is open. */
+  sendPing(payload: Uint8Array): void {
+    if (this.protocol.state === 'open') this.protocol.ping(payload);
   }
 
   /** Resolves once everything written so far has been handed to the kernel. */
