@@ -59,8 +59,10 @@ async function main(): Promise<void> {
             if (sincePause >= options.pauseEveryBytes) {
               // A slow consumer (a disk, a database): the socket is paused meanwhile.
               sincePause = 0;
+              // Until pauseMs have passed by the clock: a timer counts from the event loop's
+              // cached time, which a busy loop leaves a few ms behind, so one sleep can end early.
               const from = Date.now();
-              await sleep(options.pauseMs);
+              for (let left = options.pauseMs; left > 0; left = options.pauseMs - (Date.now() - from)) await sleep(left);
               consumerWaitMs += Date.now() - from;
             }
           }
