@@ -89,6 +89,6 @@ export function markdownReport(r: RunReport): string {
     for (const f of s.failures) out.push(`- failed: ${f}`);
     if (Object.keys(s.skipped).length || s.failures.length) out.push('');
   }
-  out.push('Run it yourself: `npx tsx bench/run.ts` (full, ~17–23 min on 2 cores) or `npx tsx bench/run.ts --quick`. Loopback figures on a small VM swing with scheduling; to compare the JavaScript of two builds alone, `npm run build && npx tsx bench/echo-in-process.ts` (ns per echoed message, no kernel; `--cpu` counts CPU time on a busy machine), and for what an idle connection holds, `npx tsx bench/idle-heap.ts` (heap by constructor); for where an echo server's CPU goes, `npx tsx bench/echo-profile.ts --connections 50 --payload 65536` (self time per function, from `--cpu-prof`).', '');
+  out.push('Run it yourself: `npx tsx bench/run.ts` (full, ~17–23 min on 2 cores) or `npx tsx bench/run.ts --quick`. Loopback figures on a small VM swing with scheduling; to compare the JavaScript of two builds alone, `npm run build && npx tsx bench/echo-in-process.ts` (ns per echoed message, no kernel; `--cpu` counts CPU time on a busy machine), and for what an idle connection holds, `npx tsx bench/idle-heap.ts` (heap by constructor); for where the CPU of an echo server goes, `npx tsx bench/echo-profile.ts --connections 50 --payload 65536` (self time per function, from `--cpu-prof`).', '');
   return out.join('\n');
 }
