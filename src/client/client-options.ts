@@ -1,6 +1,6 @@
 import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import { DEFAULT_CONNECTION_OPTIONS, type ConnectionOptions } from '../rx/connection-options';
-import { CONNECTION_OPTION_RULES, integer, type OptionRules } from '../rx/validate-options';
+import { CONNECTION_OPTION_RULES, aString, integer, type OptionRules } from '../rx/validate-options';
 
 /** Custom handshake headers (Authorization, Cookie, ...). Arrays become repeated lines. */
 export type ClientHeaders = Readonly<Record<string, string | number | readonly string[]>>;
@@ -64,7 +64,7 @@ export const CLIENT_OPTION_RULES: OptionRules<ClientOptions> = {
   ...CONNECTION_OPTION_RULES,
   headers: (v) => (typeof v === 'object' && v !== null && !Array.isArray(v) ? undefined : 'must be an object of header names to values'),
   protocols: (v) => (Array.isArray(v) && v.every((p) => typeof p === 'string') ? undefined : 'must be an array of strings'),
-  origin: (v) => (typeof v === 'string' ? undefined : 'must be a string'),
+  origin: aString,
   tls: (v) => (typeof v === 'object' && v !== null ? undefined : 'must be an object of tls options'),
   handshakeTimeoutMs: integer(1, 2_147_483_647),
   maxHeaderBytes: integer(256, 1024 * 1024),

@@ -3,7 +3,7 @@ import { ConnectionClosedError, HandshakeError, NetworkError, TimeoutError } fro
 import { CLOSE_NORMAL } from '../protocol/close-code';
 import type { CloseMessage } from '../rx/message';
 import type { ReactiveConnection } from '../rx/reactive-connection';
-import { integer, MAX_SAFE_INTEGER, oneOf, type OptionRules, validateOptions } from '../rx/validate-options';
+import { aFunction, integer, MAX_SAFE_INTEGER, oneOf, type OptionRules, validateOptions } from '../rx/validate-options';
 
 /** How one connection attempt ended, as `shouldRetry` sees it. */
 export type ReconnectOutcome =
@@ -85,7 +85,6 @@ export const DEFAULT_RECONNECT_OPTIONS: Readonly<ReconnectOptions> = /* @__PURE_
   random: undefined,
 });
 
-const isFunction = (v: unknown) => (typeof v === 'function' ? undefined : 'must be a function');
 
 const RECONNECT_OPTION_RULES: OptionRules<ReconnectOptions> = {
   initialDelayMs: integer(0, 2_147_483_647),
@@ -94,10 +93,10 @@ const RECONNECT_OPTION_RULES: OptionRules<ReconnectOptions> = {
   jitter: oneOf(['full', 'equal', 'none']),
   resetAfterMs: integer(0, MAX_SAFE_INTEGER),
   maxAttempts: (v) => (v === Infinity || (typeof v === 'number' && Number.isInteger(v) && v >= 0) ? undefined : 'must be a non-negative integer or Infinity'),
-  shouldRetry: isFunction,
-  onRetry: isFunction,
+  shouldRetry: aFunction,
+  onRetry: aFunction,
   scheduler: (v) => (typeof (v as SchedulerLike | null)?.schedule === 'function' ? undefined : 'must be an rxjs scheduler'),
-  random: isFunction,
+  random: aFunction,
 };
 
 /**

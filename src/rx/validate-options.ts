@@ -61,9 +61,14 @@ export function trueOrFalse(value: unknown): string | undefined {
   return typeof value === 'boolean' ? undefined : 'must be true or false';
 }
 
-/** Any value at all (the option's type says what it may be). */
-export function anything(): undefined {
-  return undefined;
+/** A string. */
+export function aString(value: unknown): string | undefined {
+  return typeof value === 'string' ? undefined : 'must be a string';
+}
+
+/** A function (a hook, a callback). */
+export function aFunction(value: unknown): string | undefined {
+  return typeof value === 'function' ? undefined : 'must be a function';
 }
 
 /** @internal Number.MAX_SAFE_INTEGER as a literal, for rule tables: bundlers cannot prove a

@@ -12,7 +12,7 @@ import { negotiatePerMessageDeflate } from '../extensions/permessage-deflate';
 import { Connection } from '../rx/connection';
 import { DEFAULT_CONNECTION_OPTIONS, type ConnectionOptions } from '../rx/connection-options';
 import { NO_PARAMS, type KeptUpgradeRequest, type UpgradeRequest } from '../rx/upgrade-request';
-import { CONNECTION_OPTION_RULES, integer, type OptionRules, trueOrFalse, validateOptions } from '../rx/validate-options';
+import { CONNECTION_OPTION_RULES, aFunction, aString, integer, type OptionRules, trueOrFalse, validateOptions } from '../rx/validate-options';
 import { computeAcceptKey } from '../transport/accept-key';
 import { ReadBudget } from '../transport/read-budget';
 import { ExpiryQueue, type Expiring } from '../transport/expiry-queue';
@@ -91,7 +91,7 @@ const isObject = (what: string) => (value: unknown) => (typeof value === 'object
 const SERVER_OPTION_RULES: OptionRules<ServerOptions> = {
   ...CONNECTION_OPTION_RULES,
   port: integer(0, 65535),
-  host: (v) => (typeof v === 'string' ? undefined : 'must be a string'),
+  host: aString,
   tls: isObject('an object of tls options'),
   server: (v) => (typeof (v as HttpServer | null)?.on === 'function' ? undefined : 'must be an http or https server'),
   handshakeTimeoutMs: integer(1, 2_147_483_647),
@@ -103,12 +103,12 @@ const SERVER_OPTION_RULES: OptionRules<ServerOptions> = {
 };
 
 const ROUTE_ONLY_RULES = {
-  host: (v: unknown) => (typeof v === 'string' ? undefined : 'must be a string'),
+  host: aString,
   path: (v: unknown) => (typeof v === 'string' && v.startsWith('/') ? undefined : 'must be a string starting with /'),
   defaultHost: trueOrFalse,
   defaultPath: trueOrFalse,
-  accept: (v: unknown) => (typeof v === 'function' ? undefined : 'must be a function'),
-  handle: (v: unknown) => (typeof v === 'function' ? undefined : 'must be a function'),
+  accept: aFunction,
+  handle: aFunction,
   protocols: (v: unknown) => (Array.isArray(v) && v.every((p) => typeof p === 'string') ? undefined : 'must be an array of strings'),
   allowOrigins: (v: unknown) => (typeof v === 'function' || (Array.isArray(v) && v.every((o) => typeof o === 'string')) ? undefined : 'must be an array of strings or a function'),
   maxConnections: integer(0, Number.MAX_SAFE_INTEGER),

@@ -1,6 +1,6 @@
 import { Observable, type OperatorFunction } from 'rxjs';
 import { UsageError } from '../errors';
-import { integer, type OptionRules, validateOptions } from '../rx/validate-options';
+import { aFunction, integer, type OptionRules, validateOptions } from '../rx/validate-options';
 import { closeWith } from './close-with';
 import { isThenable } from './in-order';
 import { holdInput, releaseInput } from './input-hold';
@@ -164,5 +164,5 @@ interface Settings {
 
 const RULES: OptionRules<Settings> = {
   concurrency: integer(1, 1_000_000),
-  errorResponse: (value) => (typeof value === 'function' ? undefined : 'must be a function'),
+  errorResponse: aFunction,
 };

@@ -1,5 +1,5 @@
 import { UsageError } from '../errors';
-import { integer, oneOf, type OptionRules, validateOptions } from '../rx/validate-options';
+import { aFunction, integer, oneOf, type OptionRules, validateOptions } from '../rx/validate-options';
 import { jsonCodec, type Codec } from './codec';
 import type { InferInput, InferOutput, StandardSchemaV1 } from './standard-schema';
 import { TypedView, type ConnectionLike, type TypedConnection, type TypedSettings } from './typed-connection';
@@ -78,7 +78,7 @@ const RULES: OptionRules<TypedSettings> = {
   requestId: (value) => (typeof value === 'string' && value !== '' ? undefined : 'must be a non-empty string'),
   onInvalid: oneOf(['report', 'close']),
   requestTimeoutMs: integer(1, 2_147_483_647),
-  nextRequestId: (value) => (typeof value === 'function' ? undefined : 'must be a function'),
+  nextRequestId: aFunction,
 };
 
 function schemaProblem(value: unknown): string | undefined {
