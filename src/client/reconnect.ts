@@ -85,7 +85,6 @@ export const DEFAULT_RECONNECT_OPTIONS: Readonly<ReconnectOptions> = /* @__PURE_
   random: undefined,
 });
 
-
 const RECONNECT_OPTION_RULES: OptionRules<ReconnectOptions> = {
   initialDelayMs: integer(0, 2_147_483_647),
   factor: (v) => (typeof v === 'number' && Number.isFinite(v) && v >= 1 ? undefined : 'must be a number of at least 1'),
